@@ -1,0 +1,98 @@
+// SeriesStore: the RocksDB-backed metric store. Writes points into every
+// retention archive at once (rollups are merged as points arrive), keeps a
+// name index for glob queries, and answers whisper-style range reads.
+// Thread-safe: one writer (the flush thread) and any number of readers
+// (HTTP threads) may call it concurrently. Layout: see store/DESIGN note in
+// series_store.cc.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/stats.h"
+#include "common/status.h"
+#include "store/series_point.h"
+
+namespace hourglass::store {
+
+// One archive of a retention policy: points every `step` seconds, kept for
+// `duration` seconds. "10s:6h" is {10, 21600}.
+struct Retention {
+  int64_t step;
+  int64_t duration;
+};
+
+// Parses "10s:6h,1m:7d,10m:5y" (carbon's storage-schemas syntax, units
+// s,m(in),h,d,w,y). Archives must be ordered finest first, each step a
+// multiple of the previous one, each duration longer.
+common::Result<std::vector<Retention>> ParseRetentions(std::string_view text);
+
+struct StoreOptions {
+  std::string path;  // RocksDB directory, created if missing
+  std::vector<Retention> retentions;
+};
+
+// A range read, shaped as graphite-web's TimeSeries: values[i] is the point at
+// start + i * step; NaN stands for "no data" (null in JSON).
+struct SeriesData {
+  std::string name;
+  int64_t start = 0;
+  int64_t end = 0;
+  int64_t step = 0;
+  std::vector<double> values;
+};
+
+// A node of the name tree, as /metrics/find lists it.
+struct Node {
+  std::string path;  // full dotted path, e.g. "stats.timers.api"
+  bool is_leaf = false;       // a series has exactly this name
+  bool has_children = false;  // some series name continues below it
+};
+
+class SeriesStore {
+ public:
+  static common::Result<std::unique_ptr<SeriesStore>> Open(const StoreOptions& options,
+                                                           const common::Clock& clock,
+                                                           common::StatsRegistry& stats);
+  ~SeriesStore();
+  SeriesStore(const SeriesStore&) = delete;
+  SeriesStore& operator=(const SeriesStore&) = delete;
+
+  // Writes each point to every archive (raw slot and rollup buckets). A point
+  // older than the longest retention is counted and skipped.
+  common::Status Write(std::span<const Point> points);
+
+  // Adds names to the name index (idempotent; cheap to repeat). Names with
+  // tags ("a.b;k=v") go to the tag index instead of the node tree.
+  common::Status RegisterNames(std::span<const std::string> names);
+
+  // Nodes matching a Graphite glob pattern (`* ? [a-z] {a,b}` per node), in
+  // name order. "a.*" lists the children of "a".
+  common::Result<std::vector<Node>> FindNodes(std::string_view pattern) const;
+
+  // Series (leaf) names matching a pattern, in name order; at most `limit`.
+  common::Result<std::vector<std::string>> FindSeries(std::string_view pattern,
+                                                      size_t limit = SIZE_MAX) const;
+
+  // Reads one series over (from, until] as whisper does: picks the finest
+  // archive whose retention covers `now - from` and aligns the range to its
+  // step (first point at from - from % step + step). A rollup bucket is
+  // aggregated by the series' rule (carbon's statsd rules by name suffix).
+  common::Result<SeriesData> Read(std::string_view name, int64_t from, int64_t until,
+                                  int64_t now) const;
+
+  const std::vector<Retention>& retentions() const;
+
+  class Impl;
+
+ private:
+  explicit SeriesStore(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace hourglass::store
