@@ -1,0 +1,326 @@
+#include "config/config.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <optional>
+#include <toml++/toml.h>
+
+namespace hourglass::config {
+namespace {
+
+constexpr const char* kDefaultsPath = "<defaults>";
+constexpr const char* kOverridePath = "--set";
+
+// Where a node came from: "FILE:LINE", or "--set" for an override.
+std::string Where(const toml::node& node) {
+  const auto& source = node.source();
+  const std::string path = source.path ? *source.path : std::string(kDefaultsPath);
+  if (path == kOverridePath) return path;
+  return fmt::format("{}:{}", path, source.begin.line);
+}
+
+std::optional<toml::table> ParseToml(std::string_view text, const std::string& path,
+                                     std::vector<std::string>* problems) {
+  try {
+    return toml::parse(text, path);
+  } catch (const toml::parse_error& error) {
+    if (problems != nullptr) {
+      problems->push_back(
+          fmt::format("{}:{}: {}", path, error.source().begin.line, error.description()));
+    }
+    return std::nullopt;
+  }
+}
+
+// Overlays `user` onto `base`; a key that `base` lacks is unknown.
+void Overlay(toml::table& base, toml::table& user, const std::string& prefix,
+             std::vector<std::string>& problems) {
+  for (auto& [key, value] : user) {
+    const std::string name(key.str());
+    const std::string dotted = prefix.empty() ? name : prefix + "." + name;
+    toml::node* existing = base.get(key);
+    if (existing == nullptr) {
+      problems.push_back(fmt::format("{}: {}: unknown key", Where(value), dotted));
+    } else if (existing->is_table() != value.is_table()) {
+      problems.push_back(fmt::format("{}: {}: {}", Where(value), dotted,
+                                     existing->is_table() ? "must be a table" : "is not a table"));
+    } else if (existing->is_table()) {
+      Overlay(*existing->as_table(), *value.as_table(), dotted, problems);
+    } else {
+      base.insert_or_assign(key, std::move(value));
+    }
+  }
+}
+
+std::string TomlQuote(std::string_view text) {
+  std::string out = "\"";
+  for (const unsigned char c : text) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c < 0x20 || c == 0x7f) {
+      out += fmt::format("\\u{:04x}", c);
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out + "\"";
+}
+
+// "a.b=value" as the table {a={b=value}}. A value that is not valid TOML is
+// taken as a string, so `--set statsd.listen=127.0.0.1:9125` needs no quotes.
+std::optional<toml::table> OverrideTable(const std::string& assignment,
+                                         std::vector<std::string>& problems) {
+  const size_t eq = assignment.find('=');
+  const std::string key = assignment.substr(0, eq);
+  const bool key_ok = eq != std::string::npos && !key.empty() && key.front() != '.' &&
+                      key.back() != '.' && key.find("..") == std::string::npos &&
+                      key.find_first_not_of("abcdefghijklmnopqrstuvwxyz"
+                                            "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.") ==
+                          std::string::npos;
+  if (!key_ok) {
+    problems.push_back(fmt::format("--set: {}: expected KEY=VALUE with a dotted key", assignment));
+    return std::nullopt;
+  }
+  const std::string value = assignment.substr(eq + 1);
+  if (auto doc = ParseToml(key + " = " + value, kOverridePath, nullptr)) return doc;
+  return ParseToml(key + " = " + TomlQuote(value), kOverridePath, &problems);
+}
+
+bool ValidListen(std::string_view text) {
+  const size_t colon = text.rfind(':');
+  if (colon == std::string_view::npos || colon == 0) return false;
+  int port = -1;
+  const auto digits = text.substr(colon + 1);
+  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
+  return ec == std::errc() && end == digits.data() + digits.size() && port >= 0 && port <= 65535;
+}
+
+// Reads typed values out of the merged table, recording problems with the
+// location of the offending value.
+class Reader {
+ public:
+  Reader(const toml::table& root, std::vector<std::string>& problems)
+      : root_(root), problems_(problems) {}
+
+  const toml::node* Node(const char* key) const { return root_.at_path(key).node(); }
+
+  void Problem(const char* key, std::string_view reason) {
+    const toml::node* node = Node(key);
+    problems_.push_back(
+        fmt::format("{}: {}: {}", node ? Where(*node) : std::string(kDefaultsPath), key, reason));
+  }
+
+  std::string String(const char* key) {
+    if (auto v = root_.at_path(key).value<std::string>()) return *v;
+    Problem(key, "must be a string");
+    return {};
+  }
+
+  // A "HOST:PORT" string (the host is checked when the socket binds).
+  std::string Listen(const char* key) {
+    const toml::node* node = Node(key);
+    if (node == nullptr || !node->is_string()) {
+      Problem(key, "must be a string \"HOST:PORT\"");
+      return {};
+    }
+    std::string value = node->as_string()->get();
+    if (!ValidListen(value)) Problem(key, "must be HOST:PORT");
+    return value;
+  }
+
+  bool Bool(const char* key) {
+    if (auto v = root_.at_path(key).value<bool>()) return *v;
+    Problem(key, "must be true or false");
+    return false;
+  }
+
+  int64_t Integer(const char* key, int64_t min, int64_t max) {
+    const toml::node* node = Node(key);
+    if (node == nullptr || !node->is_integer()) {
+      Problem(key, "must be an integer");
+      return min;
+    }
+    const int64_t v = node->as_integer()->get();
+    if (v < min || v > max) Problem(key, fmt::format("must be from {} to {}", min, max));
+    return std::clamp(v, min, max);
+  }
+
+  int64_t Duration(const char* key, int64_t min_seconds, int64_t max_seconds) {
+    const toml::node* node = Node(key);
+    int64_t seconds = -1;
+    if (node != nullptr && node->is_string()) seconds = ParseDurationSeconds(node->as_string()->get());
+    if (node != nullptr && node->is_integer()) seconds = node->as_integer()->get();
+    if (seconds < 0) {
+      Problem(key, "must be a duration such as \"10s\", \"5m\", \"1h\"");
+      return min_seconds;
+    }
+    if (seconds < min_seconds || seconds > max_seconds) {
+      Problem(key, fmt::format("must be from {}s to {}s", min_seconds, max_seconds));
+    }
+    return std::clamp(seconds, min_seconds, max_seconds);
+  }
+
+  size_t Bytes(const char* key, int64_t min, int64_t max) {
+    const toml::node* node = Node(key);
+    int64_t bytes = -1;
+    if (node != nullptr && node->is_string()) bytes = ParseByteSize(node->as_string()->get());
+    if (node != nullptr && node->is_integer()) bytes = node->as_integer()->get();
+    if (bytes < 0) {
+      Problem(key, "must be a size such as 65536, \"64KiB\" or \"16MiB\"");
+      return static_cast<size_t>(min);
+    }
+    if (bytes < min || bytes > max) Problem(key, fmt::format("must be from {} to {} bytes", min, max));
+    return static_cast<size_t>(std::clamp(bytes, min, max));
+  }
+
+  std::vector<double> Numbers(const char* key) {
+    std::vector<double> out;
+    const toml::array* array = root_.at_path(key).as_array();
+    if (array == nullptr) {
+      Problem(key, "must be an array of numbers");
+      return out;
+    }
+    for (const auto& element : *array) {
+      if (auto v = element.value<double>()) {
+        out.push_back(*v);
+      } else {
+        Problem(key, "must be an array of numbers");
+        return {};
+      }
+    }
+    return out;
+  }
+
+ private:
+  const toml::table& root_;
+  std::vector<std::string>& problems_;
+};
+
+
+void ReadStatsd(Reader& r, StatsdConfig& s) {
+  s.listen = r.Listen("statsd.listen");
+  s.flush_interval_s = r.Duration("statsd.flush_interval", 1, 3600);
+  s.receive_threads = static_cast<size_t>(r.Integer("statsd.receive_threads", 0, 64));
+  s.socket_buffer_bytes = r.Bytes("statsd.socket_buffer", 4096, int64_t{1} << 30);
+  s.percent_thresholds = r.Numbers("statsd.percent_thresholds");
+  for (double p : s.percent_thresholds) {
+    if (p == 0 || p < -100 || p > 100 || !std::isfinite(p)) {
+      r.Problem("statsd.percent_thresholds", "each must be in [-100, 100] and not 0");
+      break;
+    }
+  }
+  s.legacy_namespace = r.Bool("statsd.legacy_namespace");
+  s.prefix = r.String("statsd.prefix");
+  if (s.prefix.empty() || s.prefix.find_first_of(" ;.") != std::string::npos) {
+    r.Problem("statsd.prefix", "must be one non-empty Graphite node (no '.', ';' or space)");
+  }
+  const bool all = r.Bool("statsd.delete_idle_stats");
+  s.delete_counters = r.Bool("statsd.delete_counters") || all;
+  s.delete_timers = r.Bool("statsd.delete_timers") || all;
+  s.delete_sets = r.Bool("statsd.delete_sets") || all;
+  s.delete_gauges = r.Bool("statsd.delete_gauges") || all;
+  s.max_keys = static_cast<size_t>(r.Integer("statsd.max_keys", 1, 100'000'000));
+}
+
+void ReadHttp(Reader& r, HttpConfig& h) {
+  h.listen = r.Listen("http.listen");
+  h.threads = static_cast<size_t>(r.Integer("http.threads", 1, 64));
+  h.max_connections = static_cast<size_t>(r.Integer("http.max_connections", 1, 100'000));
+  h.max_body_bytes = r.Bytes("http.max_body_size", 1024, int64_t{1} << 30);
+  h.idle_timeout_s = r.Duration("http.idle_timeout", 1, 86400);
+}
+
+Config ReadConfig(const toml::table& root, std::vector<std::string>& problems) {
+  Reader r(root, problems);
+  Config c;
+  c.data_dir = r.String("data_dir");
+  if (c.data_dir.empty()) r.Problem("data_dir", "must not be empty");
+  c.log_level = r.String("log.level");
+  static const std::vector<std::string> kLevels{"trace", "debug", "info", "warn", "error", "off"};
+  if (std::find(kLevels.begin(), kLevels.end(), c.log_level) == kLevels.end()) {
+    r.Problem("log.level", "must be one of trace, debug, info, warn, error, off");
+  }
+  ReadStatsd(r, c.statsd);
+  ReadHttp(r, c.http);
+  c.store.retentions = r.String("store.retentions");
+  return c;
+}
+
+void RecordLocations(const toml::table& table, const std::string& prefix,
+                     std::map<std::string, std::string>& out) {
+  for (const auto& [key, value] : table) {
+    const std::string dotted =
+        prefix.empty() ? std::string(key.str()) : prefix + "." + std::string(key.str());
+    if (value.is_table()) {
+      RecordLocations(*value.as_table(), dotted, out);
+    } else {
+      out[dotted] = Where(value);
+    }
+  }
+}
+
+// Splits "123unit" into the number and the unit.
+bool SplitNumber(std::string_view text, int64_t& number, std::string_view& unit) {
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
+  if (ec != std::errc() || number < 0) return false;
+  unit = text.substr(static_cast<size_t>(end - text.data()));
+  while (!unit.empty() && unit.front() == ' ') unit.remove_prefix(1);
+  return true;
+}
+
+}  // namespace
+
+int64_t ParseDurationSeconds(std::string_view text) {
+  int64_t n = 0;
+  std::string_view unit;
+  if (!SplitNumber(text, n, unit)) return -1;
+  static constexpr std::pair<std::string_view, int64_t> kUnits[] = {
+      {"", 1},     {"s", 1},     {"sec", 1},    {"m", 60},     {"min", 60},
+      {"h", 3600}, {"d", 86400}, {"w", 604800}, {"y", 31536000}};
+  for (const auto& [name, seconds] : kUnits) {
+    if (unit == name) return n > INT64_MAX / seconds ? -1 : n * seconds;
+  }
+  return -1;
+}
+
+int64_t ParseByteSize(std::string_view text) {
+  int64_t n = 0;
+  std::string_view unit;
+  if (!SplitNumber(text, n, unit)) return -1;
+  static constexpr std::pair<std::string_view, int64_t> kUnits[] = {
+      {"", 1},           {"B", 1},         {"KiB", 1 << 10},      {"MiB", 1 << 20},
+      {"GiB", 1 << 30},  {"KB", 1000},     {"MB", 1000 * 1000},  {"GB", 1000 * 1000 * 1000}};
+  for (const auto& [name, factor] : kUnits) {
+    if (unit == name) return n > INT64_MAX / factor ? -1 : n * factor;
+  }
+  return -1;
+}
+
+LoadResult LoadConfig(const std::string& file, const std::vector<std::string>& overrides) {
+  LoadResult result;
+  auto& problems = result.problems;
+  auto merged = ParseToml(DefaultConfigText(), kDefaultsPath, &problems);
+  if (!merged) return result;  // a broken embedded default is a build bug
+  if (!file.empty()) {
+    try {
+      toml::table user = toml::parse_file(file);
+      Overlay(*merged, user, "", problems);
+    } catch (const toml::parse_error& error) {
+      problems.push_back(
+          fmt::format("{}:{}: {}", file, error.source().begin.line, error.description()));
+    }
+  }
+  for (const auto& assignment : overrides) {
+    if (auto table = OverrideTable(assignment, problems)) Overlay(*merged, *table, "", problems);
+  }
+  result.config = ReadConfig(*merged, problems);
+  RecordLocations(*merged, "", result.locations);
+  return result;
+}
+
+}  // namespace hourglass::config

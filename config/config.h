@@ -1,0 +1,74 @@
+// Config: every setting of the server, loaded from the embedded defaults,
+// an optional TOML file and --set KEY=VALUE overrides (in that order), then
+// validated. Loading collects every problem as "FILE:LINE: key: reason".
+// Pure values after loading; safe to copy to any thread.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace hourglass::config {
+
+struct StatsdConfig {
+  std::string listen;
+  int64_t flush_interval_s;
+  size_t receive_threads;  // 0 = one per core
+  size_t socket_buffer_bytes;
+  std::vector<double> percent_thresholds;
+  bool legacy_namespace;
+  std::string prefix;
+  bool delete_counters;
+  bool delete_timers;
+  bool delete_sets;
+  bool delete_gauges;
+  size_t max_keys;
+};
+
+struct HttpConfig {
+  std::string listen;
+  size_t threads;
+  size_t max_connections;
+  size_t max_body_bytes;
+  int64_t idle_timeout_s;
+};
+
+struct StoreConfig {
+  std::string retentions;  // carbon syntax, "10s:6h,1m:7d,10m:5y"
+};
+
+struct Config {
+  std::string data_dir;
+  std::string log_level;
+  StatsdConfig statsd;
+  HttpConfig http;
+  StoreConfig store;
+};
+
+// The commented default config, as `hourglass config defaults` prints it.
+std::string_view DefaultConfigText();
+
+struct LoadResult {
+  Config config;
+  std::vector<std::string> problems;  // empty when the config is valid
+  bool ok() const { return problems.empty(); }
+  // Where each key's value came from ("FILE:LINE", "<defaults>:LINE" or
+  // "--set"), so later checks can report problems the same way.
+  std::map<std::string, std::string> locations;
+  void AddProblem(const std::string& key, std::string_view reason) {
+    problems.push_back(locations[key] + ": " + key + ": " + std::string(reason));
+  }
+};
+
+// `file` may be empty (embedded defaults only). `overrides` are "key=value"
+// strings from --set; a value that is not valid TOML is taken as a string.
+LoadResult LoadConfig(const std::string& file, const std::vector<std::string>& overrides);
+
+// "10s", "1m", "1min", "2h", "7d", or plain seconds. -1 on error.
+int64_t ParseDurationSeconds(std::string_view text);
+// "65536", "64KiB", "16MiB", "1GiB" (also KB/MB/GB as powers of 1000). -1 on error.
+int64_t ParseByteSize(std::string_view text);
+
+}  // namespace hourglass::config

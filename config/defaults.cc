@@ -1,0 +1,65 @@
+#include "config/config.h"
+
+namespace hourglass::config {
+
+// The single source of the defaults: LoadConfig parses this text first, so a
+// key is known exactly when it appears here.
+std::string_view DefaultConfigText() {
+  return R"toml(# Hourglass configuration. Every key is optional: these are the defaults.
+# Override any of them on the command line with --set KEY=VALUE
+# (for example --set statsd.listen=127.0.0.1:9125).
+
+# Where metrics, audit files and the local archive live.
+data_dir = "./hourglass-data"
+
+[log]
+# trace, debug, info, warn, error, off
+level = "info"
+
+[statsd]
+# UDP address for statsd datagrams. Port 0 binds a free port (logged at start).
+# "[::]:8125" accepts IPv6 and IPv4 on one socket.
+listen = "0.0.0.0:8125"
+# Length of an aggregation window; windows end on wall-clock multiples of it.
+flush_interval = "10s"
+# Receive threads, each with its own SO_REUSEPORT socket and aggregation
+# shard. 0 means one per CPU core.
+receive_threads = 0
+# Kernel receive buffer asked for each socket (capped by net.core.rmem_max
+# unless the process may raise it).
+socket_buffer = "16MiB"
+# Timer percentiles, as etsy statsd's percentThreshold (negative: lower_top).
+percent_thresholds = [90]
+# true: counters as stats.KEY (rate) and stats_counts.KEY (count), as etsy's
+# legacyNamespace; false: stats.counters.KEY.rate and stats.counters.KEY.count.
+legacy_namespace = true
+# First node of every statsd series (etsy's globalPrefix).
+prefix = "stats"
+# etsy's deleteIdleStats: when true, shorthand for all four below.
+delete_idle_stats = false
+# Stop reporting a key of this type after a window in which it got nothing
+# (otherwise counters report 0, timers count 0, sets 0, gauges their last value).
+delete_counters = false
+delete_timers = false
+delete_sets = false
+delete_gauges = false
+# Unique keys held at once; new keys past it are dropped and counted in
+# statsd.keys_dropped.
+max_keys = 1000000
+
+[http]
+# Graphite API, /health and /metrics.
+listen = "127.0.0.1:8080"
+threads = 2
+max_connections = 512
+max_body_size = "1MiB"
+idle_timeout = "60s"
+
+[store]
+# Metric retentions, finest first, as carbon's storage-schemas.conf writes
+# them (STEP:DURATION). Rollups follow carbon's statsd aggregation rules.
+retentions = "10s:6h,1m:7d,10m:5y"
+)toml";
+}
+
+}  // namespace hourglass::config

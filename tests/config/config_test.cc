@@ -1,0 +1,115 @@
+#include "config/config.h"
+
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+using namespace hourglass::config;
+
+namespace {
+
+// A config file in a temp dir, removed at scope exit.
+class TempFile {
+ public:
+  explicit TempFile(const std::string& text) {
+    path_ = std::filesystem::temp_directory_path() /
+            ("hourglass-config-test-" + std::to_string(getpid()) + "-" + std::to_string(++n_) + ".toml");
+    std::ofstream(path_) << text;
+  }
+  ~TempFile() { std::filesystem::remove(path_); }
+  std::string path() const { return path_.string(); }
+
+ private:
+  static inline int n_ = 0;
+  std::filesystem::path path_;
+};
+
+}  // namespace
+
+TEST_CASE("embedded defaults load with no file and match the spec") {
+  auto r = LoadConfig("", {});
+  REQUIRE(r.ok());
+  CHECK(r.config.data_dir == "./hourglass-data");
+  CHECK(r.config.statsd.listen == "0.0.0.0:8125");
+  CHECK(r.config.statsd.flush_interval_s == 10);
+  CHECK(r.config.statsd.percent_thresholds == std::vector<double>{90});
+  CHECK(r.config.statsd.legacy_namespace);
+  CHECK_FALSE(r.config.statsd.delete_gauges);
+  CHECK(r.config.http.listen == "127.0.0.1:8080");
+  CHECK(r.config.http.max_body_bytes == 1 << 20);
+  CHECK(r.config.store.retentions == "10s:6h,1m:7d,10m:5y");
+}
+
+TEST_CASE("--set overrides take bare strings, numbers and arrays") {
+  auto r = LoadConfig("", {"statsd.listen=127.0.0.1:9125", "statsd.flush_interval=5s",
+                           "statsd.percent_thresholds=[90, 99.5, -10]", "http.threads=4",
+                           "statsd.delete_idle_stats=true"});
+  REQUIRE(r.ok());
+  CHECK(r.config.statsd.listen == "127.0.0.1:9125");
+  CHECK(r.config.statsd.flush_interval_s == 5);
+  CHECK(r.config.statsd.percent_thresholds == std::vector<double>{90, 99.5, -10});
+  CHECK(r.config.http.threads == 4);
+  CHECK(r.config.statsd.delete_counters);
+  CHECK(r.config.statsd.delete_gauges);
+  CHECK(r.locations["statsd.listen"] == "--set");
+}
+
+TEST_CASE("a config file overrides defaults and --set overrides the file") {
+  TempFile file("data_dir = \"/tmp/x\"\n[statsd]\nlisten = \"127.0.0.1:1\"\n");
+  auto r = LoadConfig(file.path(), {"statsd.listen=127.0.0.1:2"});
+  REQUIRE(r.ok());
+  CHECK(r.config.data_dir == "/tmp/x");
+  CHECK(r.config.statsd.listen == "127.0.0.1:2");
+}
+
+TEST_CASE("problems name file, line, key and reason") {
+  TempFile file("data_dir = \"/tmp/x\"\n[statsd]\nlisten = 8125\nbogus = 1\nflush_interval = \"soon\"\n");
+  auto r = LoadConfig(file.path(), {});
+  REQUIRE(r.problems.size() == 3);
+  CHECK(r.problems[0] == file.path() + ":4: statsd.bogus: unknown key");
+  CHECK(r.problems[1] == file.path() + ":3: statsd.listen: must be a string \"HOST:PORT\"");
+  CHECK(r.problems[2].rfind(file.path() + ":5: statsd.flush_interval: must be a duration", 0) == 0);
+}
+
+TEST_CASE("syntax errors and missing files are reported with their location") {
+  TempFile file("[statsd\nlisten = 1\n");
+  auto r = LoadConfig(file.path(), {});
+  REQUIRE(r.problems.size() == 1);
+  CHECK(r.problems[0].rfind(file.path() + ":1: ", 0) == 0);
+  auto missing = LoadConfig("/nonexistent/hourglass.toml", {});
+  REQUIRE(missing.problems.size() == 1);
+  CHECK(missing.problems[0].rfind("/nonexistent/hourglass.toml:", 0) == 0);
+}
+
+TEST_CASE("bad --set values and keys are refused") {
+  CHECK_FALSE(LoadConfig("", {"statsd.listen"}).ok());
+  CHECK_FALSE(LoadConfig("", {"nosuch.key=1"}).ok());
+  CHECK_FALSE(LoadConfig("", {"statsd=1"}).ok());
+  CHECK_FALSE(LoadConfig("", {"statsd.receive_threads=-1"}).ok());
+  CHECK_FALSE(LoadConfig("", {"statsd.percent_thresholds=[0]"}).ok());
+  CHECK_FALSE(LoadConfig("", {"http.listen=localhost"}).ok());
+  CHECK_FALSE(LoadConfig("", {"log.level=loud"}).ok());
+  auto r = LoadConfig("", {"statsd.max_keys=0"});
+  REQUIRE(r.problems.size() == 1);
+  CHECK(r.problems[0] == "--set: statsd.max_keys: must be from 1 to 100000000");
+}
+
+TEST_CASE("durations and sizes") {
+  CHECK(ParseDurationSeconds("10s") == 10);
+  CHECK(ParseDurationSeconds("10") == 10);
+  CHECK(ParseDurationSeconds("5m") == 300);
+  CHECK(ParseDurationSeconds("5min") == 300);
+  CHECK(ParseDurationSeconds("2h") == 7200);
+  CHECK(ParseDurationSeconds("7d") == 604800);
+  CHECK(ParseDurationSeconds("x") == -1);
+  CHECK(ParseDurationSeconds("-5s") == -1);
+  CHECK(ParseDurationSeconds("5 parsecs") == -1);
+  CHECK(ParseByteSize("64KiB") == 65536);
+  CHECK(ParseByteSize("16MiB") == 16 << 20);
+  CHECK(ParseByteSize("1MB") == 1000000);
+  CHECK(ParseByteSize("12") == 12);
+  CHECK(ParseByteSize("12XB") == -1);
+}
