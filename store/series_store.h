@@ -49,7 +49,7 @@ struct SeriesData {
 
 // A node of the name tree, as /metrics/find lists it.
 struct Node {
-  std::string path;  // full dotted path, e.g. "stats.timers.api"
+  std::string path;           // full dotted path, e.g. "stats.timers.api"
   bool is_leaf = false;       // a series has exactly this name
   bool has_children = false;  // some series name continues below it
 };
@@ -85,6 +85,11 @@ class SeriesStore {
   // aggregated by the series' rule (carbon's statsd rules by name suffix).
   common::Result<SeriesData> Read(std::string_view name, int64_t from, int64_t until,
                                   int64_t now) const;
+
+  // Compacts the whole data family now, dropping blocks past retention (the
+  // same happens in background compactions). Blocks the caller; for tests and
+  // maintenance, never needed for correctness of reads.
+  common::Status Compact();
 
   const std::vector<Retention>& retentions() const;
 

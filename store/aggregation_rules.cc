@@ -1,0 +1,86 @@
+#include "store/aggregation_rules.h"
+
+#include <fmt/format.h>
+
+namespace hourglass::store {
+
+common::Result<AggregationRules> AggregationRules::Create(std::vector<AggregationRule> rules) {
+  AggregationRules out;
+  for (auto& rule : rules) {
+    if (!(rule.x_files_factor >= 0.0 && rule.x_files_factor <= 1.0)) {
+      return common::Status::Error(
+          fmt::format("aggregation rule {}: xFilesFactor {} is not between 0 and 1", rule.name,
+                      rule.x_files_factor));
+    }
+    try {
+      std::regex regex(rule.pattern, std::regex::ECMAScript | std::regex::optimize);
+      out.rules_.push_back(Compiled{std::move(rule), std::move(regex)});
+    } catch (const std::regex_error& e) {
+      return common::Status::Error(fmt::format("aggregation rule {}: bad pattern {}: {}", rule.name,
+                                               rule.pattern, e.what()));
+    }
+  }
+  return out;
+}
+
+AggregationRules AggregationRules::StatsdDefaults() {
+  auto rules = Create({
+      {"min", R"(\.lower$)", AggregationMethod::kMin, 0.1},
+      {"max", R"(\.upper(_\d+)?$)", AggregationMethod::kMax, 0.1},
+      {"sum", R"(\.sum$)", AggregationMethod::kSum, 0.0},
+      {"count", R"(\.count$)", AggregationMethod::kSum, 0.0},
+      {"count_legacy", R"(^stats_counts\.)", AggregationMethod::kSum, 0.0},
+      {"default_average", R"(.*)", AggregationMethod::kAverage, 0.3},
+  });
+  assert(rules.ok());
+  return std::move(rules).value();
+}
+
+size_t AggregationRules::MatchIndex(std::string_view name) const {
+  name = name.substr(0, name.find(';'));
+  for (size_t i = 0; i < rules_.size(); ++i) {
+    try {
+      if (std::regex_search(name.begin(), name.end(), rules_[i].regex)) return i;
+    } catch (const std::regex_error&) {
+      // Too complex for this name: treat as no match.
+    }
+  }
+  return rules_.size();
+}
+
+const AggregationRule& AggregationRules::Rule(size_t index) const {
+  return index < rules_.size() ? rules_[index].rule : fallback_;
+}
+
+RawCombine RawCombineFor(AggregationMethod method) {
+  switch (method) {
+    case AggregationMethod::kSum:
+      return RawCombine::kSum;
+    case AggregationMethod::kMin:
+      return RawCombine::kMin;
+    case AggregationMethod::kMax:
+      return RawCombine::kMax;
+    case AggregationMethod::kAverage:
+    case AggregationMethod::kLast:
+      break;
+  }
+  return RawCombine::kLast;
+}
+
+std::string_view AggregationMethodName(AggregationMethod method) {
+  switch (method) {
+    case AggregationMethod::kAverage:
+      return "average";
+    case AggregationMethod::kSum:
+      return "sum";
+    case AggregationMethod::kMin:
+      return "min";
+    case AggregationMethod::kMax:
+      return "max";
+    case AggregationMethod::kLast:
+      return "last";
+  }
+  return "?";
+}
+
+}  // namespace hourglass::store

@@ -1,0 +1,58 @@
+// AggregationRules: carbon's storage-aggregation table (first matching regex
+// wins) deciding how a series' rollup buckets are aggregated and how a second
+// write to the same raw slot combines. Immutable after Create: any thread.
+// Patterns are matched (std::regex_search) against the name without ";tags".
+#pragma once
+
+#include <cstdint>
+#include <regex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+
+namespace hourglass::store {
+
+enum class AggregationMethod : uint8_t { kAverage, kSum, kMin, kMax, kLast };
+
+// How a second value written to the same raw slot combines with the first.
+// Stored in every raw merge operand (2 bits): keep the numbers stable.
+enum class RawCombine : uint8_t { kLast = 0, kSum = 1, kMin = 2, kMax = 3 };
+
+struct AggregationRule {
+  std::string name;     // e.g. "min"
+  std::string pattern;  // ECMAScript regex, searched, e.g. "\\.lower$"
+  AggregationMethod method = AggregationMethod::kAverage;
+  double x_files_factor = 0.5;
+};
+
+class AggregationRules {
+ public:
+  // Fails on a bad regex or an xFilesFactor outside [0, 1].
+  static common::Result<AggregationRules> Create(std::vector<AggregationRule> rules);
+  // etsy statsd's recommended storage-aggregation.conf (docs/graphite.md):
+  // .lower min 0.1, .upper(_N) max 0.1, .sum sum 0, .count sum 0,
+  // ^stats_counts. sum 0, everything else average 0.3.
+  static AggregationRules StatsdDefaults();
+
+  // Index of the first rule matching `name` (tags stripped), or size() for
+  // carbon's fallback (average, xFilesFactor 0.5) when none matches.
+  size_t MatchIndex(std::string_view name) const;
+  const AggregationRule& Rule(size_t index) const;
+  const AggregationRule& Match(std::string_view name) const { return Rule(MatchIndex(name)); }
+  size_t size() const { return rules_.size(); }
+
+ private:
+  struct Compiled {
+    AggregationRule rule;
+    std::regex regex;
+  };
+  std::vector<Compiled> rules_;
+  AggregationRule fallback_{"default", ".*", AggregationMethod::kAverage, 0.5};
+};
+
+RawCombine RawCombineFor(AggregationMethod method);
+std::string_view AggregationMethodName(AggregationMethod method);
+
+}  // namespace hourglass::store

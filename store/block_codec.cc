@@ -1,0 +1,164 @@
+#include "store/block_codec.h"
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+namespace hourglass::store {
+namespace {
+
+static_assert(std::endian::native == std::endian::little, "values are stored little-endian");
+
+using detail::kRawRecord;
+using detail::kRollupBlockRecord;
+using detail::Load;
+
+template <typename T>
+void Append(std::string* out, T v) {
+  char buf[sizeof(T)];
+  std::memcpy(buf, &v, sizeof(T));
+  out->append(buf, sizeof(T));
+}
+
+}  // namespace
+
+void RollupBucket::Merge(const RollupBucket& other) {
+  if (other.count == 0) return;
+  if (count == 0) {
+    *this = other;
+    return;
+  }
+  sum += other.sum;
+  min = std::min(min, other.min);
+  max = std::max(max, other.max);
+  if (other.last_offset >= last_offset) {
+    last = other.last;
+    last_offset = other.last_offset;
+  }
+  count += other.count;
+  known += other.known;
+}
+
+double RollupBucket::Value(AggregationMethod method, double x_files_factor, int64_t ratio) const {
+  constexpr double kNull = std::numeric_limits<double>::quiet_NaN();
+  if (count == 0) return kNull;
+  if (static_cast<double>(known) / static_cast<double>(ratio) < x_files_factor) return kNull;
+  switch (method) {
+    case AggregationMethod::kAverage:
+      return sum / count;
+    case AggregationMethod::kSum:
+      return sum;
+    case AggregationMethod::kMin:
+      return min;
+    case AggregationMethod::kMax:
+      return max;
+    case AggregationMethod::kLast:
+      return last;
+  }
+  return kNull;
+}
+
+void EncodeRawOperand(RawCombine combine, uint16_t slot, double value, std::string* out) {
+  out->clear();
+  out->push_back(static_cast<char>(kTagRaw | static_cast<uint8_t>(combine)));
+  Append(out, slot);
+  Append(out, value);
+}
+
+void EncodeRollupOperand(uint16_t slot, uint16_t raw_offset, uint16_t weight, double value,
+                         std::string* out) {
+  out->clear();
+  out->push_back(static_cast<char>(kTagRollupPoint));
+  Append(out, slot);
+  Append(out, raw_offset);
+  Append(out, weight);
+  Append(out, value);
+}
+
+namespace detail {
+
+RollupBucket DecodeBlockRecord(const char* p) {
+  RollupBucket b;
+  b.last_offset = Load<uint16_t>(p + 2);
+  b.count = Load<uint32_t>(p + 4);
+  b.known = Load<uint32_t>(p + 8);
+  b.sum = Load<double>(p + 12);
+  b.min = Load<double>(p + 20);
+  b.max = Load<double>(p + 28);
+  b.last = Load<double>(p + 36);
+  return b;
+}
+
+RollupBucket DecodePointRecord(const char* p) {
+  double v = Load<double>(p + 6);
+  RollupBucket b{v, v, v, v, 1, Load<uint16_t>(p + 4), Load<uint16_t>(p + 2)};
+  return b;
+}
+
+}  // namespace detail
+
+bool RawBlock::Apply(std::string_view value, bool is_base) {
+  if (value.empty()) return false;
+  auto combine = static_cast<RawCombine>(static_cast<uint8_t>(value[0]) & 0x3);
+  return ForEachRaw(value, [&](uint16_t slot, double v) {
+    if (slot >= kSlotsPerBlock) return;
+    double& cur = values[slot];
+    if (is_base || !present[slot]) {
+      cur = v;
+      present.set(slot);
+      return;
+    }
+    switch (combine) {
+      case RawCombine::kLast:
+        cur = v;
+        break;
+      case RawCombine::kSum:
+        cur += v;
+        break;
+      case RawCombine::kMin:
+        cur = std::min(cur, v);
+        break;
+      case RawCombine::kMax:
+        cur = std::max(cur, v);
+        break;
+    }
+  });
+}
+
+void RawBlock::Encode(uint8_t combine_bits, std::string* out) const {
+  out->clear();
+  out->reserve(1 + present.count() * kRawRecord);
+  out->push_back(static_cast<char>(kTagRaw | (combine_bits & 0x3)));
+  for (uint16_t slot = 0; slot < kSlotsPerBlock; ++slot) {
+    if (!present[slot]) continue;
+    Append(out, slot);
+    Append(out, values[slot]);
+  }
+}
+
+bool RollupBlock::Apply(std::string_view value) {
+  return ForEachRollup(value, [&](uint16_t slot, const RollupBucket& b) {
+    if (slot < kSlotsPerBlock) buckets[slot].Merge(b);
+  });
+}
+
+void RollupBlock::Encode(std::string* out) const {
+  out->clear();
+  out->push_back(static_cast<char>(kTagRollupBlock));
+  for (uint16_t slot = 0; slot < kSlotsPerBlock; ++slot) {
+    const RollupBucket& b = buckets[slot];
+    if (b.count == 0) continue;
+    Append(out, slot);
+    Append(out, b.last_offset);
+    Append(out, b.count);
+    Append(out, b.known);
+    Append(out, b.sum);
+    Append(out, b.min);
+    Append(out, b.max);
+    Append(out, b.last);
+  }
+}
+
+}  // namespace hourglass::store

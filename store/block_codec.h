@@ -1,0 +1,105 @@
+// Block values of the data column family: merge operands written by Write()
+// and the merged blocks RocksDB stores, plus dense scratch forms used while
+// merging. Pure functions over bytes; any thread. Numbers are little-endian
+// (asserted at compile time); the first byte of a value is its tag.
+#pragma once
+
+#include <bitset>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <string_view>
+
+#include "store/aggregation_rules.h"
+#include "store/data_key.h"
+
+namespace hourglass::store {
+
+// Value tags. Raw values carry their RawCombine in the low two bits.
+inline constexpr uint8_t kTagRaw = 0x10;          // records: slot u16, value f64
+inline constexpr uint8_t kTagRollupPoint = 0x20;  // slot u16, raw_offset u16, weight u16, value f64
+inline constexpr uint8_t kTagRollupBlock = 0x30;  // slot u16 + RollupBucket fields (see .cc)
+
+// The exact aggregate of every point that fell into one rollup bucket.
+struct RollupBucket {
+  double sum = 0;
+  double min = 0;
+  double max = 0;
+  double last = 0;           // value of the latest point in time (ties: latest write)
+  uint32_t count = 0;        // points merged in
+  uint32_t known = 0;        // raw slots' worth of data (for xFilesFactor)
+  uint16_t last_offset = 0;  // raw slot within the bucket of `last`
+
+  void Merge(const RollupBucket& other);
+  // The bucket's value under `method`, or NaN if known / ratio < xff.
+  // `ratio` = rollup step / raw step.
+  double Value(AggregationMethod method, double x_files_factor, int64_t ratio) const;
+};
+
+// Single-point operands, appended to `out` (cleared first).
+void EncodeRawOperand(RawCombine combine, uint16_t slot, double value, std::string* out);
+void EncodeRollupOperand(uint16_t slot, uint16_t raw_offset, uint16_t weight, double value,
+                         std::string* out);
+
+namespace detail {
+inline constexpr size_t kRawRecord = 2 + 8;
+inline constexpr size_t kRollupPointRecord = 2 + 2 + 2 + 8;
+inline constexpr size_t kRollupBlockRecord = 2 + 2 + 4 + 4 + 4 * 8;
+template <typename T>
+T Load(const char* p) {
+  T v;
+  std::memcpy(&v, p, sizeof(T));
+  return v;
+}
+RollupBucket DecodeBlockRecord(const char* p);
+RollupBucket DecodePointRecord(const char* p);
+}  // namespace detail
+
+// Calls fn(slot, value) for each record of a raw value. False if malformed.
+template <typename Fn>
+bool ForEachRaw(std::string_view value, Fn&& fn) {
+  using detail::kRawRecord;
+  if (value.empty() || (static_cast<uint8_t>(value[0]) & 0xf0) != kTagRaw) return false;
+  std::string_view body = value.substr(1);
+  if (body.size() % kRawRecord != 0) return false;
+  for (size_t i = 0; i < body.size(); i += kRawRecord) {
+    fn(detail::Load<uint16_t>(body.data() + i), detail::Load<double>(body.data() + i + 2));
+  }
+  return true;
+}
+
+// Calls fn(slot, bucket) for each record of a rollup value (block or points).
+template <typename Fn>
+bool ForEachRollup(std::string_view value, Fn&& fn) {
+  if (value.empty()) return false;
+  std::string_view body = value.substr(1);
+  uint8_t tag = static_cast<uint8_t>(value[0]);
+  size_t record = tag == kTagRollupBlock   ? detail::kRollupBlockRecord
+                  : tag == kTagRollupPoint ? detail::kRollupPointRecord
+                                           : 0;
+  if (record == 0 || body.size() % record != 0) return false;
+  for (size_t i = 0; i < body.size(); i += record) {
+    const char* p = body.data() + i;
+    fn(detail::Load<uint16_t>(p),
+       tag == kTagRollupBlock ? detail::DecodeBlockRecord(p) : detail::DecodePointRecord(p));
+  }
+  return true;
+}
+
+// Dense scratch for merging one raw block.
+struct RawBlock {
+  double values[kSlotsPerBlock];
+  std::bitset<kSlotsPerBlock> present;
+  // Applies a stored block or operand; operands combine by their tag's rule.
+  bool Apply(std::string_view value, bool is_base);
+  void Encode(uint8_t combine_bits, std::string* out) const;
+};
+
+// Dense scratch for merging one rollup block.
+struct RollupBlock {
+  RollupBucket buckets[kSlotsPerBlock];
+  bool Apply(std::string_view value);
+  void Encode(std::string* out) const;
+};
+
+}  // namespace hourglass::store

@@ -1,0 +1,70 @@
+// NameIndex: the series name index in two column families. "nodes" holds one
+// key per node of the dotted name tree, [depth u8][full node path], whose
+// value is a flags byte (1 leaf, 2 branch) OR-merged, so the children of P
+// are one prefix scan of [depth(P)+1]["P."]. "tags" indexes tagged names.
+// Thread-safe: Register() serializes on one mutex; finds only read RocksDB.
+#pragma once
+
+#include <rocksdb/db.h>
+#include <rocksdb/merge_operator.h>
+
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+#include "common/stats.h"
+#include "common/status.h"
+#include "store/series_store.h"
+
+namespace hourglass::store {
+
+inline constexpr uint8_t kNodeLeaf = 1;
+inline constexpr uint8_t kNodeBranch = 2;
+// Names deeper than this many nodes are not indexed (counted as an error).
+inline constexpr size_t kMaxNodeDepth = 250;
+
+// OR of flag bytes: the merge operator of the "nodes" column family.
+std::shared_ptr<rocksdb::MergeOperator> NewNodeFlagsMergeOperator();
+
+class NameIndex {
+ public:
+  // `db` and the handles must outlive the index.
+  NameIndex(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* nodes, rocksdb::ColumnFamilyHandle* tags,
+            common::StatsRegistry& stats);
+
+  common::Status Register(std::span<const std::string> names);
+  common::Result<std::vector<Node>> FindNodes(std::string_view pattern) const;
+  common::Result<std::vector<std::string>> FindSeries(std::string_view pattern, size_t limit) const;
+
+ private:
+  struct Level {
+    std::string path;
+    uint8_t flags;
+  };
+  // Nodes at `depth` under `parent` whose last component matches `matcher`.
+  common::Status Expand(const std::string& parent, size_t depth, std::string_view node_pattern,
+                        std::vector<Level>* out) const;
+  bool AddPath(std::string_view name, std::vector<std::pair<std::string, char>>* ops,
+               std::vector<uint64_t>* new_branches);
+  void AddTagged(std::string_view name, rocksdb::WriteBatch* batch);
+
+  rocksdb::DB* db_;
+  rocksdb::ColumnFamilyHandle* nodes_;
+  rocksdb::ColumnFamilyHandle* tags_;
+  common::Counter& names_registered_;
+  common::Counter& index_errors_;
+
+  std::mutex mu_;  // guards known_names_ and known_branches_ (ids seen this process)
+  std::unordered_set<uint64_t> known_names_;
+  std::unordered_set<uint64_t> known_branches_;
+};
+
+// Key of a node in the "nodes" column family.
+std::string NodeKey(size_t depth, std::string_view path);
+
+}  // namespace hourglass::store

@@ -1,0 +1,420 @@
+// DESIGN: the metric store's RocksDB layout.
+//
+// Column families:
+//   "data"    [archive u8][series id u64 BE][block start u32 BE] -> block.
+//             The series id is MurmurHash64A of the full name (tags included),
+//             so the write path needs no name->id lookup. With n series the
+//             odds of any collision are about n^2 / 2^65: 3e-8 for a million
+//             series. A collision would mix two series' points; accepted.
+//             A block holds kSlotsPerBlock (360) slots of its archive's step,
+//             so one series over a range is a handful of adjacent keys (24 h
+//             at 1 min is 5 keys) read with one iterator. A 9-byte prefix
+//             extractor ([archive][id]) gives prefix bloom filters for it.
+//   "nodes"   [depth u8][full node path] -> flags (leaf 1 | branch 2, OR-merged)
+//   "tags"    "S" fullname -> "" and "T" tag \0 value \0 fullname -> ""
+//   default   "retentions" -> the retention string the store was created with
+//
+// Writes. Write() turns each point into one RocksDB Merge per archive, in one
+// WriteBatch (WAL on). Raw operands are (slot, value) plus the series' combine
+// rule: a second write to the same 10 s slot sums for sum-rule series (a
+// shutdown's partial window and the next flush add up), keeps min / max for
+// those, and is last-write-wins otherwise. Rollup operands are (bucket, raw
+// offset, weight, value); BlockMergeOperator folds them into per-bucket
+// (count, known, sum, min, max, last), so a bucket is the exact aggregate of
+// every point that fell in it whatever order or lateness they arrived with.
+// `known` counts raw slots' worth of data: 1 per point, or step/raw step for a
+// point too old for the finer archives (whisper would write it straight into
+// that archive and propagate from there).
+//
+// Reads follow whisper's fetch: the finest archive whose duration covers
+// now - from, range aligned to its step. A rollup bucket's value is its rule
+// (average sum/count, sum, min, max, last) applied to the record, or null when
+// known / (step / raw step) < xFilesFactor. Differences from whisper: rollups
+// aggregate raw points directly rather than the finer archive's values (an
+// average is the average of all points, not of per-minute averages), and a
+// raw slot overwritten for an average-rule series still counts both values in
+// its rollup buckets.
+//
+// Retention. RetentionFilter (a compaction filter reading the Clock) drops
+// blocks wholly older than now - duration of their archive; the data family
+// sets periodic_compaction_seconds so cold files get filtered too. Reads clamp
+// to the retention window, so expired but not yet compacted blocks never show.
+#include "store/series_store.h"
+
+#include <fmt/format.h>
+#include <rocksdb/cache.h>
+#include <rocksdb/convenience.h>
+#include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/slice_transform.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <limits>
+#include <mutex>
+#include <unordered_map>
+
+#include "store/aggregation_rules.h"
+#include "store/block_codec.h"
+#include "store/block_merge_operator.h"
+#include "store/data_key.h"
+#include "store/name_index.h"
+#include "store/retention_filter.h"
+
+namespace hourglass::store {
+namespace {
+
+constexpr const char* kDataFamily = "data";
+constexpr const char* kNodesFamily = "nodes";
+constexpr const char* kTagsFamily = "tags";
+constexpr int64_t kMaxFutureSeconds = 600;
+constexpr size_t kMaxCachedRules = 8'000'000;
+constexpr size_t kBlockCacheBytes = 128 << 20;
+
+std::string RetentionString(const std::vector<Retention>& retentions) {
+  std::string out;
+  for (const Retention& r : retentions) {
+    out += fmt::format("{}{}:{}", out.empty() ? "" : ",", r.step, r.duration);
+  }
+  return out;
+}
+
+rocksdb::CompressionType PickCompression(rocksdb::CompressionType preferred) {
+  for (auto c : rocksdb::GetSupportedCompressions()) {
+    if (c == preferred) return c;
+  }
+  return rocksdb::kNoCompression;
+}
+
+rocksdb::ColumnFamilyOptions FamilyOptions(const std::shared_ptr<rocksdb::Cache>& cache,
+                                           bool bloom) {
+  rocksdb::ColumnFamilyOptions cf;
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = cache;
+  if (bloom) table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  table.cache_index_and_filter_blocks = true;
+  table.pin_l0_filter_and_index_blocks_in_cache = true;
+  table.format_version = 5;
+  cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  cf.level_compaction_dynamic_level_bytes = true;
+  cf.compression = PickCompression(rocksdb::kLZ4Compression);
+  cf.bottommost_compression = PickCompression(rocksdb::kZSTD);
+  return cf;
+}
+
+}  // namespace
+
+class SeriesStore::Impl {
+ public:
+  Impl(const StoreOptions& options, const common::Clock& clock, common::StatsRegistry& stats)
+      : options_(options),
+        clock_(clock),
+        stats_(stats),
+        rules_(AggregationRules::StatsdDefaults()),
+        filter_(options_.retentions, clock),
+        points_written_(stats.GetCounter("store.points_written", "points written to the store")),
+        write_errors_(stats.GetCounter("store.write_errors", "points lost to failed writes")),
+        dropped_old_(stats.GetCounter("store.points_dropped_old",
+                                      "points older than the longest retention, skipped")),
+        dropped_invalid_(stats.GetCounter(
+            "store.points_dropped_invalid",
+            "points skipped: NaN/inf value, or timestamp over 10 min in the future")),
+        last_write_ms_(stats.GetGauge("store.last_write_ms", "duration of the last Write()")) {}
+  ~Impl();
+
+  common::Status OpenDb();
+  common::Status Write(std::span<const Point> points);
+  common::Result<SeriesData> Read(std::string_view name, int64_t from, int64_t until,
+                                  int64_t now) const;
+  common::Status Compact();
+  const std::vector<Retention>& retentions() const { return options_.retentions; }
+  NameIndex& names() const { return *names_; }
+
+ private:
+  struct Pending {
+    uint64_t id;
+    int64_t timestamp;
+    double value;
+    uint8_t first;  // finest archive whose retention covers the point
+    RawCombine combine;
+  };
+  void AddToBatch(std::vector<Pending>& pending, rocksdb::WriteBatch* batch);
+  RawCombine CombineFor(uint64_t id, std::string_view name);
+  void CheckRetentions();
+  void FillValues(size_t archive, uint64_t id, const AggregationRule& rule, SeriesData* out) const;
+
+  StoreOptions options_;
+  const common::Clock& clock_;
+  common::StatsRegistry& stats_;
+  AggregationRules rules_;
+  RetentionFilter filter_;  // must outlive db_
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // default, data, nodes, tags
+  rocksdb::ColumnFamilyHandle* data_ = nullptr;
+  std::unique_ptr<NameIndex> names_;
+
+  common::Counter& points_written_;
+  common::Counter& write_errors_;
+  common::Counter& dropped_old_;
+  common::Counter& dropped_invalid_;
+  common::Gauge& last_write_ms_;
+
+  std::mutex write_mu_;  // serializes Write(); guards rule_cache_
+  std::unordered_map<uint64_t, RawCombine> rule_cache_;
+};
+
+SeriesStore::Impl::~Impl() {
+  names_.reset();
+  for (auto* handle : handles_) {
+    if (db_ != nullptr) db_->DestroyColumnFamilyHandle(handle);
+  }
+  db_.reset();
+}
+
+common::Status SeriesStore::Impl::OpenDb() {
+  auto fail = [&](const std::string& why) {
+    stats_.SetHealth("store", common::HealthState::kFailed, why);
+    return common::Status::Error(
+        fmt::format("cannot open metric store at {}: {}", options_.path, why));
+  };
+  std::error_code ec;
+  std::filesystem::create_directories(options_.path, ec);
+  if (ec) return fail(ec.message());
+
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = true;
+  db_options.create_missing_column_families = true;
+  db_options.max_background_jobs = 2;
+  db_options.keep_log_file_num = 5;
+  db_options.max_total_wal_size = 512 << 20;
+  db_options.bytes_per_sync = 1 << 20;
+
+  auto cache = rocksdb::NewLRUCache(kBlockCacheBytes);
+  rocksdb::ColumnFamilyOptions data = FamilyOptions(cache, true);
+  data.merge_operator = std::make_shared<BlockMergeOperator>();
+  data.compaction_filter = &filter_;
+  data.prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(9));
+  data.memtable_prefix_bloom_size_ratio = 0.02;
+  data.write_buffer_size = 64 << 20;
+  data.max_write_buffer_number = 4;
+  data.periodic_compaction_seconds = 86400;
+  rocksdb::ColumnFamilyOptions nodes = FamilyOptions(cache, true);
+  nodes.merge_operator = NewNodeFlagsMergeOperator();
+
+  std::vector<rocksdb::ColumnFamilyDescriptor> families{
+      {rocksdb::kDefaultColumnFamilyName, FamilyOptions(cache, false)},
+      {kDataFamily, data},
+      {kNodesFamily, nodes},
+      {kTagsFamily, FamilyOptions(cache, true)}};
+  rocksdb::DB* db = nullptr;
+  auto s = rocksdb::DB::Open(db_options, options_.path, families, &handles_, &db);
+  if (!s.ok()) return fail(s.ToString());
+  db_.reset(db);
+  data_ = handles_[1];
+  names_ = std::make_unique<NameIndex>(db, handles_[2], handles_[3], stats_);
+  CheckRetentions();
+  stats_.SetHealth("store", common::HealthState::kOk);
+  return common::Status::Ok();
+}
+
+// Changing retentions of an existing store is not supported (carbon needs
+// whisper-resize for it too): keys of a removed archive are kept, not read.
+void SeriesStore::Impl::CheckRetentions() {
+  std::string want = RetentionString(options_.retentions), have;
+  auto s = db_->Get(rocksdb::ReadOptions(), handles_[0], "retentions", &have);
+  if (s.IsNotFound()) {
+    (void)db_->Put(rocksdb::WriteOptions(), handles_[0], "retentions", want);
+  } else if (s.ok() && have != want) {
+    spdlog::warn(
+        "metric store {} was created with retentions {} (seconds), now {}: existing "
+        "points are read with the new archive layout",
+        options_.path, have, want);
+  }
+}
+
+RawCombine SeriesStore::Impl::CombineFor(uint64_t id, std::string_view name) {
+  auto it = rule_cache_.find(id);
+  if (it != rule_cache_.end()) return it->second;
+  if (rule_cache_.size() >= kMaxCachedRules) rule_cache_.clear();
+  RawCombine combine = RawCombineFor(rules_.Match(name).method);
+  rule_cache_.emplace(id, combine);
+  return combine;
+}
+
+// Batch entries are added archive by archive in key order: RocksDB's skip
+// list inserts a sorted run next to the previous entry, several times faster
+// than random order for a flush of 500k series.
+void SeriesStore::Impl::AddToBatch(std::vector<Pending>& pending, rocksdb::WriteBatch* batch) {
+  std::sort(pending.begin(), pending.end(),
+            [](const Pending& a, const Pending& b) { return a.id < b.id; });
+  const auto& rs = options_.retentions;
+  std::string operand;
+  char key[kDataKeySize];
+  for (size_t a = 0; a < rs.size(); ++a) {
+    const int64_t step = rs[a].step;
+    for (const Pending& p : pending) {
+      if (p.first > a) continue;
+      int64_t slot_time = p.timestamp - p.timestamp % step;
+      int64_t block_start = slot_time - slot_time % (step * kSlotsPerBlock);
+      auto slot = static_cast<uint16_t>((slot_time - block_start) / step);
+      if (a == 0) {
+        EncodeRawOperand(p.combine, slot, p.value, &operand);
+      } else {
+        auto raw_offset = static_cast<uint16_t>((p.timestamp - slot_time) / rs[0].step);
+        auto weight = static_cast<uint16_t>(rs[p.first].step / rs[0].step);
+        EncodeRollupOperand(slot, raw_offset, weight, p.value, &operand);
+      }
+      DataKey{static_cast<uint8_t>(a), p.id, static_cast<uint32_t>(block_start)}.EncodeTo(key);
+      batch->Merge(data_, rocksdb::Slice(key, kDataKeySize), operand);
+    }
+  }
+}
+
+common::Status SeriesStore::Impl::Write(std::span<const Point> points) {
+  auto started = std::chrono::steady_clock::now();
+  std::lock_guard lock(write_mu_);
+  const auto& rs = options_.retentions;
+  const int64_t now = clock_.NowSeconds();
+  std::vector<Pending> pending;
+  pending.reserve(points.size());
+  for (const Point& p : points) {
+    if (!std::isfinite(p.value) || p.timestamp > now + kMaxFutureSeconds ||
+        p.timestamp > std::numeric_limits<uint32_t>::max()) {
+      dropped_invalid_.Add();
+      continue;
+    }
+    if (p.timestamp < now - rs.back().duration || p.timestamp < 0) {
+      dropped_old_.Add();
+      continue;
+    }
+    uint8_t first = 0;
+    while (p.timestamp < now - rs[first].duration) ++first;  // the last archive covers it
+    uint64_t id = SeriesId(p.name);
+    pending.push_back({id, p.timestamp, p.value, first, CombineFor(id, p.name)});
+  }
+  rocksdb::WriteBatch batch(pending.size() * rs.size() * 40);
+  AddToBatch(pending, &batch);
+  auto s = pending.empty() ? rocksdb::Status::OK() : db_->Write(rocksdb::WriteOptions(), &batch);
+  auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started);
+  last_write_ms_.Set(ms.count());
+  if (!s.ok()) {
+    write_errors_.Add(pending.size());
+    stats_.SetHealth("store", common::HealthState::kFailed, "write failed: " + s.ToString());
+    return common::Status::Error("metric store write failed: " + s.ToString());
+  }
+  points_written_.Add(pending.size());
+  return common::Status::Ok();
+}
+
+void SeriesStore::Impl::FillValues(size_t archive, uint64_t id, const AggregationRule& rule,
+                                   SeriesData* out) const {
+  const int64_t step = out->step, span = step * kSlotsPerBlock;
+  const int64_t ratio = step / options_.retentions[0].step;
+  char lo[kDataKeySize], hi[kDataKeySize];
+  DataKey{uint8_t(archive), id, uint32_t(out->start - out->start % span)}.EncodeTo(lo);
+  const int64_t last = out->end - step;
+  const int64_t upper_block = std::min<int64_t>(last - last % span + span, UINT32_MAX);
+  DataKey{uint8_t(archive), id, uint32_t(upper_block)}.EncodeTo(hi);
+  rocksdb::Slice upper(hi, kDataKeySize);
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &upper;
+  ro.prefix_same_as_start = true;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, data_));
+  for (it->Seek(rocksdb::Slice(lo, kDataKeySize)); it->Valid(); it->Next()) {
+    DataKey key;
+    if (!DataKey::Decode({it->key().data(), it->key().size()}, &key)) continue;
+    std::string_view value(it->value().data(), it->value().size());
+    auto put = [&](uint16_t slot, double v) {
+      int64_t t = int64_t(key.block_start) + slot * step;
+      if (t >= out->start && t < out->end) out->values[(t - out->start) / step] = v;
+    };
+    if (archive == 0) {
+      ForEachRaw(value, put);
+    } else {
+      ForEachRollup(value, [&](uint16_t slot, const RollupBucket& b) {
+        put(slot, b.Value(rule.method, rule.x_files_factor, ratio));
+      });
+    }
+  }
+}
+
+common::Result<SeriesData> SeriesStore::Impl::Read(std::string_view name, int64_t from,
+                                                   int64_t until, int64_t now) const {
+  if (from > until) {
+    return common::Status::Error(
+        fmt::format("invalid time interval: from {} > until {}", from, until));
+  }
+  const auto& rs = options_.retentions;
+  SeriesData out{std::string(name), from, until, rs[0].step, {}};
+  const int64_t oldest = now - rs.back().duration;
+  if (from > now || until < oldest) return out;  // whisper returns None
+  from = std::max(from, oldest);
+  until = std::min(until, now);
+  size_t archive = 0;
+  while (archive + 1 < rs.size() && rs[archive].duration < now - from) ++archive;
+  const int64_t step = rs[archive].step;
+  out.step = step;
+  out.start = from - from % step + step;
+  out.end = until - until % step + step;
+  if (out.start == out.end) out.end += step;
+  out.values.assign((out.end - out.start) / step, std::numeric_limits<double>::quiet_NaN());
+  if (out.start < 0 || out.end > std::numeric_limits<uint32_t>::max()) return out;
+  FillValues(archive, SeriesId(name), rules_.Match(name), &out);
+  return out;
+}
+
+common::Status SeriesStore::Impl::Compact() {
+  rocksdb::CompactRangeOptions options;
+  options.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+  auto s = db_->CompactRange(options, data_, nullptr, nullptr);
+  if (!s.ok()) return common::Status::Error("metric store compaction failed: " + s.ToString());
+  return common::Status::Ok();
+}
+
+// ---- SeriesStore: forwards to Impl ----
+
+common::Result<std::unique_ptr<SeriesStore>> SeriesStore::Open(const StoreOptions& options,
+                                                               const common::Clock& clock,
+                                                               common::StatsRegistry& stats) {
+  if (options.retentions.empty()) {
+    return common::Status::Error(
+        fmt::format("cannot open metric store at {}: no retentions configured", options.path));
+  }
+  auto impl = std::make_unique<Impl>(options, clock, stats);
+  if (auto s = impl->OpenDb(); !s.ok()) return s;
+  return std::unique_ptr<SeriesStore>(new SeriesStore(std::move(impl)));
+}
+
+SeriesStore::SeriesStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+SeriesStore::~SeriesStore() = default;
+
+common::Status SeriesStore::Write(std::span<const Point> points) { return impl_->Write(points); }
+
+common::Status SeriesStore::RegisterNames(std::span<const std::string> names) {
+  return impl_->names().Register(names);
+}
+
+common::Result<std::vector<Node>> SeriesStore::FindNodes(std::string_view pattern) const {
+  return impl_->names().FindNodes(pattern);
+}
+
+common::Result<std::vector<std::string>> SeriesStore::FindSeries(std::string_view pattern,
+                                                                 size_t limit) const {
+  return impl_->names().FindSeries(pattern, limit);
+}
+
+common::Result<SeriesData> SeriesStore::Read(std::string_view name, int64_t from, int64_t until,
+                                             int64_t now) const {
+  return impl_->Read(name, from, until, now);
+}
+
+common::Status SeriesStore::Compact() { return impl_->Compact(); }
+
+const std::vector<Retention>& SeriesStore::retentions() const { return impl_->retentions(); }
+
+}  // namespace hourglass::store

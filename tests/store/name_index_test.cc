@@ -1,0 +1,99 @@
+#include <catch2/catch.hpp>
+
+#include "store/series_store.h"
+#include "temp_dir.h"
+
+using namespace hourglass;
+using namespace hourglass::store;
+
+namespace {
+
+struct IndexFixture {
+  testing::TempDir dir;
+  common::ManualClock clock{1'700'000'400LL * 1'000'000};
+  common::StatsRegistry stats;
+  std::unique_ptr<SeriesStore> store;
+
+  IndexFixture() {
+    auto r = SeriesStore::Open({dir.path(), *ParseRetentions("10s:6h,1m:7d")}, clock, stats);
+    REQUIRE(r.ok());
+    store = std::move(r).value();
+    std::vector<std::string> names{"stats.timers.api.mean",
+                                   "stats.timers.api.upper_90",
+                                   "stats.timers.web.mean",
+                                   "stats.gauges.queue",
+                                   "stats.gauges",
+                                   "stats_counts.req",
+                                   "a.b.c",
+                                   "a.bc.d",
+                                   "cpu.load;host=a;dc=x"};
+    REQUIRE(store->RegisterNames(names).ok());
+  }
+
+  // "path:LB" with L = leaf, B = has children.
+  std::vector<std::string> Find(std::string_view pattern) {
+    auto r = store->FindNodes(pattern);
+    REQUIRE(r.ok());
+    std::vector<std::string> out;
+    for (const Node& n : *r) {
+      out.push_back(n.path + ":" + (n.is_leaf ? "L" : "") + (n.has_children ? "B" : ""));
+    }
+    return out;
+  }
+};
+
+using V = std::vector<std::string>;
+
+}  // namespace
+
+TEST_CASE("FindNodes lists children with leaf and branch flags", "[store][index]") {
+  IndexFixture f;
+  // Tagged names stay out of the tree.
+  CHECK(f.Find("*") == V{"a:B", "stats:B", "stats_counts:B"});
+  CHECK(f.Find("stats.*") == V{"stats.gauges:LB", "stats.timers:B"});
+  CHECK(f.Find("stats.gauges") == V{"stats.gauges:LB"});
+  CHECK(f.Find("stats_counts.req") == V{"stats_counts.req:L"});
+  CHECK(f.Find("nope.*").empty());
+  CHECK(f.Find("stats.nope").empty());
+  CHECK(f.Find("").empty());
+}
+
+TEST_CASE("FindNodes braces, classes and multi-level globs", "[store][index]") {
+  IndexFixture f;
+  CHECK(f.Find("stats.timers.{api,web}.mean") ==
+        V{"stats.timers.api.mean:L", "stats.timers.web.mean:L"});
+  CHECK(f.Find("stats.timers.*.upper_[0-9]*") == V{"stats.timers.api.upper_90:L"});
+  CHECK(f.Find("stats.timers.[!a]*") == V{"stats.timers.web:B"});
+  CHECK(f.Find("stats.*.*.mean") == V{"stats.timers.api.mean:L", "stats.timers.web.mean:L"});
+  CHECK(f.Find("a.b*") == V{"a.b:B", "a.bc:B"});
+  CHECK(f.Find("a.b?") == V{"a.bc:B"});
+  CHECK(f.Find("a.{b,bc}.*") == V{"a.b.c:L", "a.bc.d:L"});
+  CHECK(f.Find("{a,stats_counts}.{c*,r*}") == V{"stats_counts.req:L"});
+  CHECK(f.Find("*.*.*.*") ==
+        V{"stats.timers.api.mean:L", "stats.timers.api.upper_90:L", "stats.timers.web.mean:L"});
+}
+
+TEST_CASE("FindSeries returns leaves only, bounded, and exact tagged names", "[store][index]") {
+  IndexFixture f;
+  auto two = f.store->FindSeries("stats.timers.*.*", 2);
+  REQUIRE(two.ok());
+  CHECK(*two == V{"stats.timers.api.mean", "stats.timers.api.upper_90"});
+  auto gauges = f.store->FindSeries("stats.*");
+  REQUIRE(gauges.ok());
+  CHECK(*gauges == V{"stats.gauges"});
+  auto tagged = f.store->FindSeries("cpu.load;host=a;dc=x");
+  REQUIRE(tagged.ok());
+  CHECK(*tagged == V{"cpu.load;host=a;dc=x"});
+  auto other = f.store->FindSeries("cpu.load;host=b");
+  REQUIRE(other.ok());
+  CHECK(other->empty());
+}
+
+TEST_CASE("RegisterNames is idempotent and counts new names once", "[store][index]") {
+  IndexFixture f;
+  CHECK(f.stats.GetCounter("store.names_registered", "").Value() == 9);
+  std::vector<std::string> again{"stats.gauges", "a.b.c", "a.b", "a.b"};
+  REQUIRE(f.store->RegisterNames(again).ok());
+  CHECK(f.stats.GetCounter("store.names_registered", "").Value() == 10);  // only a.b is new
+  CHECK(f.Find("a.*") == V{"a.b:LB", "a.bc:B"});
+}
