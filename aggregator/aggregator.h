@@ -4,10 +4,12 @@
 // only while the flush thread swaps the window out). Flush() merges every
 // shard's window into the persistent per-key state and returns the derived
 // Graphite series for that window. Flush() is called from one thread only.
+// Design: see the DESIGN note at the top of aggregator.cc.
 #pragma once
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -28,9 +30,13 @@ struct AggregatorOptions {
   bool delete_timers = false;
   bool delete_sets = false;
   bool delete_gauges = false;
-  size_t max_keys = 1'000'000;     // unique keys across all types; beyond: counted drop
-  size_t max_set_members = 100'000;  // per set per window
-  size_t max_timer_values = 1'000'000;  // per timer per window, per shard
+  // Unique (type, key) pairs held; samples of new keys beyond it are dropped
+  // and counted in statsd.keys_dropped.
+  size_t max_keys = 1'000'000;
+  size_t max_set_members = 100'000;  // per set per window; extra members ignored
+  // Per timer per window per shard. Beyond it values are not kept (count and
+  // count_ps stay exact; the other stats describe the kept values).
+  size_t max_timer_values = 1'000'000;
 };
 
 class Shard;
@@ -38,7 +44,9 @@ class Shard;
 // Everything one window produced.
 struct FlushResult {
   std::vector<store::Point> points;
-  // Series names never reported before by this process (to index once).
+  // Series names never reported before by this aggregator (to index once).
+  // Newness is tracked per key: all of a key's names come the first time it
+  // is reported.
   std::vector<std::string> new_names;
   size_t keys = 0;  // unique keys held after the flush
 };
@@ -68,17 +76,28 @@ class Aggregator {
 class Shard {
  public:
   // Holds the shard's lock for a batch of samples (one recvmmsg batch).
+  // Not movable: use `auto batch = shard.BeginBatch();` and let it go out of
+  // scope at the end of the receive batch.
   class Batch {
    public:
     void Add(const Sample& sample);
-    // Per-datagram bookkeeping for statsd.packets_received etc.
+    // Per-datagram bookkeeping: statsd.packets_received += 1,
+    // statsd.metrics_received += metrics (ParseCounts::metrics, the non-empty
+    // lines), statsd.bad_lines_seen += bad_lines.
     void CountPacket(uint32_t metrics, uint32_t bad_lines);
     ~Batch();
+    Batch(const Batch&) = delete;
+    Batch& operator=(const Batch&) = delete;
 
    private:
     friend class Shard;
     explicit Batch(Shard& shard);
     Shard& shard_;
+    std::unique_lock<std::mutex> lock_;
+    uint64_t packets_ = 0;
+    uint64_t metrics_ = 0;
+    uint64_t bad_lines_ = 0;
+    uint64_t dropped_ = 0;
   };
   Batch BeginBatch();
 
