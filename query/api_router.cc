@@ -1,0 +1,412 @@
+#include "query/api_router.h"
+
+#include <algorithm>
+#include <charconv>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "query/form_params.h"
+#include "query/render_format.h"
+#include "query/status_pages.h"
+#include "query/time_parser.h"
+#include "store/series_store.h"
+
+namespace hourglass::query {
+namespace {
+
+ApiResponse BadRequest(std::string message) {
+  return {400, "text/plain; charset=utf-8", std::move(message) + "\n"};
+}
+
+ApiResponse Json(std::string body, std::string_view jsonp = {}) {
+  if (jsonp.empty()) return {200, "application/json", std::move(body)};
+  return {200, "text/javascript", std::string(jsonp) + "(" + body + ")"};
+}
+
+bool IsDigits(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// queryParamAsInt: absent -> fallback; not an int -> error.
+common::Result<int64_t> IntParam(const FormParams& params, std::string_view name,
+                                 int64_t fallback) {
+  std::optional<std::string_view> v = params.Get(name);
+  if (!v) return fallback;
+  int64_t out = 0;
+  auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), out);
+  if (ec != std::errc() || p != v->data() + v->size()) {
+    return common::Status::Error(fmt::format("Invalid int value '{}' for param {}", *v, name));
+  }
+  return out;
+}
+
+std::string_view NodeName(std::string_view path) {
+  const size_t dot = path.rfind('.');
+  return dot == std::string_view::npos ? path : path.substr(dot + 1);
+}
+
+struct TimeRange {
+  int64_t from, until, now;
+};
+
+common::Result<TimeRange> ParseRange(const FormParams& params, int64_t clock_now) {
+  int64_t now = clock_now;
+  auto parse = [&](std::string_view name, std::string_view fallback,
+                   int64_t base) -> common::Result<int64_t> {
+    const std::string_view text = params.Get(name).value_or(fallback);
+    common::Result<int64_t> t = ParseAtTime(text, base);
+    if (!t.ok()) {
+      return common::Status::Error(
+          fmt::format("Invalid value '{}' for param {}: {}", text, name, t.status().message()));
+    }
+    return t;
+  };
+  if (params.Has("now")) {
+    auto t = parse("now", "now", clock_now);
+    if (!t.ok()) return t.status();
+    now = *t;
+  }
+  auto until = parse("until", "now", now);
+  if (!until.ok()) return until.status();
+  auto from = parse("from", "-1d", now);
+  if (!from.ok()) return from.status();
+  TimeRange range{std::min(*from, *until), std::max(*from, *until), now};
+  if (range.from == range.until) return common::Status::Error("Invalid empty time range");
+  return range;
+}
+
+}  // namespace
+
+ApiRouter::ApiRouter(const store::SeriesStore& store, common::StatsRegistry& stats,
+                     const common::Clock& clock, std::string version, AccessOptions access)
+    : store_(store),
+      stats_(stats),
+      clock_(clock),
+      version_(std::move(version)),
+      access_(std::move(access)),
+      evaluator_(registry_),
+      render_requests_(stats.GetCounter("http.render_requests", "render requests answered")),
+      render_micros_(stats.GetCounter("http.render_micros_total",
+                                      "time spent answering render requests, microseconds")),
+      render_last_ms_(stats.GetGauge("http.render_latency_ms", "latency of the last render, ms")) {
+  RegisterBuiltinFunctions(registry_);
+}
+
+ApiResponse ApiRouter::Handle(const ApiRequest& request) const {
+  if (request.method == "OPTIONS") {  // CORS preflight: no token needed
+    ApiResponse response{204, "text/plain", ""};
+    AddCors(request, response, true);
+    return response;
+  }
+  if (request.method != "GET" && request.method != "POST" && request.method != "HEAD") {
+    return {405, "application/json", R"({"error":"method not allowed"})"};
+  }
+  const size_t q = request.target.find('?');
+  std::string path = PercentDecode(request.target.substr(0, q), false);
+  while (path.size() > 1 && path.back() == '/') path.pop_back();
+  ApiResponse response;
+  if (path != "/health" && !Authorized(request)) {
+    response = {401, "application/json", R"({"error":"missing or wrong bearer token"})"};
+    response.headers.emplace_back("WWW-Authenticate", "Bearer");
+    AddCors(request, response, false);
+    return response;
+  }
+  FormParams params;
+  bool complete = true;
+  if (q != std::string_view::npos) complete = params.Parse(request.target.substr(q + 1));
+  if (request.method == "POST" && !request.content_type.starts_with("multipart/") &&
+      !request.content_type.starts_with("application/json")) {
+    complete = params.Parse(request.body) && complete;
+  }
+  response =
+      complete ? Route(request.method, path, params)
+               : BadRequest(fmt::format("too many parameters (limit {})", FormParams::kMaxParams));
+  AddCors(request, response, false);
+  return response;
+}
+
+ApiResponse ApiRouter::Route(std::string_view method, const std::string& path,
+                             const FormParams& params) const {
+  if (path == "/render") return Render(params);
+  if (path == "/metrics/find") return Find(params);
+  if (path == "/metrics/expand") return Expand(params);
+  if (path == "/metrics/index.json") return IndexJson(params);
+  if (path == "/functions" || path.starts_with("/functions/")) {
+    if (method == "POST") return {405, "application/json", R"({"error":"method not allowed"})"};
+    return Functions(path, params);
+  }
+  if (path == "/version") return {200, "text/plain", version_ + "\n"};
+  if (path == "/health") return Health();
+  if (path == "/metrics") {
+    return {200, "text/plain; version=0.0.4", FormatPrometheus(stats_.Snapshot())};
+  }
+  std::string body = R"({"error":"not found","path":)";
+  AppendJsonString(body, path);
+  body += "}";
+  return {404, "application/json", std::move(body)};
+}
+
+void ApiRouter::AddCors(const ApiRequest& request, ApiResponse& response, bool preflight) const {
+  if (request.origin.empty()) return;
+  const auto& allowed = access_.cors_origins;
+  const bool any = std::find(allowed.begin(), allowed.end(), "*") != allowed.end();
+  if (!any && std::find(allowed.begin(), allowed.end(), request.origin) == allowed.end()) return;
+  response.headers.emplace_back("Access-Control-Allow-Origin", std::string(request.origin));
+  response.headers.emplace_back("Vary", "Origin");
+  response.headers.emplace_back("Access-Control-Allow-Credentials", "true");
+  if (preflight) {
+    response.headers.emplace_back("Access-Control-Allow-Methods", "GET, POST, OPTIONS");
+    response.headers.emplace_back("Access-Control-Allow-Headers",
+                                  "Authorization, Content-Type, X-Grafana-Org-Id");
+    response.headers.emplace_back("Access-Control-Max-Age", "3600");
+  }
+}
+
+bool ApiRouter::Authorized(const ApiRequest& request) const {
+  if (access_.token.empty()) return true;
+  std::string_view auth = request.authorization;
+  constexpr std::string_view kBearer = "Bearer ";
+  if (auth.size() < kBearer.size() ||
+      !std::equal(kBearer.begin(), kBearer.end(), auth.begin(),
+                  [](char a, char b) { return std::tolower(a) == std::tolower(b); })) {
+    return false;
+  }
+  auth.remove_prefix(kBearer.size());
+  // Constant time in the token's length: no early exit on the first mismatch.
+  const std::string& token = access_.token;
+  unsigned diff = auth.size() == token.size() ? 0 : 1;
+  for (size_t i = 0; i < token.size(); ++i) {
+    diff |= static_cast<unsigned char>(token[i]) ^
+            static_cast<unsigned char>(i < auth.size() ? auth[i] : 0);
+  }
+  return diff == 0;
+}
+
+ApiResponse ApiRouter::Functions(std::string_view path, const FormParams& params) const {
+  const std::string_view jsonp = params.Get("jsonp").value_or("");
+  if (path.starts_with("/functions/")) {
+    const std::string_view name = path.substr(std::string_view("/functions/").size());
+    std::string body = registry_.FunctionJson(name);
+    if (body.empty()) {
+      return {404, "text/plain; charset=utf-8", fmt::format("Function not found: {}\n", name)};
+    }
+    return Json(std::move(body), jsonp);
+  }
+  std::string grouped(params.Get("grouped").value_or(""));
+  std::transform(grouped.begin(), grouped.end(), grouped.begin(), ::tolower);
+  return Json(registry_.FunctionsJson(grouped == "1" || grouped == "true",
+                                      params.Get("group").value_or("")),
+              jsonp);
+}
+
+// Every series name, sorted: leaves found depth by depth ("*", "*.*", ...)
+// until a depth has no nodes at all.
+ApiResponse ApiRouter::IndexJson(const FormParams& params) const {
+  constexpr size_t kMaxDepth = 64;
+  constexpr size_t kMaxNames = 1'000'000;
+  std::vector<std::string> names;
+  std::string pattern = "*";
+  for (size_t depth = 1; depth <= kMaxDepth; ++depth, pattern += ".*") {
+    common::Result<std::vector<store::Node>> nodes = store_.FindNodes(pattern);
+    if (!nodes.ok()) return BadRequest("index failed: " + nodes.status().message());
+    if (nodes->empty()) break;
+    for (store::Node& n : *nodes) {
+      if (n.is_leaf) names.push_back(std::move(n.path));
+    }
+    if (names.size() > kMaxNames) return BadRequest("too many series for index.json");
+  }
+  std::sort(names.begin(), names.end());
+  std::string out = "[";
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (i) out.push_back(',');
+    AppendJsonString(out, names[i]);
+  }
+  out += "]";
+  return Json(std::move(out), params.Get("jsonp").value_or(""));
+}
+
+ApiResponse ApiRouter::Render(const FormParams& params) const {
+  const int64_t started = clock_.NowMicros();
+  std::vector<std::string_view> targets = params.GetAll("target");
+  if (targets.empty()) targets = params.GetAll("target[]");
+  if (targets.size() > kMaxTargets) {
+    return BadRequest(fmt::format("too many targets (limit {})", kMaxTargets));
+  }
+  common::Result<TimeRange> range = ParseRange(params, clock_.NowSeconds());
+  if (!range.ok()) return BadRequest(range.status().message());
+  const std::string_view format = params.Get("format").value_or("json");
+  if (format != "json" && format != "csv" && format != "raw") {
+    return BadRequest(fmt::format("Unsupported format '{}': use json, csv or raw", format));
+  }
+  EvalContext ctx{&store_, range->from, range->until, range->now};
+  if (auto xff = params.Get("xFilesFactor")) {
+    const auto [p, ec] =
+        std::from_chars(xff->data(), xff->data() + xff->size(), ctx.x_files_factor);
+    if (ec != std::errc() || ctx.x_files_factor < 0 || ctx.x_files_factor > 1) {
+      return BadRequest("Invalid value for param xFilesFactor: must be a number from 0 to 1");
+    }
+  }
+  SeriesList data;
+  for (std::string_view target : targets) {
+    common::Result<SeriesList> list = evaluator_.EvaluateTarget(target, ctx);
+    if (!list.ok()) return BadRequest(list.status().message());
+    for (Series& s : *list) data.push_back(std::move(s));
+  }
+  ApiResponse response;
+  if (format == "csv") {
+    response = {200, "text/csv", FormatCsv(data)};
+  } else if (format == "raw") {
+    response = {200, "text/plain", FormatRaw(data)};
+  } else {
+    const std::string_view mdp = params.Get("maxDataPoints").value_or("");
+    if (IsDigits(mdp) && mdp.size() < 10) ApplyMaxDataPoints(data, std::stoll(std::string(mdp)));
+    response = Json(FormatJson(data, params.Has("noNullPoints")), params.Get("jsonp").value_or(""));
+  }
+  const int64_t micros = std::max<int64_t>(0, clock_.NowMicros() - started);
+  render_requests_.Add();
+  render_micros_.Add(static_cast<uint64_t>(micros));
+  render_last_ms_.Set(static_cast<double>(micros) / 1000.0);
+  return response;
+}
+
+ApiResponse ApiRouter::Health() const {
+  HealthPage page = FormatHealth(stats_.Health(), stats_.Snapshot(), version_);
+  return {page.status, "application/json", std::move(page.body)};
+}
+
+}  // namespace hourglass::query
+
+namespace hourglass::query {
+namespace {
+
+struct FoundNode {
+  std::string_view path;
+  std::string_view name;
+  bool leaf;
+};
+
+void AppendTreeNode(std::string& out, std::string_view text, std::string_view id, bool leaf) {
+  out += "{\"text\":";
+  AppendJsonString(out, text);
+  out += ",\"id\":";
+  AppendJsonString(out, id);
+  out += leaf ? R"(,"allowChildren":0,"expandable":0,"leaf":1,"context":{}})"
+              : R"(,"allowChildren":1,"expandable":1,"leaf":0,"context":{}})";
+}
+
+// graphite-web's tree_json: optional "*" node, then branches, then leaves.
+std::string TreeJson(const std::vector<FoundNode>& nodes, const std::string& base_path,
+                     bool wildcards) {
+  std::string out = "[";
+  auto sep = [&] {
+    if (out.size() > 1) out.push_back(',');
+  };
+  if (nodes.size() > 1 && wildcards) {
+    const bool any_branch =
+        std::any_of(nodes.begin(), nodes.end(), [](auto& n) { return !n.leaf; });
+    AppendTreeNode(out, "*", base_path + "*", !any_branch);
+  }
+  for (bool leaves : {false, true}) {
+    for (const FoundNode& n : nodes) {
+      if (n.leaf != leaves) continue;
+      sep();
+      AppendTreeNode(out, n.name, base_path + std::string(n.name), n.leaf);
+    }
+  }
+  return out + "]";
+}
+
+std::string CompleterJson(const std::vector<FoundNode>& nodes, bool wildcards) {
+  std::string out = "{\"metrics\":[";
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    if (i) out.push_back(',');
+    out += "{\"path\":";
+    AppendJsonString(out, std::string(nodes[i].path) + (nodes[i].leaf ? "" : "."));
+    out += ",\"name\":";
+    AppendJsonString(out, nodes[i].name);
+    out += nodes[i].leaf ? R"(,"is_leaf":"1"})" : R"(,"is_leaf":"0"})";
+  }
+  if (nodes.size() > 1 && wildcards) out += R"(,{"name":"*"})";
+  return out + "]}";
+}
+
+}  // namespace
+
+ApiResponse ApiRouter::Find(const FormParams& params) const {
+  const std::optional<std::string_view> query_param = params.Get("query");
+  if (!query_param) return BadRequest("Missing required parameter 'query'");
+  if (query_param->empty()) return BadRequest("Required parameter 'query' is empty");
+  const std::string_view format = params.Get("format").value_or("treejson");
+  if (format != "treejson" && format != "completer") {
+    return BadRequest("Invalid value for 'format' parameter");
+  }
+  common::Result<int64_t> leaves_only = IntParam(params, "leavesOnly", 0);
+  common::Result<int64_t> wildcards = IntParam(params, "wildcards", 0);
+  if (!leaves_only.ok()) return BadRequest(leaves_only.status().message());
+  if (!wildcards.ok()) return BadRequest(wildcards.status().message());
+  std::string query(*query_param);
+  const size_t dot = query.rfind('.');
+  const std::string base_path = dot == std::string::npos ? "" : query.substr(0, dot) + ".";
+  if (format == "completer") {
+    for (size_t at; (at = query.find("..")) != std::string::npos;) query.replace(at, 2, "*.");
+    if (query.back() != '*') query.push_back('*');
+  }
+  common::Result<std::vector<store::Node>> found = store_.FindNodes(query);
+  if (!found.ok()) return BadRequest("find failed: " + found.status().message());
+  std::vector<FoundNode> nodes;
+  for (const store::Node& n : *found) {
+    if (*leaves_only && !n.is_leaf) continue;
+    nodes.push_back({n.path, NodeName(n.path), *leaves_only || !n.has_children});
+  }
+  std::stable_sort(nodes.begin(), nodes.end(),
+                   [](const FoundNode& a, const FoundNode& b) { return a.name < b.name; });
+  const std::string_view jsonp = params.Get("jsonp").value_or("");
+  if (format == "completer") return Json(CompleterJson(nodes, *wildcards), jsonp);
+  return Json(TreeJson(nodes, base_path, *wildcards), jsonp);
+}
+
+ApiResponse ApiRouter::Expand(const FormParams& params) const {
+  common::Result<int64_t> leaves_only = IntParam(params, "leavesOnly", 0);
+  common::Result<int64_t> group_by_expr = IntParam(params, "groupByExpr", 0);
+  if (!leaves_only.ok()) return BadRequest(leaves_only.status().message());
+  if (!group_by_expr.ok()) return BadRequest(group_by_expr.status().message());
+  const std::vector<std::string_view> queries = params.GetAll("query");
+  if (queries.size() > kMaxTargets) return BadRequest("too many queries");
+  std::vector<std::set<std::string>> results;
+  for (std::string_view query : queries) {
+    common::Result<std::vector<store::Node>> found = store_.FindNodes(query);
+    if (!found.ok()) return BadRequest("expand failed: " + found.status().message());
+    results.emplace_back();
+    for (const store::Node& n : *found) {
+      if (n.is_leaf || !*leaves_only) results.back().insert(n.path);
+    }
+  }
+  auto append_list = [](std::string& out, const std::set<std::string>& paths) {
+    out.push_back('[');
+    for (auto it = paths.begin(); it != paths.end(); ++it) {
+      if (it != paths.begin()) out.push_back(',');
+      AppendJsonString(out, *it);
+    }
+    out.push_back(']');
+  };
+  std::string out = "{\"results\":";
+  if (*group_by_expr) {
+    out.push_back('{');
+    for (size_t i = 0; i < queries.size(); ++i) {
+      if (i) out.push_back(',');
+      AppendJsonString(out, queries[i]);
+      out.push_back(':');
+      append_list(out, results[i]);
+    }
+    out.push_back('}');
+  } else {
+    std::set<std::string> all;
+    for (auto& r : results) all.merge(r);
+    append_list(out, all);
+  }
+  out.push_back('}');
+  return Json(std::move(out), params.Get("jsonp").value_or(""));
+}
+
+}  // namespace hourglass::query

@@ -1,0 +1,292 @@
+// DESIGN: Listener accepts on the io_context; each accepted socket gets its
+// own strand (make_strand) and a Session that loops read -> ApiRouter ->
+// write while keep-alive holds. Every read re-arms the idle timeout on the
+// beast::tcp_stream; a fresh request_parser per request carries the header
+// and body limits. The open-connection count is an atomic shared by the
+// listener and the sessions; past max_connections a new socket gets a
+// best-effort 503 and is closed. All state the sessions touch (Shared) is
+// declared before the io_context in Impl, so it outlives every handler.
+#include "query/http_server.h"
+
+#include <atomic>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include <spdlog/spdlog.h>
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include "common/listen_address.h"
+#include "query/api_router.h"
+#include "store/series_store.h"
+
+namespace hourglass::query {
+namespace {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+constexpr uint32_t kHeaderLimit = 16 * 1024;
+
+struct Shared {
+  Shared(const HttpOptions& opts, store::SeriesStore& store, common::StatsRegistry& stats,
+         const common::Clock& clock)
+      : options(opts),
+        router(store, stats, clock, opts.version, {opts.cors_origins, opts.token}),
+        requests(stats.GetCounter("http.requests", "HTTP requests received")),
+        errors(
+            stats.GetCounter("http.errors", "HTTP responses with status >= 400 and bad requests")),
+        refused(stats.GetCounter("http.connections_refused",
+                                 "HTTP connections closed at once: max_connections reached")),
+        open(stats.GetGauge("http.connections_open", "HTTP connections open")) {}
+
+  HttpOptions options;
+  ApiRouter router;
+  common::Counter& requests;
+  common::Counter& errors;
+  common::Counter& refused;
+  common::Gauge& open;
+  std::atomic<size_t> open_count{0};
+};
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket&& socket, Shared& shared) : stream_(std::move(socket)), shared_(shared) {
+    shared_.open_count.fetch_add(1);
+    shared_.open.Add(1);
+  }
+  ~Session() {
+    shared_.open_count.fetch_sub(1);
+    shared_.open.Add(-1);
+  }
+
+  void Run() {
+    net::dispatch(stream_.get_executor(),
+                  beast::bind_front_handler(&Session::DoRead, shared_from_this()));
+  }
+
+ private:
+  void DoRead() {
+    parser_.emplace();
+    parser_->header_limit(kHeaderLimit);
+    parser_->body_limit(shared_.options.max_body_bytes);
+    stream_.expires_after(std::chrono::seconds(shared_.options.idle_timeout_s));
+    http::async_read(stream_, buffer_, *parser_,
+                     beast::bind_front_handler(&Session::OnRead, shared_from_this()));
+  }
+
+  void OnRead(beast::error_code ec, size_t) {
+    if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
+        ec == net::error::operation_aborted || ec == net::error::connection_reset ||
+        ec == net::error::eof) {
+      return DoClose();
+    }
+    if (ec == http::error::body_limit)
+      return SendError(http::status::payload_too_large, "request body too large");
+    if (ec == http::error::header_limit) {
+      return SendError(http::status::request_header_fields_too_large, "request headers too large");
+    }
+    if (ec) {
+      // A malformed request gets a 400 before the close; socket errors just close.
+      if (ec.category() == http::make_error_code(http::error::bad_target).category()) {
+        return SendError(http::status::bad_request, "malformed HTTP request");
+      }
+      return DoClose();
+    }
+    Handle(parser_->release());
+  }
+
+  void Handle(http::request<http::string_body> req) {
+    shared_.requests.Add();
+    ApiRequest api{
+        std::string_view(req.method_string().data(), req.method_string().size()),
+        std::string_view(req.target().data(), req.target().size()),
+        std::string_view(req[http::field::content_type].data(),
+                         req[http::field::content_type].size()),
+        req.body(),
+        std::string_view(req[http::field::origin].data(), req[http::field::origin].size()),
+        std::string_view(req[http::field::authorization].data(),
+                         req[http::field::authorization].size())};
+    ApiResponse out = shared_.router.Handle(api);
+    if (out.status >= 400) shared_.errors.Add();
+    res_ = {};
+    res_.result(out.status);
+    res_.version(req.version());
+    res_.set(http::field::server, "hourglass");
+    res_.set(http::field::content_type, out.content_type);
+    res_.set(http::field::cache_control, "no-cache");
+    for (const auto& [name, value] : out.headers) res_.set(name, value);
+    res_.body() = std::move(out.body);
+    res_.keep_alive(req.keep_alive());
+    res_.prepare_payload();
+    if (req.method() == http::verb::head) res_.body().clear();
+    Write();
+  }
+
+  void SendError(http::status status, std::string_view message) {
+    shared_.errors.Add();
+    res_ = {};
+    res_.result(status);
+    res_.version(11);
+    res_.set(http::field::server, "hourglass");
+    res_.set(http::field::content_type, "text/plain; charset=utf-8");
+    res_.body() = std::string(message) + "\n";
+    res_.keep_alive(false);
+    res_.prepare_payload();
+    Write();
+  }
+
+  void Write() {
+    http::async_write(stream_, res_,
+                      beast::bind_front_handler(&Session::OnWrite, shared_from_this()));
+  }
+
+  void OnWrite(beast::error_code ec, size_t) {
+    if (ec) return DoClose();
+    if (!res_.keep_alive()) return DoClose();
+    DoRead();
+  }
+
+  void DoClose() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  Shared& shared_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  http::response<http::string_body> res_;
+};
+
+class Listener : public std::enable_shared_from_this<Listener> {
+ public:
+  Listener(net::io_context& ioc, Shared& shared) : ioc_(ioc), acceptor_(ioc), shared_(shared) {}
+
+  common::Status Open(const common::ListenAddress& address, const std::string& text) {
+    beast::error_code ec;
+    const tcp::endpoint endpoint(net::ip::make_address(address.host, ec), address.port);
+    auto fail = [&](beast::error_code e) {
+      return common::Status::Error("cannot listen on " + text + ": " + e.message());
+    };
+    if (ec) return fail(ec);
+    if (acceptor_.open(endpoint.protocol(), ec)) return fail(ec);
+    if (acceptor_.set_option(net::socket_base::reuse_address(true), ec)) return fail(ec);
+    if (acceptor_.bind(endpoint, ec)) return fail(ec);
+    if (acceptor_.listen(net::socket_base::max_listen_connections, ec)) return fail(ec);
+    return common::Status::Ok();
+  }
+
+  tcp::endpoint local_endpoint() const {
+    beast::error_code ec;
+    return acceptor_.local_endpoint(ec);
+  }
+
+  void Accept() {
+    acceptor_.async_accept(net::make_strand(ioc_),
+                           beast::bind_front_handler(&Listener::OnAccept, shared_from_this()));
+  }
+
+  void Close() {
+    beast::error_code ec;
+    acceptor_.close(ec);
+  }
+
+ private:
+  void OnAccept(beast::error_code ec, tcp::socket socket) {
+    if (ec == net::error::operation_aborted || !acceptor_.is_open()) return;
+    if (!ec) {
+      if (shared_.open_count.load() >= shared_.options.max_connections) {
+        Refuse(socket);
+      } else {
+        std::make_shared<Session>(std::move(socket), shared_)->Run();
+      }
+    }
+    Accept();
+  }
+
+  void Refuse(tcp::socket& socket) {
+    shared_.refused.Add();
+    static constexpr std::string_view kBusy =
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+    beast::error_code ec;
+    socket.non_blocking(true, ec);
+    socket.write_some(net::buffer(kBusy.data(), kBusy.size()), ec);
+    socket.close(ec);
+  }
+
+  net::io_context& ioc_;
+  tcp::acceptor acceptor_;
+  Shared& shared_;
+};
+
+}  // namespace
+
+class HttpServer::Impl {
+ public:
+  Impl(const HttpOptions& options, store::SeriesStore& store, common::StatsRegistry& stats,
+       const common::Clock& clock)
+      : shared(options, store, stats, clock),
+        ioc(static_cast<int>(std::max<size_t>(1, options.threads))) {}
+
+  void Stop() {
+    if (stopped.exchange(true)) return;
+    net::post(ioc, [l = listener] { l->Close(); });
+    ioc.stop();
+    for (std::thread& t : threads) {
+      if (t.joinable()) t.join();
+    }
+  }
+
+  Shared shared;  // before ioc: outlives every handler
+  net::io_context ioc;
+  std::shared_ptr<Listener> listener;
+  std::vector<std::thread> threads;
+  std::string bound;
+  std::atomic<bool> stopped{false};
+};
+
+common::Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpOptions& options,
+                                                              store::SeriesStore& store,
+                                                              common::StatsRegistry& stats,
+                                                              const common::Clock& clock) {
+  common::Result<common::ListenAddress> address = common::ParseListenAddress(options.listen);
+  if (!address.ok()) {
+    return common::Status::Error("bad http listen address '" + options.listen +
+                                 "': " + address.status().message());
+  }
+  auto impl = std::make_unique<Impl>(options, store, stats, clock);
+  impl->listener = std::make_shared<Listener>(impl->ioc, impl->shared);
+  if (common::Status s = impl->listener->Open(*address, options.listen); !s.ok()) return s;
+  const tcp::endpoint endpoint = impl->listener->local_endpoint();
+  impl->bound = common::FormatAddress(endpoint.address().to_string(), endpoint.port());
+  impl->listener->Accept();
+  for (size_t i = 0; i < std::max<size_t>(1, options.threads); ++i) {
+    impl->threads.emplace_back([ioc = &impl->ioc] {
+      while (!ioc->stopped()) {
+        try {
+          ioc->run();
+        } catch (const std::exception& e) {
+          spdlog::error("http: handler failed: {}", e.what());
+        }
+      }
+    });
+  }
+  return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
+}
+
+HttpServer::HttpServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+HttpServer::~HttpServer() {
+  if (impl_) impl_->Stop();
+}
+
+std::string HttpServer::bound_address() const { return impl_->bound; }
+
+void HttpServer::Stop() { impl_->Stop(); }
+
+}  // namespace hourglass::query

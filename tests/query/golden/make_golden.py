@@ -1,0 +1,305 @@
+#!/usr/bin/python3
+"""Golden outputs for the render functions, computed by graphite-web itself.
+
+Runs graphite-web 1.1.8 as Debian 12 packages it (apt-get install
+graphite-web python3-whisper; run with Debian's /usr/bin/python3). Every case
+target is parsed and evaluated by graphite-web's own evaluator; only
+fetchData is replaced, by an in-memory whisper-like read of DATA (points at
+10 s steps; a read over (from, until] starts at from - from % 10 + 10, as
+whisper aligns it). functions_golden_test.cc writes the same points into a
+real SeriesStore and compares Hourglass's answers with functions.json.
+
+  /usr/bin/python3 tests/query/golden/make_golden.py
+
+writes functions.json (render cases) and function_params.json (each
+implemented function's /functions group and params) next to this script.
+"""
+import fnmatch
+import json
+import math
+import os
+import re
+import sys
+from datetime import datetime, timezone
+
+os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'graphite.settings')
+import warnings
+warnings.filterwarnings('ignore')
+import django  # noqa: E402
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from graphite.render import evaluator  # noqa: E402
+from graphite.render.datalib import TimeSeries  # noqa: E402
+from graphite.errors import InputParameterError  # noqa: E402
+
+NOW = 1420110000  # kNow in tests/query/test_store.h
+STEP = 10
+
+
+def wave(n, f):
+    return [f(i) for i in range(n)]
+
+
+N = 120  # 20 minutes of points ending at NOW
+DATA = {
+    'servers.web1.cpu.user': wave(N, lambda i: None if i % 7 == 3 else round(10 + 5 * math.sin(i / 5.0), 3)),
+    'servers.web1.cpu.system': wave(N, lambda i: float(i % 9)),
+    'servers.web2.cpu.user': wave(N, lambda i: None if i % 4 == 0 else i / 3.0),
+    'servers.web2.cpu.system': wave(N, lambda i: -2.5 + (i % 5)),
+    'counters.req.count': wave(N, lambda i: float(i * 7 if i < 70 else (i - 70) * 3)),
+    'gaps.a': wave(N, lambda i: float(i) if i % 10 in (0, 1) else None),
+    'gaps.b': wave(N, lambda i: 0.0 if i % 3 == 0 else 1.0),
+}
+FIRST_TS = NOW - (N - 1) * STEP  # DATA[name][i] is at FIRST_TS + i*STEP
+
+
+def expand_braces(pattern):
+    m = re.search(r'\{([^{}]*)\}', pattern)
+    if not m:
+        return [pattern]
+    out = []
+    for alt in m.group(1).split(','):
+        out.extend(expand_braces(pattern[:m.start()] + alt + pattern[m.end():]))
+    return out
+
+
+def match(pattern, name):
+    for p in expand_braces(pattern):
+        pn, nn = p.split('.'), name.split('.')
+        if len(pn) == len(nn) and all(fnmatch.fnmatchcase(b, a) for a, b in zip(pn, nn)):
+            return True
+    return False
+
+
+def fake_fetch(ctx, path):
+    start = int(ctx['startTime'].timestamp())
+    end = min(int(ctx['endTime'].timestamp()), NOW)  # whisper: until > now reads to now
+    f = start - start % STEP + STEP
+    u = end - end % STEP + STEP
+    out = []
+    for name in sorted(DATA):
+        if not match(path, name):
+            continue
+        values = []
+        for t in range(f, u, STEP):
+            i = (t - FIRST_TS) // STEP
+            values.append(DATA[name][i] if 0 <= i < N else None)
+        s = TimeSeries(name, f, u, STEP, values, xFilesFactor=ctx.get('xFilesFactor'))
+        s.pathExpression = path
+        out.append(s)
+    return out
+
+
+# Hourglass rejects bad arguments with a 400, as graphite-web does with
+# ENFORCE_INPUT_VALIDATION (its default only logs them and carries on).
+settings.ENFORCE_INPUT_VALIDATION = True
+evaluator.fetchData = fake_fetch
+evaluator.prefetchData = lambda ctx, paths: None
+
+SERIES = 'servers.*.cpu.*'
+CASES = [
+    # alias group
+    'alias(servers.web1.cpu.user,"x")',
+    'aliasSub(servers.*.cpu.*, "(^.*$)", "\\1 A")',
+    'aliasSub(servers.*.cpu.*, "^servers\\.(\\w+)\\.cpu\\.(\\w+)$", "\\2@\\1")',
+    'aliasByNode(servers.*.cpu.*, 1)',
+    'aliasByNode(servers.*.cpu.*, 1, -1)',
+    'aliasByNode(scale(servers.*.cpu.user, 2), 1)',
+    'aliasByMetric(servers.*.cpu.*)',
+    'aliasByMetric(scale(servers.web1.cpu.user, 2))',
+    'aliasByTags(servers.web1.cpu.user, "name")',
+    'servers.*.cpu.user|aliasByNode(1)',
+    'servers.*.cpu.user|scale(2)|aliasByNode(1)',
+    # combine
+    'sumSeries(servers.*.cpu.*)',
+    'sum(servers.web1.cpu.user, servers.web2.cpu.user)',
+    'averageSeries(servers.*.cpu.user)',
+    'avg(servers.*.cpu.user)',
+    'maxSeries(servers.*.cpu.*)',
+    'minSeries(servers.*.cpu.*)',
+    'diffSeries(servers.web1.cpu.user, servers.web2.cpu.user)',
+    'multiplySeries(servers.web1.cpu.user, servers.web2.cpu.system)',
+    'multiplySeries(servers.web1.cpu.user)',
+    'sumSeries(no.such.*)',
+    'sumSeries(servers.web1.cpu.user, summarize(servers.web2.cpu.user, "1min"))',
+    'divideSeries(servers.*.cpu.user, servers.web1.cpu.system)',
+    'divideSeries(servers.*.cpu.user, no.such.x)',
+    'divideSeries(servers.web1.cpu.user, servers.*.cpu.system)',
+    'asPercent(servers.*.cpu.user)',
+    'asPercent(servers.*.cpu.user, servers.web1.cpu.system)',
+    'asPercent(servers.*.cpu.user, servers.*.cpu.system)',
+    'asPercent(servers.*.cpu.user, 50)',
+    'asPercent(servers.*.cpu.*, None, 1)',
+    'aggregate(servers.*.cpu.*, "median")',
+    'aggregate(servers.*.cpu.*, "stddev")',
+    'aggregate(servers.*.cpu.*, "count")',
+    'aggregate(servers.*.cpu.*, "range")',
+    'aggregate(servers.*.cpu.*, "avg_zero")',
+    'aggregate(servers.*.cpu.*, "last")',
+    'aggregate(servers.*.cpu.*, "sum", 0.75)',
+    'groupByNode(servers.*.cpu.*, 1)',
+    'groupByNode(servers.*.cpu.*, 3, "sum")',
+    'groupByNode(servers.*.cpu.*, 3, "maxSeries")',
+    'groupByNodes(servers.*.cpu.*, "sum", 1, 3)',
+    'groupByNodes(servers.*.cpu.*, "average")',
+    'groupByTags(servers.*.cpu.*, "sum", "name")',
+    'sumSeriesWithWildcards(servers.*.cpu.*, 1)',
+    'averageSeriesWithWildcards(servers.*.cpu.*, 1, 3)',
+    # transform
+    'scale(servers.*.cpu.user, 2.5)',
+    'scale(servers.web1.cpu.user, -1)',
+    'scaleToSeconds(counters.req.count, 1)',
+    'scaleToSeconds(servers.web2.cpu.user, 60)',
+    'offset(servers.*.cpu.system, -3)',
+    'absolute(servers.web2.cpu.system)',
+    'perSecond(counters.req.count)',
+    'perSecond(servers.web2.cpu.user)',
+    'perSecond(counters.req.count, 1000)',
+    'perSecond(counters.req.count, None, 0)',
+    'derivative(servers.web1.cpu.user)',
+    'nonNegativeDerivative(counters.req.count)',
+    'nonNegativeDerivative(counters.req.count, 500)',
+    'integral(servers.web2.cpu.user)',
+    'cumulative(servers.web1.cpu.user)',
+    'keepLastValue(gaps.a)',
+    'keepLastValue(gaps.a, 3)',
+    'keepLastValue(gaps.a, 8)',
+    'transformNull(gaps.a)',
+    'transformNull(gaps.a, -1.5)',
+    'transformNull(gaps.a, 7, servers.web2.cpu.user)',
+    'consolidateBy(servers.web1.cpu.user, "max")',
+    'summarize(servers.web1.cpu.user, "1min")',
+    'summarize(servers.web1.cpu.user, "1min", "avg")',
+    'summarize(servers.web2.cpu.user, "90s", "max", true)',
+    'summarize(gaps.a, "2min", "count")',
+    'summarize(gaps.a, "5min", "last")',
+    'summarize(servers.web2.cpu.system, "1min", "median")',
+    'hitcount(servers.web1.cpu.system, "1min")',
+    'hitcount(servers.web2.cpu.user, "45s")',
+    'hitcount(servers.web2.cpu.user, "1min", true)',
+    'movingAverage(servers.web1.cpu.user, 5)',
+    'movingAverage(servers.web2.cpu.user, "1min")',
+    'movingAverage(gaps.a, 4, 0.5)',
+    'movingWindow(servers.web1.cpu.system, 3, "max")',
+    'movingWindow(servers.web2.cpu.user, "30s", "sum")',
+    'timeShift(servers.web1.cpu.user, "1min")',
+    'timeShift(servers.web1.cpu.user, "-2min", false)',
+    'timeShift(servers.*.cpu.user, "+30s")',
+    # filter and sort
+    'highestCurrent(servers.*.cpu.*, 2)',
+    'highestAverage(servers.*.cpu.*, 2)',
+    'highestMax(servers.*.cpu.*, 1)',
+    'lowestCurrent(servers.*.cpu.*, 2)',
+    'lowestAverage(servers.*.cpu.*, 3)',
+    'highest(servers.*.cpu.*, 2, "sum")',
+    'lowest(servers.*.cpu.*, 2, "stddev")',
+    'sortByMaxima(servers.*.cpu.*)',
+    'sortByName(aliasByNode(servers.*.cpu.*, 3))',
+    'sortByName(servers.*.cpu.*, false, true)',
+    'sortByName(aliasSub(servers.*.cpu.*, "web1", "web10"), true)',
+    'sortBy(servers.*.cpu.*, "max", true)',
+    'sortBy(servers.*.cpu.*)',
+    'limit(servers.*.cpu.*, 3)',
+    'exclude(servers.*.cpu.*, "web1")',
+    'grep(servers.*.cpu.*, "user$")',
+    'removeBelowValue(servers.web1.cpu.user, 10)',
+    'removeAboveValue(servers.web2.cpu.system, 0.5)',
+    # special
+    'constantLine(100)',
+    'constantLine(1.5)',
+    # path expressions through nested calls, nulls, pipes
+    'sumSeries(perSecond(servers.*.cpu.user))',
+    'sumSeries(aliasByNode(servers.*.cpu.user, 1))',
+    'groupByNode(perSecond(servers.*.cpu.*), 1, "sum")',
+    'aliasByNode(perSecond(servers.*.cpu.user), 1)',
+    'aliasByNode(sumSeries(servers.*.cpu.user), 2)',
+    'movingAverage(sumSeries(servers.*.cpu.user), 3)',
+    'timeShift(aliasByNode(servers.web1.cpu.user, 1), "1min")',
+    'servers.web1.cpu.*|sumSeries()|scale(0.1)',
+    'sumSeries(gaps.a, gaps.b)',
+    'diffSeries(gaps.*)',
+    'averageSeries(gaps.a, no.such.x)',
+    'divideSeries(gaps.b, gaps.b)',
+    'asPercent(servers.*.cpu.*, servers.*.cpu.user, 1)',
+    'asPercent(gaps.*)',
+    'scale(no.such.x, 2)',
+    'highestCurrent(no.such.x, 2)',
+    'summarize(servers.web1.cpu.user, "1min", alignToFrom=true)',
+    'groupByNode(servers.*.cpu.*, callback="sum", nodeNum=1)',
+    # errors: graphite raises InputParameterError (a 400 in Hourglass)
+    'noSuchFunction(servers.*.cpu.*)',
+    'divideSeries(servers.*.cpu.user, servers.*.cpu.system)',
+    'summarize(servers.web1.cpu.user)',
+    'scale(servers.web1.cpu.user, "x")',
+    'aggregate(servers.*.cpu.*, "bogus")',
+    'highestCurrent(servers.*.cpu.*, 1.5)',
+    'consolidateBy(servers.web1.cpu.user, "median")',
+    'alias(servers.web1.cpu.user, "a", "b")',
+    'alias(servers.web1.cpu.user, bogus="a")',
+    'asPercent(servers.*.cpu.user, servers.*.cpu.*)',
+]
+
+
+def dt(t):
+    return datetime.fromtimestamp(t, timezone.utc)
+
+
+def run(target, start, end):
+    ctx = {'startTime': dt(start), 'endTime': dt(end), 'now': dt(NOW), 'localOnly': True,
+           'data': [], 'prefetched': {}, 'xFilesFactor': 0, 'template': {}}
+    try:
+        result = evaluator.evaluateTarget(ctx, target)
+    except (InputParameterError, ValueError, AssertionError) as e:
+        return {'error': str(e)}
+    out = []
+    for s in result:
+        tags = {k: (v if isinstance(v, str) else str(v)) for k, v in s.tags.items()}
+        out.append({'name': s.name, 'start': s.start, 'end': s.end, 'step': s.step,
+                    'values': [None if v is None or (isinstance(v, float) and
+                                                     (math.isnan(v) or math.isinf(v))) else v
+                               for v in list(s)],
+                    'tags': tags})
+    return out
+
+
+FUNCTIONS = sorted(set(re.findall(r'([A-Za-z]+)\(', ' '.join(CASES))) - {'noSuchFunction'})
+
+
+def function_params():
+    from graphite.functions import SeriesFunctions
+    funcs = SeriesFunctions()
+    out = {}
+    for name in FUNCTIONS + ['seriesByTag']:
+        f = funcs[name]
+        params = []
+        for p in f.params:
+            j = p.toJSON()
+            j.pop('suggestions', None)
+            if j['type'] == 'aggOrSeriesFunc':
+                j.pop('options', None)  # lists every aggregating function graphite has
+            if j.get('default') == float('inf'):
+                j['default'] = 'inf'
+            params.append(j)
+        out[name] = {'group': f.group, 'params': params}
+    return out
+
+
+def write(name, obj):
+    with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), name), 'w') as f:
+        json.dump(obj, f, indent=1, sort_keys=True)
+        f.write('\n')
+
+
+def main():
+    start, end = NOW - 600, NOW
+    cases = [{'target': t, 'from': start, 'until': end, 'result': run(t, start, end)}
+             for t in CASES]
+    data = {name: {'first': FIRST_TS, 'step': STEP, 'values': v} for name, v in DATA.items()}
+    generator = 'graphite-web 1.1.8 (Debian 12) via make_golden.py'
+    write('functions.json', {'generator': generator, 'data': data, 'cases': cases})
+    write('function_params.json', {'generator': generator, 'functions': function_params()})
+
+
+if __name__ == '__main__':
+    main()

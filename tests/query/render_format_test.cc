@@ -1,0 +1,97 @@
+#include "query/render_format.h"
+
+#include <cmath>
+
+#include <catch2/catch.hpp>
+
+#include "query/series.h"
+
+namespace hourglass::query {
+namespace {
+
+// Ten values 0..9 at 100, 110, ..., 190 (end 200), as a whisper read returns.
+Series TenValues(std::string name = "a.b") {
+  std::vector<double> values;
+  for (int i = 0; i < 10; ++i) values.push_back(i);
+  return MakeSeries(std::move(name), 100, 200, 10, std::move(values));
+}
+
+TEST_CASE("maxDataPoints consolidates like graphite-web 1.1 renderViewJson") {
+  SeriesList list{TenValues()};
+  ApplyMaxDataPoints(list, 3);
+  // valuesPerPoint = ceil(10/3) = 4, secondsPerPoint 40, nudge = 40 + 0 - 20 = 20:
+  // start moves to 120 and one leading value is dropped.
+  CHECK(list[0].start == 120);
+  CHECK(list[0].values_per_point == 4);
+  CHECK(ConsolidatedValues(list[0]) == std::vector<double>{2.5, 6.5, 9});  // partial last bucket
+  CHECK(FormatJson(list, false) ==
+        R"([{"target":"a.b","tags":{"name":"a.b"},"datapoints":[[2.5,120],[6.5,160],[9,200]]}])");
+}
+
+TEST_CASE("maxDataPoints: nulls, consolidateBy functions, xFilesFactor") {
+  Series s = TenValues();
+  s.values[5] = NAN;
+  SeriesList list{s};
+  ApplyMaxDataPoints(list, 3);
+  CHECK(ConsolidatedValues(list[0]) == std::vector<double>{2.5, 7, 9});
+  const std::pair<std::string, std::vector<double>> cases[] = {
+      {"sum", {10, 21, 9}}, {"max", {4, 8, 9}},  {"min", {1, 6, 9}},
+      {"first", {1, 6, 9}}, {"last", {4, 8, 9}}, {"avg_zero", {2.5, 5.25, 9}}};
+  for (const auto& [func, expected] : cases) {
+    Series c = list[0];
+    REQUIRE(ParseConsolidationFunc(func, c.consolidation));
+    INFO(func);
+    CHECK(ConsolidatedValues(c) == expected);
+  }
+  Series strict = list[0];
+  strict.x_files_factor = 1.0;  // a bucket with any null is null
+  const auto values = ConsolidatedValues(strict);
+  CHECK(values[0] == 2.5);
+  CHECK(std::isnan(values[1]));
+  CHECK(std::isnan(values[2]));  // 1 of 4 in the partial bucket
+}
+
+TEST_CASE("maxDataPoints=1 and maxDataPoints above the point count") {
+  SeriesList one{TenValues()};
+  ApplyMaxDataPoints(one, 1);
+  CHECK(FormatJson(one, false) ==
+        R"([{"target":"a.b","tags":{"name":"a.b"},"datapoints":[[4.5,100]]}])");
+  SeriesList many{TenValues()};
+  ApplyMaxDataPoints(many, 10);
+  CHECK(many[0].values_per_point == 1);
+  CHECK(many[0].values.size() == 10);
+}
+
+TEST_CASE("JSON: nulls, infinities, noNullPoints, tags, escaping") {
+  Series s = MakeSeries("a.b;dc=eu;host=x\"1", 0, 30, 10, {1.5, NAN, INFINITY});
+  CHECK(FormatJson({s}, false) ==
+        R"([{"target":"a.b;dc=eu;host=x\"1","tags":{"dc":"eu","host":"x\"1","name":"a.b"},)"
+        R"("datapoints":[[1.5,0],[null,10],[null,20]]}])");
+  CHECK(FormatJson({s}, true) ==
+        R"([{"target":"a.b;dc=eu;host=x\"1","tags":{"dc":"eu","host":"x\"1","name":"a.b"},)"
+        R"("datapoints":[[1.5,0]]}])");
+  Series empty = MakeSeries("e", 0, 20, 10, {NAN, NAN});
+  CHECK(FormatJson({empty}, true) == "[]");
+  CHECK(FormatJson({}, false) == "[]");
+  CHECK(MakeSeries("sumSeries(a;b=c)", 0, 1, 1, {}).tags.at("name") == "sumSeries(a;b=c)");
+}
+
+TEST_CASE("CSV and raw like graphite-web") {
+  Series s = MakeSeries("a.b", 1388534400, 1388534420, 10, {1, NAN});
+  CHECK(FormatCsv({s}) == "a.b,2014-01-01 00:00:00,1.0\r\na.b,2014-01-01 00:00:10,\r\n");
+  CHECK(FormatRaw({s}) == "a.b,1388534400,1388534420,10|1.0,None\n");
+  Series quoted = MakeSeries("x,y", 0, 10, 10, {0.25});
+  CHECK(FormatCsv({quoted}) == "\"x,y\",1970-01-01 00:00:00,0.25\r\n");
+}
+
+TEST_CASE("Python float repr") {
+  CHECK(PyFloatRepr(1) == "1.0");
+  CHECK(PyFloatRepr(0.1) == "0.1");
+  CHECK(PyFloatRepr(-2.5) == "-2.5");
+  CHECK(PyFloatRepr(1e16) == "1e+16");
+  CHECK(PyFloatRepr(NAN) == "nan");
+  CHECK(PyFloatRepr(INFINITY) == "inf");
+}
+
+}  // namespace
+}  // namespace hourglass::query
