@@ -1,0 +1,59 @@
+// SyslogServer: the syslog TCP front end. An Asio acceptor and one strand
+// per connection on a small pool of io threads; each read is framed, parsed
+// and handed to the AuditWriter as one batch, and the connection reads again
+// only once that batch is written (ordering and back-pressure).
+// Start/Stop from one control thread; the server owns its threads.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "archive/audit_writer.h"
+#include "common/clock.h"
+#include "common/stats.h"
+#include "common/status.h"
+
+namespace hourglass::ingest {
+
+namespace detail {
+class SyslogServerCore;
+}
+
+struct SyslogServerOptions {
+  std::string listen = "0.0.0.0:5140";  // "[::]:5140" for IPv6 (and IPv4)
+  size_t max_connections = 1024;        // more are accepted and closed at once
+  size_t max_message_size = 64 * 1024;  // longer messages are truncated
+  int64_t idle_timeout_s = 3600;        // a connection silent this long is closed
+  size_t read_buffer_bytes = 64 * 1024;
+  size_t threads = 1;  // io threads
+};
+
+class SyslogServer {
+ public:
+  // Binds (port 0: a free port) and starts accepting. Fails with one clear
+  // line. `writer`, `stats` and `clock` must outlive the server.
+  static common::Result<std::unique_ptr<SyslogServer>> Start(const SyslogServerOptions& options,
+                                                             archive::AuditWriter& writer,
+                                                             common::StatsRegistry& stats,
+                                                             const common::Clock& clock);
+  ~SyslogServer();  // Stop()
+  SyslogServer(const SyslogServer&) = delete;
+  SyslogServer& operator=(const SyslogServer&) = delete;
+
+  // "127.0.0.1:40123" / "[::]:5140": the address actually bound.
+  const std::string& bound_address() const;
+
+  // Stops accepting, closes every connection after handing what it had read
+  // (a partial last frame included) to the writer, and joins the io threads.
+  // Waits up to 10 s for the writer; after that, unwritten batches are given
+  // up (FailPending). Call before AuditWriter::Close. Idempotent.
+  void Stop();
+
+ private:
+  explicit SyslogServer(std::unique_ptr<detail::SyslogServerCore> core);
+  std::unique_ptr<detail::SyslogServerCore> core_;
+};
+
+}  // namespace hourglass::ingest
