@@ -178,6 +178,28 @@ class Reader {
     return static_cast<size_t>(std::clamp(bytes, min, max));
   }
 
+  // One of `choices`.
+  std::string Choice(const char* key, const std::vector<std::string>& choices) {
+    std::string value = String(key);
+    if (std::find(choices.begin(), choices.end(), value) == choices.end()) {
+      std::string list;
+      for (const auto& choice : choices) list += (list.empty() ? "" : ", ") + choice;
+      Problem(key, "must be one of " + list);
+    }
+    return value;
+  }
+
+  std::vector<std::string> Strings(const char* key) {
+    std::vector<std::string> out;
+    const toml::array* array = root_.at_path(key).as_array();
+    for (size_t i = 0; array != nullptr && i < array->size(); ++i) {
+      if (auto v = array->get(i)->value<std::string>()) out.push_back(*v);
+      else array = nullptr;
+    }
+    if (array == nullptr) Problem(key, "must be an array of strings");
+    return out;
+  }
+
   std::vector<double> Numbers(const char* key) {
     std::vector<double> out;
     const toml::array* array = root_.at_path(key).as_array();
@@ -227,12 +249,33 @@ void ReadStatsd(Reader& r, StatsdConfig& s) {
   s.max_keys = static_cast<size_t>(r.Integer("statsd.max_keys", 1, 100'000'000));
 }
 
+void ReadSyslog(Reader& r, SyslogConfig& s) {
+  s.listen = r.Listen("syslog.listen");
+  s.max_connections = static_cast<size_t>(r.Integer("syslog.max_connections", 1, 100'000));
+  s.max_message_size = r.Bytes("syslog.max_message_size", 480, 16 << 20);
+  s.idle_timeout_s = r.Duration("syslog.idle_timeout", 1, 7 * 86400);
+  s.read_buffer_bytes = r.Bytes("syslog.read_buffer", 4096, 16 << 20);
+  s.threads = static_cast<size_t>(r.Integer("syslog.threads", 1, 64));
+}
+
+void ReadAudit(Reader& r, AuditConfig& a) {
+  a.prefix = r.String("audit.prefix");
+  if (a.prefix.empty() || a.prefix.find_first_of("/\\ ") != std::string::npos) {
+    r.Problem("audit.prefix", "must be a non-empty file name prefix (no '/' or spaces)");
+  }
+  a.format = r.Choice("audit.format", {"json", "raw"});
+  a.fsync = r.Choice("audit.fsync", {"always", "interval", "never"});
+  a.fsync_interval_ms = r.Duration("audit.fsync_interval", 1, 3600) * 1000;
+}
+
 void ReadHttp(Reader& r, HttpConfig& h) {
   h.listen = r.Listen("http.listen");
   h.threads = static_cast<size_t>(r.Integer("http.threads", 1, 64));
   h.max_connections = static_cast<size_t>(r.Integer("http.max_connections", 1, 100'000));
   h.max_body_bytes = r.Bytes("http.max_body_size", 1024, int64_t{1} << 30);
   h.idle_timeout_s = r.Duration("http.idle_timeout", 1, 86400);
+  h.cors_origins = r.Strings("http.cors_origins");
+  h.token = r.String("http.token");
 }
 
 Config ReadConfig(const toml::table& root, std::vector<std::string>& problems) {
@@ -246,6 +289,9 @@ Config ReadConfig(const toml::table& root, std::vector<std::string>& problems) {
     r.Problem("log.level", "must be one of trace, debug, info, warn, error, off");
   }
   ReadStatsd(r, c.statsd);
+  ReadSyslog(r, c.syslog);
+  ReadAudit(r, c.audit);
+  c.archive.seal_on_shutdown = r.Bool("archive.seal_on_shutdown");
   ReadHttp(r, c.http);
   c.store.retentions = r.String("store.retentions");
   return c;

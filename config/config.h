@@ -27,12 +27,34 @@ struct StatsdConfig {
   size_t max_keys;
 };
 
+struct SyslogConfig {
+  std::string listen;
+  size_t max_connections;
+  size_t max_message_size;
+  int64_t idle_timeout_s;
+  size_t read_buffer_bytes;
+  size_t threads;
+};
+
+struct AuditConfig {
+  std::string prefix;
+  std::string format;  // "json" | "raw"
+  std::string fsync;   // "always" | "interval" | "never"
+  int64_t fsync_interval_ms;
+};
+
+struct ArchiveConfig {
+  bool seal_on_shutdown;
+};
+
 struct HttpConfig {
   std::string listen;
   size_t threads;
   size_t max_connections;
   size_t max_body_bytes;
   int64_t idle_timeout_s;
+  std::vector<std::string> cors_origins;
+  std::string token;  // a secret: never logged
 };
 
 struct StoreConfig {
@@ -43,6 +65,9 @@ struct Config {
   std::string data_dir;
   std::string log_level;
   StatsdConfig statsd;
+  SyslogConfig syslog;
+  AuditConfig audit;
+  ArchiveConfig archive;
   HttpConfig http;
   StoreConfig store;
 };

@@ -47,6 +47,38 @@ delete_gauges = false
 # statsd.keys_dropped.
 max_keys = 1000000
 
+[syslog]
+# TCP address for syslog senders (rsyslog, logger, Python's SysLogHandler).
+# Frames are octet-counted (RFC 6587) or end at LF or NUL, decided per frame.
+listen = "0.0.0.0:5140"
+# Connections held at once; more are accepted and closed at once (counted).
+max_connections = 1024
+# Longer messages are truncated (counted), never dropped.
+max_message_size = "64KiB"
+# A connection silent this long is closed.
+idle_timeout = "1h"
+# Read buffer per connection.
+read_buffer = "64KiB"
+# Network threads.
+threads = 1
+
+[audit]
+# Hourly files data_dir/audit/PREFIX-20261121T0500Z.log, one message a line.
+prefix = "audit"
+# "json": one object per line (receive time, peer, facility, severity, host,
+# app, procid, msgid, structured data, message); "raw": the message as
+# received with control characters escaped as rsyslog does (#012).
+format = "json"
+# When lines are forced to disk: "always" (before the sender's next batch
+# is read), "interval", or "never" (left to the kernel).
+fsync = "interval"
+fsync_interval = "1s"
+
+[archive]
+# On SIGTERM/SIGINT, mark the partial hour complete; a restart within the
+# same hour then writes a new segment (audit-20261121T0500Z-2.log).
+seal_on_shutdown = true
+
 [http]
 # Graphite API, /health and /metrics.
 listen = "127.0.0.1:8080"
@@ -54,6 +86,11 @@ threads = 2
 max_connections = 512
 max_body_size = "1MiB"
 idle_timeout = "60s"
+# Origins allowed to call the API from a browser (CORS), e.g.
+# ["https://grafana.example.com"], or ["*"].
+cors_origins = []
+# When set, every route but /health requires "Authorization: Bearer TOKEN".
+token = ""
 
 [store]
 # Metric retentions, finest first, as carbon's storage-schemas.conf writes

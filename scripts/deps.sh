@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages Hourglass needs that are not there yet.
+# Usage: scripts/deps.sh build|test   (test includes build)
+set -euo pipefail
+
+build_packages=(
+  g++ cmake ninja-build git pkg-config
+  libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
+  librocksdb-dev libspdlog-dev libfmt-dev libcurl4-openssl-dev libtomlplusplus-dev
+  zlib1g-dev libzstd-dev libssl-dev
+)
+test_packages=(
+  catch2 python3 python3-statsd python3-yaml netcat-openbsd curl procps
+  rsyslog bsdutils radosgw ceph-mon ceph-osd awscli python3-boto3
+)
+
+wanted=("${build_packages[@]}")
+[ "${1:-build}" = test ] && wanted+=("${test_packages[@]}")
+
+missing=()
+for package in "${wanted[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$package" 2>/dev/null || true)
+  [ "$status" = "install ok installed" ] || missing+=("$package")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "installing: ${missing[*]}"
+sudo_cmd=()
+[ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -q
+"${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"

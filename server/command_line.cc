@@ -1,0 +1,110 @@
+#include "server/command_line.h"
+
+#include <algorithm>
+
+namespace hourglass::server {
+
+const std::vector<CommandSpec>& Commands() {
+  static const std::vector<CommandSpec> kCommands = {
+      {"serve", "run the server (embedded defaults when no config is given)", "", 0, {}},
+      {"config check", "validate a config file: FILE:LINE: key: reason per problem", "FILE", 1,
+       {}},
+      {"config defaults", "print the full default config, commented", "", 0, {}},
+      {"version", "print the version and build information", "", 0, {}},
+  };
+  return kCommands;
+}
+
+std::string TopLevelHelp() {
+  std::string out =
+      "usage: hourglass COMMAND [--config FILE] [--set KEY=VALUE]... [ARGS]\n\n"
+      "Metrics (statsd in, Graphite out) and audit logs (syslog in, S3 out) in one server.\n\n"
+      "commands:\n";
+  for (const auto& command : Commands()) {
+    std::string name = command.name;
+    name.resize(std::max<size_t>(name.size() + 2, 18), ' ');
+    out += "  " + name + command.summary + "\n";
+  }
+  out +=
+      "\nEvery command takes --config FILE and --set KEY=VALUE (dotted keys, e.g.\n"
+      "--set statsd.listen=127.0.0.1:9125). `hourglass COMMAND --help` for more.\n";
+  return out;
+}
+
+std::string CommandHelp(const CommandSpec& command) {
+  std::string out = "usage: hourglass " + command.name + " [--config FILE] [--set KEY=VALUE]...";
+  if (!command.usage.empty()) out += " " + command.usage;
+  return out + "\n\n" + command.summary + "\n";
+}
+
+namespace {
+
+// Finds the longest command name that prefixes the arguments.
+const CommandSpec* MatchCommand(const std::vector<std::string>& args, size_t& consumed) {
+  const CommandSpec* best = nullptr;
+  for (const auto& command : Commands()) {
+    std::vector<std::string> words;
+    size_t start = 0;
+    while (start <= command.name.size()) {
+      const size_t space = command.name.find(' ', start);
+      const size_t end = space == std::string::npos ? command.name.size() : space;
+      words.push_back(command.name.substr(start, end - start));
+      start = end + 1;
+    }
+    if (words.size() <= args.size() && std::equal(words.begin(), words.end(), args.begin()) &&
+        (best == nullptr || words.size() > consumed)) {
+      best = &command;
+      consumed = words.size();
+    }
+  }
+  return best;
+}
+
+}  // namespace
+
+common::Result<CommandLine> ParseCommandLine(const std::vector<std::string>& args) {
+  CommandLine line;
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    line.help = true;
+    return line;
+  }
+  size_t consumed = 0;
+  line.command = MatchCommand(args, consumed);
+  if (line.command == nullptr) {
+    return common::Status::Error("unknown command '" + args[0] + "' (see hourglass --help)");
+  }
+  const auto& spec = *line.command;
+  for (size_t i = consumed; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    const bool takes_value =
+        arg == "--config" || arg == "--set" ||
+        std::find(spec.value_flags.begin(), spec.value_flags.end(), arg) != spec.value_flags.end();
+    if (arg == "--help" || arg == "-h") {
+      line.help = true;
+    } else if (takes_value) {
+      if (i + 1 >= args.size()) return common::Status::Error(arg + " needs a value");
+      const std::string& value = args[++i];
+      if (arg == "--config") {
+        line.config_file = value;
+      } else if (arg == "--set") {
+        line.overrides.push_back(value);
+      } else {
+        line.flags[arg] = value;
+      }
+    } else if (arg.size() > 1 && arg[0] == '-') {
+      return common::Status::Error("unknown flag " + arg + " for hourglass " + spec.name +
+                                   " (see hourglass " + spec.name + " --help)");
+    } else {
+      line.positional.push_back(arg);
+    }
+  }
+  if (!line.help && line.positional.size() != spec.positional) {
+    return common::Status::Error("hourglass " + spec.name + " takes " +
+                                 (spec.positional == 0 ? std::string("no arguments")
+                                                       : "argument " + spec.usage) +
+                                 " (see hourglass " + spec.name + " --help)");
+  }
+  return line;
+}
+
+}  // namespace hourglass::server

@@ -1,0 +1,37 @@
+// CommandLine: parses `hourglass [CMD...] [--config FILE] [--set K=V]... ARGS`
+// into a subcommand path, the shared config flags and the command's own
+// options. Pure; errors are one line for the user (exit 2).
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+
+namespace hourglass::server {
+
+struct CommandSpec {
+  std::string name;     // "serve", "config check"
+  std::string summary;  // one line for `hourglass --help`
+  std::string usage;    // arguments after the name, for `CMD --help`
+  size_t positional = 0;               // exact number of positional arguments
+  std::vector<std::string> value_flags;  // flags taking a value, e.g. "-o"
+};
+
+struct CommandLine {
+  const CommandSpec* command = nullptr;  // null: top-level help
+  bool help = false;
+  std::string config_file;
+  std::vector<std::string> overrides;  // --set values, in order
+  std::vector<std::string> positional;
+  std::map<std::string, std::string> flags;
+};
+
+const std::vector<CommandSpec>& Commands();
+std::string TopLevelHelp();
+std::string CommandHelp(const CommandSpec& command);
+
+common::Result<CommandLine> ParseCommandLine(const std::vector<std::string>& args);
+
+}  // namespace hourglass::server

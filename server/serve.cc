@@ -1,0 +1,181 @@
+#include "server/serve.h"
+
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "aggregator/aggregator.h"
+#include "aggregator/flush_loop.h"
+#include "archive/audit_writer.h"
+#include "common/clock.h"
+#include "common/stats.h"
+#include "ingest/statsd_receiver.h"
+#include "ingest/syslog_server.h"
+#include "query/http_server.h"
+#include "store/series_store.h"
+
+namespace hourglass::server {
+namespace {
+
+// Blocks the stop signals in this thread (and every thread started after),
+// so that only the sigwait in RunServe sees them.
+sigset_t BlockStopSignals() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  return signals;
+}
+
+common::Status PrepareDataDir(const std::string& data_dir) {
+  std::error_code error;
+  std::filesystem::create_directories(data_dir, error);
+  if (error) {
+    return common::Status::Error("cannot create data directory " + data_dir + ": " +
+                                 error.message());
+  }
+  if (access(data_dir.c_str(), W_OK | X_OK) != 0) {
+    return common::Status::Error("data directory " + data_dir + " is not writable");
+  }
+  return common::Status::Ok();
+}
+
+aggregator::AggregatorOptions AggregatorOptionsFrom(const config::StatsdConfig& statsd) {
+  aggregator::AggregatorOptions options;
+  options.flush_interval_s = statsd.flush_interval_s;
+  options.percent_thresholds = statsd.percent_thresholds;
+  options.legacy_namespace = statsd.legacy_namespace;
+  options.global_prefix = statsd.prefix;
+  options.delete_counters = statsd.delete_counters;
+  options.delete_timers = statsd.delete_timers;
+  options.delete_sets = statsd.delete_sets;
+  options.delete_gauges = statsd.delete_gauges;
+  options.max_keys = statsd.max_keys;
+  return options;
+}
+
+common::Result<archive::AuditOptions> AuditOptionsFrom(const config::Config& config) {
+  archive::AuditOptions options;
+  options.dir = (std::filesystem::path(config.data_dir) / "audit").string();
+  options.prefix = config.audit.prefix;
+  auto format = archive::ParseAuditFormat(config.audit.format);
+  if (!format) return format.status();
+  options.format = *format;
+  auto fsync = archive::ParseFsyncMode(config.audit.fsync);
+  if (!fsync) return fsync.status();
+  options.fsync = *fsync;
+  options.fsync_interval_ms = config.audit.fsync_interval_ms;
+  return options;
+}
+
+ingest::SyslogServerOptions SyslogOptionsFrom(const config::SyslogConfig& syslog) {
+  ingest::SyslogServerOptions options;
+  options.listen = syslog.listen;
+  options.max_connections = syslog.max_connections;
+  options.max_message_size = syslog.max_message_size;
+  options.idle_timeout_s = syslog.idle_timeout_s;
+  options.read_buffer_bytes = syslog.read_buffer_bytes;
+  options.threads = syslog.threads;
+  return options;
+}
+
+query::HttpOptions HttpOptionsFrom(const config::HttpConfig& http) {
+  query::HttpOptions options;
+  options.listen = http.listen;
+  options.threads = http.threads;
+  options.max_connections = http.max_connections;
+  options.max_body_bytes = http.max_body_bytes;
+  options.idle_timeout_s = http.idle_timeout_s;
+  options.cors_origins = http.cors_origins;
+  options.token = http.token;
+  return options;
+}
+
+int Fail(const std::string& line) {
+  spdlog::critical("{}", line);
+  return 1;
+}
+
+// Waits for SIGTERM or SIGINT; SIGHUP is acknowledged (logs go to stderr,
+// so there is nothing to reopen yet).
+void WaitForStop(const sigset_t& signals) {
+  for (;;) {
+    int signal = 0;
+    if (sigwait(&signals, &signal) != 0) continue;
+    if (signal == SIGHUP) {
+      spdlog::info("signal=SIGHUP action=reopen-logs");
+      continue;
+    }
+    spdlog::info("signal={} action=stop", signal == SIGTERM ? "SIGTERM" : "SIGINT");
+    return;
+  }
+}
+
+}  // namespace
+
+int RunServe(const config::Config& config) {
+  const sigset_t signals = BlockStopSignals();
+  common::SystemClock clock;
+  common::StatsRegistry stats;
+
+  if (auto status = PrepareDataDir(config.data_dir); !status) return Fail(status.message());
+
+  auto retentions = store::ParseRetentions(config.store.retentions);
+  if (!retentions) return Fail("store.retentions: " + retentions.status().message());
+  const std::string store_path = (std::filesystem::path(config.data_dir) / "metrics").string();
+  auto store = store::SeriesStore::Open({store_path, *retentions}, clock, stats);
+  if (!store) return Fail(store.status().message());
+
+  const size_t threads = config.statsd.receive_threads != 0
+                             ? config.statsd.receive_threads
+                             : std::max(1u, std::thread::hardware_concurrency());
+  aggregator::Aggregator aggregator(AggregatorOptionsFrom(config.statsd), threads, stats);
+  store::SeriesStore& series = **store;
+  aggregator::FlushLoop flush_loop(
+      aggregator, clock, stats,
+      [&series](std::span<const store::Point> points, std::span<const std::string> new_names) {
+        if (auto status = series.RegisterNames(new_names); !status) return status;
+        return series.Write(points);
+      },
+      config.statsd.flush_interval_s);
+
+  auto statsd = ingest::StatsdReceiver::Start(
+      {config.statsd.listen, config.statsd.socket_buffer_bytes}, aggregator, stats);
+  if (!statsd) return Fail(statsd.status().message());
+  auto audit_options = AuditOptionsFrom(config);
+  if (!audit_options) return Fail(audit_options.status().message());
+  auto audit = archive::AuditWriter::Open(*audit_options, clock, stats);
+  if (!audit) return Fail(audit.status().message());
+  auto syslog = ingest::SyslogServer::Start(SyslogOptionsFrom(config.syslog), **audit, stats, clock);
+  if (!syslog) return Fail(syslog.status().message());
+  auto http = query::HttpServer::Start(HttpOptionsFrom(config.http), series, stats, clock);
+  if (!http) return Fail(http.status().message());
+
+  flush_loop.Start();
+  spdlog::info("listening statsd udp {}", (*statsd)->bound_address());
+  spdlog::info("listening syslog tcp {}", (*syslog)->bound_address());
+  spdlog::info("listening http tcp {}", (*http)->bound_address());
+  spdlog::info("started data_dir={} statsd_threads={} socket_buffer={} flush_interval={}s",
+               config.data_dir, threads, (*statsd)->socket_buffer_bytes(),
+               config.statsd.flush_interval_s);
+
+  WaitForStop(signals);
+  (*statsd)->Stop();  // stop accepting; what was read is in the shards
+  (*syslog)->Stop();  // stop accepting; what was read goes to the writer
+  flush_loop.Stop();  // flush the open window to the store
+  const auto close_mode = config.archive.seal_on_shutdown ? archive::AuditWriter::CloseMode::kComplete
+                                                          : archive::AuditWriter::CloseMode::kKeepOpen;
+  if (auto status = (*audit)->Close(close_mode); !status) {
+    spdlog::error("closing the open audit hour failed: {}", status.message());
+  }
+  (*http)->Stop();
+  spdlog::info("stopped");
+  return 0;
+}
+
+}  // namespace hourglass::server

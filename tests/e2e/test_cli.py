@@ -1,0 +1,98 @@
+"""The command line as users and scripts meet it: help, exit codes, config
+check, defaults, version, and start-up failures that must be one clear line."""
+import os
+import socket
+import subprocess
+import tempfile
+import unittest
+
+from harness import BINARY, Hourglass, run_cli
+
+
+class CommandLineTest(unittest.TestCase):
+    def test_help_lists_commands(self):
+        result = run_cli("--help")
+        self.assertEqual(result.returncode, 0)
+        for command in ("serve", "config check", "config defaults", "version"):
+            self.assertIn(command, result.stdout)
+        self.assertEqual(run_cli("serve", "--help").returncode, 0)
+
+    def test_unknown_flag_and_command_exit_2_with_one_line(self):
+        for args in (("serve", "--bogus"), ("frobnicate",), ("config", "check"), ("serve", "--set")):
+            result = run_cli(*args)
+            self.assertEqual(result.returncode, 2, args)
+            self.assertEqual(len(result.stderr.strip().splitlines()), 1, result.stderr)
+
+    def test_bad_set_value_exits_2(self):
+        result = run_cli("serve", "--set", "statsd.flush_interval=never")
+        self.assertEqual(result.returncode, 2)
+        self.assertIn("--set: statsd.flush_interval:", result.stderr)
+
+    def test_defaults_round_trip_through_config_check(self):
+        defaults = run_cli("config", "defaults")
+        self.assertEqual(defaults.returncode, 0)
+        self.assertIn('retentions = "10s:6h,1m:7d,10m:5y"', defaults.stdout)
+        with tempfile.NamedTemporaryFile("w", suffix=".toml") as f:
+            f.write(defaults.stdout)
+            f.flush()
+            check = run_cli("config", "check", f.name)
+            self.assertEqual(check.returncode, 0, check.stderr)
+
+    def test_config_check_reports_file_line_key_reason(self):
+        with tempfile.NamedTemporaryFile("w", suffix=".toml") as f:
+            f.write('[statsd]\nlisten = "nowhere"\nflush_intervl = "10s"\n[store]\nretentions = "10s:1h,7s:1d"\n')
+            f.flush()
+            check = run_cli("config", "check", f.name)
+        self.assertEqual(check.returncode, 2)
+        lines = check.stderr.strip().splitlines()
+        self.assertIn(f"{f.name}:3: statsd.flush_intervl: unknown key", lines)
+        self.assertIn(f"{f.name}:2: statsd.listen: must be HOST:PORT", lines)
+        self.assertTrue(any(line.startswith(f"{f.name}:5: store.retentions:") for line in lines), lines)
+
+    def test_version(self):
+        result = run_cli("version")
+        self.assertEqual(result.returncode, 0)
+        self.assertRegex(result.stdout, r"^hourglass \d+\.\d+\.\d+ ")
+
+
+class StartupFailureTest(unittest.TestCase):
+    def run_serve(self, *sets):
+        args = [BINARY, "serve", "--set", "http.listen=127.0.0.1:0", "--set", "statsd.listen=127.0.0.1:0"]
+        for item in sets:
+            args += ["--set", item]
+        return subprocess.run(args, capture_output=True, text=True, timeout=30)
+
+    def test_statsd_port_in_use(self):
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as taken, tempfile.TemporaryDirectory() as d:
+            taken.bind(("127.0.0.1", 0))
+            port = taken.getsockname()[1]
+            result = self.run_serve(f"data_dir={d}", f"statsd.listen=127.0.0.1:{port}")
+        self.assertNotEqual(result.returncode, 0)
+        self.assertIn(f"cannot listen for statsd on udp 127.0.0.1:{port}: Address already in use", result.stderr)
+
+    def test_http_port_in_use(self):
+        with socket.socket() as taken, tempfile.TemporaryDirectory() as d:
+            taken.bind(("127.0.0.1", 0))
+            taken.listen()
+            port = taken.getsockname()[1]
+            result = self.run_serve(f"data_dir={d}", f"http.listen=127.0.0.1:{port}")
+        self.assertNotEqual(result.returncode, 0)
+        self.assertIn(f"127.0.0.1:{port}", result.stderr)
+        self.assertIn("in use", result.stderr)
+
+    def test_unwritable_data_dir(self):
+        with tempfile.TemporaryDirectory() as d:
+            blocker = os.path.join(d, "file")
+            open(blocker, "w").close()
+            result = self.run_serve(f"data_dir={blocker}/data")
+        self.assertNotEqual(result.returncode, 0)
+        self.assertIn("cannot create data directory", result.stderr)
+        self.assertEqual(len(result.stderr.strip().splitlines()), 1, result.stderr)
+
+    def test_sigterm_exits_zero(self):
+        with Hourglass() as server:
+            self.assertEqual(server.stop(), 0)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,145 @@
+"""The metrics path end to end: statsd clients over UDP -> 10 s style windows
+-> RocksDB -> Graphite /render and /metrics/find, with the real binary."""
+import math
+import subprocess
+import sys
+import time
+import unittest
+
+from harness import Hourglass, values
+
+DEBIAN_PYTHON = "/usr/bin/python3"
+
+
+def total(server, target, frm="-5min"):
+    result = server.render(target, frm=frm)
+    return sum(values(result[0])) if result else 0.0
+
+
+class MetricsEndToEndTest(unittest.TestCase):
+    def test_counters_timers_gauges_sets_over_netcat(self):
+        with Hourglass() as server:
+            host, port = server.statsd_address()
+            lines = "\n".join(
+                ["e2e.nc.hits:1|c"] * 50
+                + ["e2e.nc.sampled:1|c|@0.5"] * 10
+                + [f"e2e.nc.latency:{v}|ms" for v in range(1, 11)]
+                + ["e2e.nc.temp:20|g", "e2e.nc.temp:+5|g", "e2e.nc.temp:-3|g"]
+                + ["e2e.nc.users:alice|s", "e2e.nc.users:bob|s", "e2e.nc.users:alice|s"]
+            )
+            # One datagram through the real netcat, as an operator would send it.
+            subprocess.run(["nc", "-u", "-w1", host, str(port)], input=lines.encode(), check=True, timeout=10)
+            server.wait_for(lambda: total(server, "stats_counts.e2e.nc.hits") >= 50, what="counter flush")
+            time.sleep(1.5)  # let the window that got the datagram be the only non-zero one
+            self.assertEqual(total(server, "stats_counts.e2e.nc.hits"), 50)
+            self.assertEqual(total(server, "stats_counts.e2e.nc.sampled"), 20)
+            self.assertEqual(total(server, "stats.timers.e2e.nc.latency.count"), 10)
+            self.assertEqual(max(values(server.render("stats.timers.e2e.nc.latency.upper")[0])), 10)
+            self.assertEqual(min(values(server.render("stats.timers.e2e.nc.latency.lower")[0])), 1)
+            self.assertEqual(max(values(server.render("stats.timers.e2e.nc.latency.upper_90")[0])), 9)
+            self.assertEqual(max(values(server.render("stats.timers.e2e.nc.latency.mean_90")[0])), 5)
+            self.assertEqual(max(values(server.render("stats.timers.e2e.nc.latency.median")[0])), 5.5)
+            std = max(values(server.render("stats.timers.e2e.nc.latency.std")[0]))
+            self.assertAlmostEqual(std, math.sqrt(8.25))
+            # Gauges persist across windows: every point after the first is 22.
+            temp = values(server.render("stats.gauges.e2e.nc.temp")[0])
+            self.assertGreaterEqual(len(temp), 2)
+            self.assertEqual(set(temp), {22})
+            self.assertEqual(max(values(server.render("stats.sets.e2e.nc.users.count")[0])), 2)
+            # The per-second rate is count / flush interval (1 s here).
+            self.assertEqual(max(values(server.render("stats.e2e.nc.hits")[0])), 50)
+
+    def test_python_statsd_client(self):
+        with Hourglass() as server:
+            host, port = server.statsd_address()
+            script = (
+                "import statsd, sys\n"
+                "c = statsd.StatsClient(sys.argv[1], int(sys.argv[2]), prefix='e2e.py')\n"
+                "for i in range(25): c.incr('requests')\n"
+                "c.timing('db', 12)\nc.timing('db', 30)\n"
+                "c.gauge('queue', 7)\n"
+            )
+            subprocess.run([DEBIAN_PYTHON, "-c", script, host, str(port)], check=True, timeout=10)
+            server.wait_for(lambda: total(server, "stats_counts.e2e.py.requests") == 25, what="python client counts")
+            server.wait_for(lambda: total(server, "stats.timers.e2e.py.db.count") == 2, what="timer count")
+            self.assertEqual(max(values(server.render("stats.timers.e2e.py.db.upper")[0])), 30)
+            self.assertEqual(max(values(server.render("stats.gauges.e2e.py.queue")[0])), 7)
+
+    def test_bad_lines_are_counted_and_do_not_stop_the_datagram(self):
+        with Hourglass() as server:
+            server.send_statsd("e2e.bad.ok:1|c\ngarbage\ne2e.bad.x:1|zz\n\xff\xfe:1|c\ne2e.bad.ok:2|c")
+            server.wait_for(lambda: total(server, "stats_counts.e2e.bad.ok") == 3, what="good lines around bad ones")
+            server.wait_for(lambda: total(server, "stats_counts.statsd.bad_lines_seen") >= 2, what="bad lines series")
+            self.assertGreaterEqual(server.prometheus().get("hourglass_statsd_bad_lines_seen", 0), 2)
+
+    def test_find_and_globs(self):
+        with Hourglass() as server:
+            server.send_statsd("e2e.find.alpha.x:1|c\ne2e.find.beta.x:1|c\ne2e.find.gamma.y:1|c")
+            server.wait_for(lambda: total(server, "stats_counts.e2e.find.alpha.x") == 1, what="flush")
+            nodes = server.get_json("/metrics/find", query="stats_counts.e2e.find.*")
+            self.assertEqual(sorted(n["text"] for n in nodes), ["alpha", "beta", "gamma"])
+            self.assertTrue(all(n["expandable"] == 1 and n["leaf"] == 0 for n in nodes))
+            leaves = server.get_json("/metrics/find", query="stats_counts.e2e.find.{alpha,gamma}.*")
+            self.assertEqual(sorted(n["text"] for n in leaves), ["x", "y"])
+            self.assertTrue(all(n["leaf"] == 1 for n in leaves))
+            # graphite-web builds each id from the query's parent path, globs included.
+            self.assertEqual(sorted(n["id"] for n in leaves),
+                             ["stats_counts.e2e.find.{alpha,gamma}.x", "stats_counts.e2e.find.{alpha,gamma}.y"])
+            # Grafana posts the query unencoded in a form body.
+            status, _ = server.post_form("/metrics/find", "query=stats_counts.e2e.find.*")
+            self.assertEqual(status, 200)
+            series = server.render("stats_counts.e2e.find.[ab]*.x")
+            self.assertEqual(sorted(s["target"] for s in series),
+                             ["stats_counts.e2e.find.alpha.x", "stats_counts.e2e.find.beta.x"])
+            expanded = server.get_json("/metrics/expand", query="stats_counts.e2e.find.*.y", leavesOnly="1")
+            self.assertEqual(expanded["results"], ["stats_counts.e2e.find.gamma.y"])
+
+    def test_grafana_health_check_and_alias_wrapper(self):
+        with Hourglass() as server:
+            server.send_statsd("e2e.graf.hits:4|c")
+            server.wait_for(lambda: total(server, "stats_counts.e2e.graf.hits") == 4, what="flush")
+            status, body = server.post_form("/render", "target=constantLine(100)&format=json&from=-5min&until=now")
+            self.assertEqual(status, 200, body)
+            status, body = server.post_form(
+                "/render", 'target=aliasSub(stats_counts.e2e.graf.hits%2C%20%22(%5E.*%24)%22%2C%20%22%5C1%20A%22)'
+                "&from=-5min&until=now&format=json&maxDataPoints=500")
+            self.assertEqual(status, 200, body)
+            import json
+            result = json.loads(body)
+            self.assertEqual(result[0]["target"], "stats_counts.e2e.graf.hits A")
+            self.assertEqual(sum(values(result[0])), 4)
+
+    def test_sigterm_flushes_the_open_window(self):
+        with Hourglass(flush_interval="10s") as server:
+            # The window is 10 s long: stop well inside it.
+            server.send_statsd(*["e2e.stop.hits:1|c"] * 20, "e2e.stop.lat:5|ms")
+            server.wait_for(lambda: server.prometheus().get("hourglass_statsd_metrics_received", 0) >= 21,
+                            what="metrics received")
+            self.assertEqual(server.stop(), 0)
+            restarted = Hourglass(data_dir=server.data_dir, flush_interval="10s").start()
+            try:
+                # The partial window is stamped with the boundary that ends it, as a
+                # full window would be: it shows once that time has come.
+                restarted.wait_for(lambda: total(restarted, "stats_counts.e2e.stop.hits") == 20,
+                                   timeout=15, what="the last window's counts after restart")
+                self.assertEqual(total(restarted, "stats.timers.e2e.stop.lat.count"), 1)
+            finally:
+                restarted.stop()
+
+    def test_ipv6_listener(self):
+        with Hourglass(statsd_listen="[::1]:0") as server:
+            server.send_statsd("e2e.v6.hits:3|c")
+            server.wait_for(lambda: total(server, "stats_counts.e2e.v6.hits") == 3, what="IPv6 datagram")
+
+    def test_self_metrics(self):
+        with Hourglass() as server:
+            server.send_statsd("e2e.self.a:1|c", "e2e.self.b:1|c")
+            server.wait_for(lambda: server.prometheus().get("hourglass_statsd_packets_received", 0) >= 2,
+                            what="packets counted")
+            server.wait_for(lambda: server.render("hourglass.statsd.packets_received"), what="hourglass.* series")
+            health = server.get_json("/health")
+            self.assertIn("store", str(health))
+
+
+if __name__ == "__main__":
+    unittest.main()
