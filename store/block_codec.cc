@@ -77,6 +77,27 @@ void EncodeRollupOperand(uint16_t slot, uint16_t raw_offset, uint16_t weight, do
   Append(out, value);
 }
 
+namespace {
+
+void AppendBlockRecord(uint16_t slot, const RollupBucket& b, std::string* out) {
+  Append(out, slot);
+  Append(out, b.last_offset);
+  Append(out, b.count);
+  Append(out, b.known);
+  Append(out, b.sum);
+  Append(out, b.min);
+  Append(out, b.max);
+  Append(out, b.last);
+}
+
+}  // namespace
+
+void EncodeRollupBucketOperand(uint16_t slot, const RollupBucket& bucket, std::string* out) {
+  out->clear();
+  out->push_back(static_cast<char>(kTagRollupBlock));
+  AppendBlockRecord(slot, bucket, out);
+}
+
 namespace detail {
 
 RollupBucket DecodeBlockRecord(const char* p) {
@@ -149,15 +170,7 @@ void RollupBlock::Encode(std::string* out) const {
   out->push_back(static_cast<char>(kTagRollupBlock));
   for (uint16_t slot = 0; slot < kSlotsPerBlock; ++slot) {
     const RollupBucket& b = buckets[slot];
-    if (b.count == 0) continue;
-    Append(out, slot);
-    Append(out, b.last_offset);
-    Append(out, b.count);
-    Append(out, b.known);
-    Append(out, b.sum);
-    Append(out, b.min);
-    Append(out, b.max);
-    Append(out, b.last);
+    if (b.count != 0) AppendBlockRecord(slot, b, out);
   }
 }
 

@@ -40,6 +40,9 @@ struct RollupBucket {
 void EncodeRawOperand(RawCombine combine, uint16_t slot, double value, std::string* out);
 void EncodeRollupOperand(uint16_t slot, uint16_t raw_offset, uint16_t weight, double value,
                          std::string* out);
+// A one-bucket rollup block operand (an accumulated bucket), appended to `out`
+// (cleared first).
+void EncodeRollupBucketOperand(uint16_t slot, const RollupBucket& bucket, std::string* out);
 
 namespace detail {
 inline constexpr size_t kRawRecord = 2 + 8;

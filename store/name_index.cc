@@ -43,6 +43,25 @@ bool IsTagged(std::string_view name) { return name.find(';') != std::string_view
 
 }  // namespace
 
+std::string CanonicalName(std::string_view name) {
+  if (!IsTagged(name)) return std::string(name);
+  std::vector<std::string_view> tags;
+  size_t start = name.find(';');
+  std::string out(name.substr(0, start));
+  while (start != std::string_view::npos) {
+    size_t next = name.find(';', start + 1);
+    std::string_view tag =
+        name.substr(start + 1, next == std::string_view::npos ? next : next - start - 1);
+    if (!tag.empty()) tags.push_back(tag);
+    start = next;
+  }
+  auto key = [](std::string_view t) { return t.substr(0, t.find('=')); };
+  std::stable_sort(tags.begin(), tags.end(),
+                   [&](std::string_view a, std::string_view b) { return key(a) < key(b); });
+  for (std::string_view t : tags) out.append(";").append(t);
+  return out;
+}
+
 std::shared_ptr<rocksdb::MergeOperator> NewNodeFlagsMergeOperator() {
   return std::make_shared<NodeFlagsMergeOperator>();
 }
@@ -116,7 +135,7 @@ common::Status NameIndex::Register(std::span<const std::string> names) {
     if (name.empty() || !known_names_.insert(id).second) continue;
     new_names.push_back(id);
     if (IsTagged(name)) {
-      AddTagged(name, &batch);
+      AddTagged(CanonicalName(name), &batch);
     } else if (!AddPath(name, &ops, &new_branches)) {
       index_errors_.Add();
     }
@@ -197,8 +216,9 @@ common::Result<std::vector<std::string>> NameIndex::FindSeries(std::string_view 
   std::vector<std::string> out;
   if (IsTagged(pattern)) {
     std::string value;
-    auto s = db_->Get(rocksdb::ReadOptions(), tags_, "S" + std::string(pattern), &value);
-    if (s.ok() && limit > 0) out.emplace_back(pattern);
+    std::string name = CanonicalName(pattern);
+    auto s = db_->Get(rocksdb::ReadOptions(), tags_, "S" + name, &value);
+    if (s.ok() && limit > 0) out.push_back(std::move(name));
     if (!s.ok() && !s.IsNotFound()) return common::Status::Error("tag index: " + s.ToString());
     return out;
   }
@@ -207,6 +227,67 @@ common::Result<std::vector<std::string>> NameIndex::FindSeries(std::string_view 
   for (Node& node : *nodes) {
     if (out.size() >= limit) break;
     if (node.is_leaf) out.push_back(std::move(node.path));
+  }
+  return out;
+}
+
+common::Result<std::vector<std::string>> NameIndex::ListComponents(const std::string& prefix,
+                                                                   std::string_view start,
+                                                                   size_t limit) const {
+  std::vector<std::string> out;
+  std::string upper = PrefixSuccessor(prefix);
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, tags_));
+  for (it->Seek(prefix + std::string(start)); it->Valid() && out.size() < limit;) {
+    std::string_view rest(it->key().data() + prefix.size(), it->key().size() - prefix.size());
+    std::string_view component = rest.substr(0, rest.find('\0'));
+    if (!component.starts_with(start)) break;
+    out.emplace_back(component);
+    it->Seek(prefix + std::string(component) + '\x01');  // past every key of this component
+  }
+  if (!it->status().ok()) return common::Status::Error("tag index: " + it->status().ToString());
+  return out;
+}
+
+common::Result<std::vector<std::string>> NameIndex::ListTags(std::string_view prefix,
+                                                             size_t limit) const {
+  return ListComponents("T", prefix, limit);
+}
+
+common::Result<std::vector<std::string>> NameIndex::ListTagValues(std::string_view tag,
+                                                                  std::string_view prefix,
+                                                                  size_t limit) const {
+  std::string key_prefix = "T";
+  key_prefix.append(tag).push_back('\0');
+  return ListComponents(key_prefix, prefix, limit);
+}
+
+// With a value, one prefix scan yields names in order; without, names come
+// grouped by value and are sorted (and deduplicated) at the end.
+common::Result<std::vector<std::string>> NameIndex::FindTagged(
+    std::string_view tag, std::optional<std::string_view> value, size_t limit) const {
+  std::vector<std::string> out;
+  std::string prefix = "T";
+  prefix.append(tag).push_back('\0');
+  if (value) prefix.append(*value).push_back('\0');
+  std::string upper = PrefixSuccessor(prefix);
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, tags_));
+  for (it->Seek(prefix); it->Valid(); it->Next()) {
+    if (value && out.size() >= limit) break;
+    std::string_view rest(it->key().data() + prefix.size(), it->key().size() - prefix.size());
+    if (!value) rest.remove_prefix(std::min(rest.size(), rest.find('\0') + 1));
+    out.emplace_back(rest);
+  }
+  if (!it->status().ok()) return common::Status::Error("tag index: " + it->status().ToString());
+  if (!value) {
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    if (out.size() > limit) out.resize(limit);
   }
   return out;
 }

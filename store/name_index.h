@@ -10,6 +10,7 @@
 
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -40,6 +41,15 @@ class NameIndex {
   common::Status Register(std::span<const std::string> names);
   common::Result<std::vector<Node>> FindNodes(std::string_view pattern) const;
   common::Result<std::vector<std::string>> FindSeries(std::string_view pattern, size_t limit) const;
+  // See SeriesStore: prefix scans of the "T" keys, skipping past each tag or
+  // value once seen, so cost follows the answer, not the index size.
+  common::Result<std::vector<std::string>> FindTagged(std::string_view tag,
+                                                      std::optional<std::string_view> value,
+                                                      size_t limit) const;
+  common::Result<std::vector<std::string>> ListTags(std::string_view prefix, size_t limit) const;
+  common::Result<std::vector<std::string>> ListTagValues(std::string_view tag,
+                                                         std::string_view prefix,
+                                                         size_t limit) const;
 
  private:
   struct Level {
@@ -52,6 +62,11 @@ class NameIndex {
   bool AddPath(std::string_view name, std::vector<std::pair<std::string, char>>* ops,
                std::vector<uint64_t>* new_branches);
   void AddTagged(std::string_view name, rocksdb::WriteBatch* batch);
+  // Distinct components after `prefix` up to the next '\0', starting with
+  // `start`, at most `limit`.
+  common::Result<std::vector<std::string>> ListComponents(const std::string& prefix,
+                                                          std::string_view start,
+                                                          size_t limit) const;
 
   rocksdb::DB* db_;
   rocksdb::ColumnFamilyHandle* nodes_;
@@ -63,6 +78,10 @@ class NameIndex {
   std::unordered_set<uint64_t> known_names_;
   std::unordered_set<uint64_t> known_branches_;
 };
+
+// "metric;b=2;a=1" -> "metric;a=1;b=2" (graphite's canonical form: tags
+// sorted by name). Names without ';' are returned unchanged.
+std::string CanonicalName(std::string_view name);
 
 // Key of a node in the "nodes" column family.
 std::string NodeKey(size_t depth, std::string_view path);

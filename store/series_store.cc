@@ -26,6 +26,20 @@
 // point too old for the finer archives (whisper would write it straight into
 // that archive and propagate from there).
 //
+// Open rollup buckets (series_store_rollups.cc). Rollups near now are not
+// merged per point: RollupAccumulator keeps, per (archive, bucket start), each
+// series' bucket record in memory; reads overlay it (taken with a RocksDB
+// snapshot under acc_mu_, so a bucket is counted exactly once). Archive a has
+// a watermark W_a = floor((now - 30 s - 10 s * a) / step): a point of a bucket
+// >= W_a goes to memory, an older one is merged directly as before. When W_a
+// advances, the buckets before it are written as one operand each, with the
+// new watermarks ("rollup_state" in the default family, "dirty W0,W1,...") in
+// the same WriteBatch. Close() writes every bucket and "clean". After a crash
+// ("dirty" at open) the buckets >= W_a are rebuilt from the raw archive: exact
+// unless a raw slot was written twice inside an open bucket (raw keeps the
+// combined value, the rollup would have counted both points). Archives whose
+// step + lateness the raw archive does not cover are merged per point.
+//
 // Reads follow whisper's fetch: the finest archive whose duration covers
 // now - from, range aligned to its step. A rollup bucket's value is its rule
 // (average sum/count, sum, min, max, last) applied to the record, or null when
@@ -42,12 +56,8 @@
 #include "store/series_store.h"
 
 #include <fmt/format.h>
-#include <rocksdb/cache.h>
-#include <rocksdb/convenience.h>
 #include <rocksdb/db.h>
-#include <rocksdb/filter_policy.h>
-#include <rocksdb/slice_transform.h>
-#include <rocksdb/table.h>
+#include <rocksdb/snapshot.h>
 #include <rocksdb/write_batch.h>
 #include <spdlog/spdlog.h>
 
@@ -56,25 +66,16 @@
 #include <cmath>
 #include <filesystem>
 #include <limits>
-#include <mutex>
-#include <unordered_map>
 
-#include "store/aggregation_rules.h"
 #include "store/block_codec.h"
-#include "store/block_merge_operator.h"
 #include "store/data_key.h"
-#include "store/name_index.h"
-#include "store/retention_filter.h"
+#include "store/series_store_impl.h"
 
 namespace hourglass::store {
 namespace {
 
-constexpr const char* kDataFamily = "data";
-constexpr const char* kNodesFamily = "nodes";
-constexpr const char* kTagsFamily = "tags";
 constexpr int64_t kMaxFutureSeconds = 600;
 constexpr size_t kMaxCachedRules = 8'000'000;
-constexpr size_t kBlockCacheBytes = 128 << 20;
 
 std::string RetentionString(const std::vector<Retention>& retentions) {
   std::string out;
@@ -84,91 +85,32 @@ std::string RetentionString(const std::vector<Retention>& retentions) {
   return out;
 }
 
-rocksdb::CompressionType PickCompression(rocksdb::CompressionType preferred) {
-  for (auto c : rocksdb::GetSupportedCompressions()) {
-    if (c == preferred) return c;
-  }
-  return rocksdb::kNoCompression;
-}
-
-rocksdb::ColumnFamilyOptions FamilyOptions(const std::shared_ptr<rocksdb::Cache>& cache,
-                                           bool bloom) {
-  rocksdb::ColumnFamilyOptions cf;
-  rocksdb::BlockBasedTableOptions table;
-  table.block_cache = cache;
-  if (bloom) table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
-  table.cache_index_and_filter_blocks = true;
-  table.pin_l0_filter_and_index_blocks_in_cache = true;
-  table.format_version = 5;
-  cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
-  cf.level_compaction_dynamic_level_bytes = true;
-  cf.compression = PickCompression(rocksdb::kLZ4Compression);
-  cf.bottommost_compression = PickCompression(rocksdb::kZSTD);
-  return cf;
-}
-
 }  // namespace
 
-class SeriesStore::Impl {
- public:
-  Impl(const StoreOptions& options, const common::Clock& clock, common::StatsRegistry& stats)
-      : options_(options),
-        clock_(clock),
-        stats_(stats),
-        rules_(AggregationRules::StatsdDefaults()),
-        filter_(options_.retentions, clock),
-        points_written_(stats.GetCounter("store.points_written", "points written to the store")),
-        write_errors_(stats.GetCounter("store.write_errors", "points lost to failed writes")),
-        dropped_old_(stats.GetCounter("store.points_dropped_old",
-                                      "points older than the longest retention, skipped")),
-        dropped_invalid_(stats.GetCounter(
-            "store.points_dropped_invalid",
-            "points skipped: NaN/inf value, or timestamp over 10 min in the future")),
-        last_write_ms_(stats.GetGauge("store.last_write_ms", "duration of the last Write()")) {}
-  ~Impl();
-
-  common::Status OpenDb();
-  common::Status Write(std::span<const Point> points);
-  common::Result<SeriesData> Read(std::string_view name, int64_t from, int64_t until,
-                                  int64_t now) const;
-  common::Status Compact();
-  const std::vector<Retention>& retentions() const { return options_.retentions; }
-  NameIndex& names() const { return *names_; }
-
- private:
-  struct Pending {
-    uint64_t id;
-    int64_t timestamp;
-    double value;
-    uint8_t first;  // finest archive whose retention covers the point
-    RawCombine combine;
-  };
-  void AddToBatch(std::vector<Pending>& pending, rocksdb::WriteBatch* batch);
-  RawCombine CombineFor(uint64_t id, std::string_view name);
-  void CheckRetentions();
-  void FillValues(size_t archive, uint64_t id, const AggregationRule& rule, SeriesData* out) const;
-
-  StoreOptions options_;
-  const common::Clock& clock_;
-  common::StatsRegistry& stats_;
-  AggregationRules rules_;
-  RetentionFilter filter_;  // must outlive db_
-  std::unique_ptr<rocksdb::DB> db_;
-  std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // default, data, nodes, tags
-  rocksdb::ColumnFamilyHandle* data_ = nullptr;
-  std::unique_ptr<NameIndex> names_;
-
-  common::Counter& points_written_;
-  common::Counter& write_errors_;
-  common::Counter& dropped_old_;
-  common::Counter& dropped_invalid_;
-  common::Gauge& last_write_ms_;
-
-  std::mutex write_mu_;  // serializes Write(); guards rule_cache_
-  std::unordered_map<uint64_t, RawCombine> rule_cache_;
-};
+SeriesStore::Impl::Impl(const StoreOptions& options, const common::Clock& clock,
+                        common::StatsRegistry& stats)
+    : options_(options),
+      clock_(clock),
+      stats_(stats),
+      rules_(AggregationRules::StatsdDefaults()),
+      filter_(options_.retentions, clock),
+      points_written_(stats.GetCounter("store.points_written", "points written to the store")),
+      write_errors_(stats.GetCounter("store.write_errors", "points lost to failed writes")),
+      dropped_old_(stats.GetCounter("store.points_dropped_old",
+                                    "points older than the longest retention, skipped")),
+      dropped_invalid_(stats.GetCounter(
+          "store.points_dropped_invalid",
+          "points skipped: NaN/inf value, or timestamp over 10 min in the future")),
+      buckets_emitted_(stats.GetCounter("store.rollup_buckets_emitted",
+                                        "accumulated rollup buckets written to RocksDB")),
+      last_write_ms_(stats.GetGauge("store.last_write_ms", "duration of the last Write()")),
+      open_buckets_(stats.GetGauge("store.open_rollup_buckets",
+                                   "rollup buckets accumulated in memory, not yet written")),
+      open_bucket_bytes_(stats.GetGauge("store.open_rollup_bucket_bytes",
+                                        "memory held by the open rollup buckets")) {}
 
 SeriesStore::Impl::~Impl() {
+  if (auto s = Close(); !s.ok()) spdlog::error("{}", s.message());
   names_.reset();
   for (auto* handle : handles_) {
     if (db_ != nullptr) db_->DestroyColumnFamilyHandle(handle);
@@ -185,39 +127,18 @@ common::Status SeriesStore::Impl::OpenDb() {
   std::error_code ec;
   std::filesystem::create_directories(options_.path, ec);
   if (ec) return fail(ec.message());
-
-  rocksdb::DBOptions db_options;
-  db_options.create_if_missing = true;
-  db_options.create_missing_column_families = true;
-  db_options.max_background_jobs = 2;
-  db_options.keep_log_file_num = 5;
-  db_options.max_total_wal_size = 512 << 20;
-  db_options.bytes_per_sync = 1 << 20;
-
-  auto cache = rocksdb::NewLRUCache(kBlockCacheBytes);
-  rocksdb::ColumnFamilyOptions data = FamilyOptions(cache, true);
-  data.merge_operator = std::make_shared<BlockMergeOperator>();
-  data.compaction_filter = &filter_;
-  data.prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(9));
-  data.memtable_prefix_bloom_size_ratio = 0.02;
-  data.write_buffer_size = 64 << 20;
-  data.max_write_buffer_number = 4;
-  data.periodic_compaction_seconds = 86400;
-  rocksdb::ColumnFamilyOptions nodes = FamilyOptions(cache, true);
-  nodes.merge_operator = NewNodeFlagsMergeOperator();
-
-  std::vector<rocksdb::ColumnFamilyDescriptor> families{
-      {rocksdb::kDefaultColumnFamilyName, FamilyOptions(cache, false)},
-      {kDataFamily, data},
-      {kNodesFamily, nodes},
-      {kTagsFamily, FamilyOptions(cache, true)}};
   rocksdb::DB* db = nullptr;
-  auto s = rocksdb::DB::Open(db_options, options_.path, families, &handles_, &db);
+  auto s =
+      rocksdb::DB::Open(StoreDbOptions(), options_.path, StoreFamilies(&filter_), &handles_, &db);
   if (!s.ok()) return fail(s.ToString());
   db_.reset(db);
   data_ = handles_[1];
   names_ = std::make_unique<NameIndex>(db, handles_[2], handles_[3], stats_);
   CheckRetentions();
+  if (auto st = LoadRollupState(); !st.ok()) {
+    closed_ = true;  // nothing to emit
+    return fail(st.message());
+  }
   stats_.SetHealth("store", common::HealthState::kOk);
   return common::Status::Ok();
 }
@@ -246,38 +167,64 @@ RawCombine SeriesStore::Impl::CombineFor(uint64_t id, std::string_view name) {
   return combine;
 }
 
-// Batch entries are added archive by archive in key order: RocksDB's skip
-// list inserts a sorted run next to the previous entry, several times faster
-// than random order for a flush of 500k series.
-void SeriesStore::Impl::AddToBatch(std::vector<Pending>& pending, rocksdb::WriteBatch* batch) {
-  std::sort(pending.begin(), pending.end(),
-            [](const Pending& a, const Pending& b) { return a.id < b.id; });
+// Raw operands go in series order: RocksDB's skip list inserts a sorted run
+// next to the previous entry, several times faster than random order.
+void SeriesStore::Impl::AddRaw(const std::vector<Pending>& pending, rocksdb::WriteBatch* batch) {
+  const int64_t step = options_.retentions[0].step;
+  std::string operand;
+  char key[kDataKeySize];
+  for (const Pending& p : pending) {
+    if (p.first > 0) continue;
+    int64_t slot_time = p.timestamp - p.timestamp % step;
+    int64_t block_start = slot_time - slot_time % (step * kSlotsPerBlock);
+    EncodeRawOperand(p.combine, uint16_t((slot_time - block_start) / step), p.value, &operand);
+    DataKey{0, p.id, uint32_t(block_start)}.EncodeTo(key);
+    batch->Merge(data_, rocksdb::Slice(key, kDataKeySize), operand);
+  }
+}
+
+// A point of a bucket at or after the archive's watermark goes to acc_; an
+// older one (late, or too old for the raw archive) is merged directly.
+void SeriesStore::Impl::AddRollups(const std::vector<Pending>& pending,
+                                   rocksdb::WriteBatch* batch) {
   const auto& rs = options_.retentions;
   std::string operand;
   char key[kDataKeySize];
-  for (size_t a = 0; a < rs.size(); ++a) {
+  for (size_t a = 1; a < rs.size(); ++a) {
     const int64_t step = rs[a].step;
+    const bool accumulates = Accumulates(a);
     for (const Pending& p : pending) {
       if (p.first > a) continue;
-      int64_t slot_time = p.timestamp - p.timestamp % step;
-      int64_t block_start = slot_time - slot_time % (step * kSlotsPerBlock);
-      auto slot = static_cast<uint16_t>((slot_time - block_start) / step);
-      if (a == 0) {
-        EncodeRawOperand(p.combine, slot, p.value, &operand);
-      } else {
-        auto raw_offset = static_cast<uint16_t>((p.timestamp - slot_time) / rs[0].step);
-        auto weight = static_cast<uint16_t>(rs[p.first].step / rs[0].step);
-        EncodeRollupOperand(slot, raw_offset, weight, p.value, &operand);
+      int64_t bucket = p.timestamp - p.timestamp % step;
+      auto raw_offset = uint16_t((p.timestamp - bucket) / rs[0].step);
+      if (accumulates && bucket >= watermarks_[a] && p.first == 0) {
+        acc_.Add(uint8_t(a), bucket, p.id, raw_offset, p.value);
+        continue;
       }
-      DataKey{static_cast<uint8_t>(a), p.id, static_cast<uint32_t>(block_start)}.EncodeTo(key);
+      int64_t block_start = bucket - bucket % (step * kSlotsPerBlock);
+      auto weight = uint16_t(rs[p.first].step / rs[0].step);
+      EncodeRollupOperand(uint16_t((bucket - block_start) / step), raw_offset, weight, p.value,
+                          &operand);
+      DataKey{uint8_t(a), p.id, uint32_t(block_start)}.EncodeTo(key);
       batch->Merge(data_, rocksdb::Slice(key, kDataKeySize), operand);
     }
   }
 }
 
+common::Status SeriesStore::Impl::WriteBatch(rocksdb::WriteBatch* batch, size_t points) {
+  auto s = batch->Count() == 0 ? rocksdb::Status::OK() : db_->Write(rocksdb::WriteOptions(), batch);
+  if (!s.ok()) {
+    write_errors_.Add(points);
+    stats_.SetHealth("store", common::HealthState::kFailed, "write failed: " + s.ToString());
+    return common::Status::Error("metric store write failed: " + s.ToString());
+  }
+  return common::Status::Ok();
+}
+
 common::Status SeriesStore::Impl::Write(std::span<const Point> points) {
   auto started = std::chrono::steady_clock::now();
   std::lock_guard lock(write_mu_);
+  if (closed_) return common::Status::Error("metric store is closed");
   const auto& rs = options_.retentions;
   const int64_t now = clock_.NowSeconds();
   std::vector<Pending> pending;
@@ -294,21 +241,27 @@ common::Status SeriesStore::Impl::Write(std::span<const Point> points) {
     }
     uint8_t first = 0;
     while (p.timestamp < now - rs[first].duration) ++first;  // the last archive covers it
-    uint64_t id = SeriesId(p.name);
+    uint64_t id =
+        p.name.find(';') == std::string::npos ? SeriesId(p.name) : SeriesId(CanonicalName(p.name));
     pending.push_back({id, p.timestamp, p.value, first, CombineFor(id, p.name)});
   }
-  rocksdb::WriteBatch batch(pending.size() * rs.size() * 40);
-  AddToBatch(pending, &batch);
-  auto s = pending.empty() ? rocksdb::Status::OK() : db_->Write(rocksdb::WriteOptions(), &batch);
+  std::sort(pending.begin(), pending.end(),
+            [](const Pending& a, const Pending& b) { return a.id < b.id; });
+  rocksdb::WriteBatch batch(pending.size() * 40);
+  AddRaw(pending, &batch);
+  common::Status status;
+  {
+    std::unique_lock acc_lock(acc_mu_);
+    Sweep(now, &batch);
+    AddRollups(pending, &batch);
+    status = WriteBatch(&batch, pending.size());
+    open_buckets_.Set(double(acc_.entries()));
+    open_bucket_bytes_.Set(double(acc_.bytes()));
+  }
   auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started);
   last_write_ms_.Set(ms.count());
-  if (!s.ok()) {
-    write_errors_.Add(pending.size());
-    stats_.SetHealth("store", common::HealthState::kFailed, "write failed: " + s.ToString());
-    return common::Status::Error("metric store write failed: " + s.ToString());
-  }
-  points_written_.Add(pending.size());
-  return common::Status::Ok();
+  if (status.ok()) points_written_.Add(pending.size());
+  return status;
 }
 
 void SeriesStore::Impl::FillValues(size_t archive, uint64_t id, const AggregationRule& rule,
@@ -324,22 +277,38 @@ void SeriesStore::Impl::FillValues(size_t archive, uint64_t id, const Aggregatio
   rocksdb::ReadOptions ro;
   ro.iterate_upper_bound = &upper;
   ro.prefix_same_as_start = true;
+  // Open buckets and the snapshot are taken together: a bucket is either
+  // still in acc_ or already in the snapshot, never both or neither.
+  std::vector<std::pair<int64_t, RollupBucket>> open;
+  std::unique_ptr<rocksdb::ManagedSnapshot> snapshot;
+  if (archive > 0) {
+    std::shared_lock lock(acc_mu_);
+    open = acc_.Lookup(uint8_t(archive), id);
+    if (!open.empty()) snapshot = std::make_unique<rocksdb::ManagedSnapshot>(db_.get());
+  }
+  if (snapshot) ro.snapshot = snapshot->snapshot();
+  auto put = [&](int64_t t, double v) {
+    if (t >= out->start && t < out->end) out->values[(t - out->start) / step] = v;
+  };
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, data_));
   for (it->Seek(rocksdb::Slice(lo, kDataKeySize)); it->Valid(); it->Next()) {
     DataKey key;
     if (!DataKey::Decode({it->key().data(), it->key().size()}, &key)) continue;
     std::string_view value(it->value().data(), it->value().size());
-    auto put = [&](uint16_t slot, double v) {
-      int64_t t = int64_t(key.block_start) + slot * step;
-      if (t >= out->start && t < out->end) out->values[(t - out->start) / step] = v;
-    };
     if (archive == 0) {
-      ForEachRaw(value, put);
-    } else {
-      ForEachRollup(value, [&](uint16_t slot, const RollupBucket& b) {
-        put(slot, b.Value(rule.method, rule.x_files_factor, ratio));
-      });
+      ForEachRaw(value, [&](uint16_t slot, double v) { put(key.block_start + slot * step, v); });
+      continue;
     }
+    ForEachRollup(value, [&](uint16_t slot, RollupBucket b) {
+      int64_t t = int64_t(key.block_start) + slot * step;
+      for (auto& [start, bucket] : open) {
+        if (start == t) b.Merge(std::exchange(bucket, RollupBucket{}));
+      }
+      put(t, b.Value(rule.method, rule.x_files_factor, ratio));
+    });
+  }
+  for (const auto& [start, bucket] : open) {
+    if (bucket.count > 0) put(start, bucket.Value(rule.method, rule.x_files_factor, ratio));
   }
 }
 
@@ -364,7 +333,7 @@ common::Result<SeriesData> SeriesStore::Impl::Read(std::string_view name, int64_
   if (out.start == out.end) out.end += step;
   out.values.assign((out.end - out.start) / step, std::numeric_limits<double>::quiet_NaN());
   if (out.start < 0 || out.end > std::numeric_limits<uint32_t>::max()) return out;
-  FillValues(archive, SeriesId(name), rules_.Match(name), &out);
+  FillValues(archive, SeriesId(CanonicalName(name)), rules_.Match(name), &out);
   return out;
 }
 
@@ -393,6 +362,8 @@ common::Result<std::unique_ptr<SeriesStore>> SeriesStore::Open(const StoreOption
 SeriesStore::SeriesStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 SeriesStore::~SeriesStore() = default;
 
+common::Status SeriesStore::Close() { return impl_->Close(); }
+
 common::Status SeriesStore::Write(std::span<const Point> points) { return impl_->Write(points); }
 
 common::Status SeriesStore::RegisterNames(std::span<const std::string> names) {
@@ -414,6 +385,22 @@ common::Result<SeriesData> SeriesStore::Read(std::string_view name, int64_t from
 }
 
 common::Status SeriesStore::Compact() { return impl_->Compact(); }
+
+common::Result<std::vector<std::string>> SeriesStore::FindTagged(
+    std::string_view tag, std::optional<std::string_view> value, size_t limit) const {
+  return impl_->names().FindTagged(tag, value, limit);
+}
+
+common::Result<std::vector<std::string>> SeriesStore::ListTags(std::string_view prefix,
+                                                               size_t limit) const {
+  return impl_->names().ListTags(prefix, limit);
+}
+
+common::Result<std::vector<std::string>> SeriesStore::ListTagValues(std::string_view tag,
+                                                                    std::string_view prefix,
+                                                                    size_t limit) const {
+  return impl_->names().ListTagValues(tag, prefix, limit);
+}
 
 const std::vector<Retention>& SeriesStore::retentions() const { return impl_->retentions(); }
 

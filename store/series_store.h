@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -64,8 +65,14 @@ class SeriesStore {
   SeriesStore& operator=(const SeriesStore&) = delete;
 
   // Writes each point to every archive (raw slot and rollup buckets). A point
-  // older than the longest retention is counted and skipped.
+  // older than the longest retention is counted and skipped. The open rollup
+  // buckets near now are kept in memory (reads see them) and written to
+  // RocksDB once closed; see the DESIGN note in series_store.cc.
   common::Status Write(std::span<const Point> points);
+
+  // Writes every open rollup bucket and marks the store cleanly closed. Later
+  // writes fail. The destructor calls it; call it to see its Status.
+  common::Status Close();
 
   // Adds names to the name index (idempotent; cheap to repeat). Names with
   // tags ("a.b;k=v") go to the tag index instead of the node tree.
@@ -85,6 +92,19 @@ class SeriesStore {
   // aggregated by the series' rule (carbon's statsd rules by name suffix).
   common::Result<SeriesData> Read(std::string_view name, int64_t from, int64_t until,
                                   int64_t now) const;
+
+  // Tag index: series named "metric;tag=value;..." (canonical: tags sorted).
+  // Tagged series carrying `tag` (with exactly `value` when given; the tag
+  // "name" is the metric part before ';'), in name order, at most `limit`.
+  common::Result<std::vector<std::string>> FindTagged(std::string_view tag,
+                                                      std::optional<std::string_view> value,
+                                                      size_t limit) const;
+  // Tag names starting with `prefix`, sorted, at most `limit`.
+  common::Result<std::vector<std::string>> ListTags(std::string_view prefix, size_t limit) const;
+  // Values of `tag` starting with `prefix`, sorted, at most `limit`.
+  common::Result<std::vector<std::string>> ListTagValues(std::string_view tag,
+                                                         std::string_view prefix,
+                                                         size_t limit) const;
 
   // Compacts the whole data family now, dropping blocks past retention (the
   // same happens in background compactions). Blocks the caller; for tests and

@@ -83,7 +83,7 @@ TEST_CASE("FindSeries returns leaves only, bounded, and exact tagged names", "[s
   CHECK(*gauges == V{"stats.gauges"});
   auto tagged = f.store->FindSeries("cpu.load;host=a;dc=x");
   REQUIRE(tagged.ok());
-  CHECK(*tagged == V{"cpu.load;host=a;dc=x"});
+  CHECK(*tagged == V{"cpu.load;dc=x;host=a"});  // canonical: tags sorted
   auto other = f.store->FindSeries("cpu.load;host=b");
   REQUIRE(other.ok());
   CHECK(other->empty());
@@ -96,4 +96,48 @@ TEST_CASE("RegisterNames is idempotent and counts new names once", "[store][inde
   REQUIRE(f.store->RegisterNames(again).ok());
   CHECK(f.stats.GetCounter("store.names_registered", "").Value() == 10);  // only a.b is new
   CHECK(f.Find("a.*") == V{"a.b:LB", "a.bc:B"});
+}
+
+TEST_CASE("tag listing: FindTagged, ListTags, ListTagValues", "[store][index]") {
+  IndexFixture f;
+  std::vector<std::string> more{"cpu.load;host=b;dc=y", "cpu.idle;host=a", "mem;dc=x",
+                                "disk;hostname=q"};
+  REQUIRE(f.store->RegisterNames(more).ok());
+  auto tagged = [&](std::string_view tag, std::optional<std::string_view> value, size_t limit) {
+    auto r = f.store->FindTagged(tag, value, limit);
+    REQUIRE(r.ok());
+    return *r;
+  };
+  CHECK(tagged("host", "a", 10) == V{"cpu.idle;host=a", "cpu.load;dc=x;host=a"});
+  CHECK(tagged("host", "a", 1) == V{"cpu.idle;host=a"});
+  CHECK(tagged("host", std::nullopt, 10) ==
+        V{"cpu.idle;host=a", "cpu.load;dc=x;host=a", "cpu.load;dc=y;host=b"});
+  CHECK(tagged("name", "cpu.load", 10) == V{"cpu.load;dc=x;host=a", "cpu.load;dc=y;host=b"});
+  CHECK(tagged("dc", "z", 10).empty());
+  CHECK(tagged("hos", std::nullopt, 10).empty());  // a tag name is matched whole
+  auto tags = f.store->ListTags("", 10);
+  REQUIRE(tags.ok());
+  CHECK(*tags == V{"dc", "host", "hostname", "name"});
+  auto h = f.store->ListTags("ho", 1);
+  REQUIRE(h.ok());
+  CHECK(*h == V{"host"});
+  auto values = f.store->ListTagValues("host", "", 10);
+  REQUIRE(values.ok());
+  CHECK(*values == V{"a", "b"});
+  auto names = f.store->ListTagValues("name", "cpu.l", 10);
+  REQUIRE(names.ok());
+  CHECK(*names == V{"cpu.load"});
+  auto none = f.store->ListTagValues("nope", "", 10);
+  REQUIRE(none.ok());
+  CHECK(none->empty());
+}
+
+TEST_CASE("Read and Write accept tagged names in any tag order", "[store][index]") {
+  IndexFixture f;
+  const int64_t now = 1'700'000'400;
+  std::vector<Point> points{{"cpu.load;host=a;dc=x", now - 20, 7}};
+  REQUIRE(f.store->Write(points).ok());
+  auto d = f.store->Read("cpu.load;dc=x;host=a", now - 60, now, now);
+  REQUIRE(d.ok());
+  CHECK(d->values[(now - 20 - d->start) / d->step] == 7);
 }

@@ -1,0 +1,96 @@
+// RocksDB options of the metric store, tuned for one large write batch every
+// 10 s on a small machine whose cores belong to the statsd receivers: few,
+// low-priority background threads, large memtables, cheap compression where
+// data is rewritten soon, strong compression at the bottom level.
+#include <rocksdb/cache.h>
+#include <rocksdb/convenience.h>
+#include <rocksdb/env.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/slice_transform.h>
+#include <rocksdb/table.h>
+
+#include "store/block_merge_operator.h"
+#include "store/series_store_impl.h"
+
+namespace hourglass::store {
+namespace {
+
+constexpr size_t kBlockCacheBytes = 128 << 20;
+
+rocksdb::CompressionType PickCompression(rocksdb::CompressionType preferred) {
+  for (auto c : rocksdb::GetSupportedCompressions()) {
+    if (c == preferred) return c;
+  }
+  return rocksdb::kNoCompression;
+}
+
+rocksdb::ColumnFamilyOptions FamilyOptions(const std::shared_ptr<rocksdb::Cache>& cache,
+                                           bool bloom) {
+  rocksdb::ColumnFamilyOptions cf;
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = cache;
+  if (bloom) table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  table.cache_index_and_filter_blocks = true;
+  table.pin_l0_filter_and_index_blocks_in_cache = true;
+  table.format_version = 5;
+  cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  cf.level_compaction_dynamic_level_bytes = true;
+  cf.compression = PickCompression(rocksdb::kLZ4Compression);
+  cf.bottommost_compression = PickCompression(rocksdb::kZSTD);
+  return cf;
+}
+
+// The data family takes ~600k merges per flush, most of them raw points of
+// the current hour's blocks that the next compactions fold together: L0 and
+// L1 are rewritten soon, so they stay uncompressed.
+rocksdb::ColumnFamilyOptions DataFamilyOptions(const std::shared_ptr<rocksdb::Cache>& cache,
+                                               rocksdb::CompactionFilter* filter) {
+  rocksdb::ColumnFamilyOptions data = FamilyOptions(cache, true);
+  data.merge_operator = std::make_shared<BlockMergeOperator>();
+  data.compaction_filter = filter;
+  data.prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(9));
+  data.memtable_prefix_bloom_size_ratio = 0.02;
+  data.write_buffer_size = 128 << 20;
+  data.max_write_buffer_number = 4;
+  data.level0_file_num_compaction_trigger = 4;
+  data.level0_slowdown_writes_trigger = 30;
+  data.level0_stop_writes_trigger = 40;
+  data.target_file_size_base = 64 << 20;
+  data.max_bytes_for_level_base = 512 << 20;
+  auto lz4 = PickCompression(rocksdb::kLZ4Compression);
+  data.compression_per_level = {
+      rocksdb::kNoCompression, rocksdb::kNoCompression, lz4, lz4, lz4, lz4, lz4};
+  data.periodic_compaction_seconds = 86400;
+  return data;
+}
+
+}  // namespace
+
+// Two background threads (one flush, one compaction) at low CPU priority:
+// the statsd receivers win the cores when they need them. The WAL stays on
+// (a clean stop loses nothing); it is synced by the OS, as carbon's writes.
+rocksdb::DBOptions StoreDbOptions() {
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = true;
+  db_options.create_missing_column_families = true;
+  db_options.max_background_jobs = 2;
+  db_options.keep_log_file_num = 5;
+  db_options.max_total_wal_size = 1 << 30;
+  db_options.bytes_per_sync = 1 << 20;
+  db_options.wal_bytes_per_sync = 1 << 20;
+  rocksdb::Env::Default()->LowerThreadPoolCPUPriority(rocksdb::Env::Priority::LOW);
+  rocksdb::Env::Default()->LowerThreadPoolCPUPriority(rocksdb::Env::Priority::HIGH);
+  return db_options;
+}
+
+std::vector<rocksdb::ColumnFamilyDescriptor> StoreFamilies(rocksdb::CompactionFilter* filter) {
+  auto cache = rocksdb::NewLRUCache(kBlockCacheBytes);
+  rocksdb::ColumnFamilyOptions nodes = FamilyOptions(cache, true);
+  nodes.merge_operator = NewNodeFlagsMergeOperator();
+  return {{rocksdb::kDefaultColumnFamilyName, FamilyOptions(cache, false)},
+          {"data", DataFamilyOptions(cache, filter)},
+          {"nodes", nodes},
+          {"tags", FamilyOptions(cache, true)}};
+}
+
+}  // namespace hourglass::store
