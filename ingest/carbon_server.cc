@@ -1,0 +1,433 @@
+#include "ingest/carbon_server.h"
+
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <boost/asio.hpp>
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <unordered_set>
+#include <vector>
+
+#include "common/listen_address.h"
+#include "ingest/carbon_parser.h"
+
+namespace hourglass::ingest {
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using boost::system::error_code;
+
+namespace {
+
+constexpr auto kStopWait = std::chrono::seconds(10);
+constexpr int64_t kLogIntervalS = 10;
+
+// Lets one log line through per interval and says how many events it covers.
+class RateLimitedLog {
+ public:
+  uint64_t Take(int64_t now_s, uint64_t events = 1) {
+    count_.fetch_add(events, std::memory_order_relaxed);
+    int64_t next = next_.load(std::memory_order_relaxed);
+    if (now_s < next || !next_.compare_exchange_strong(next, now_s + kLogIntervalS)) return 0;
+    return count_.exchange(0);
+  }
+
+ private:
+  std::atomic<int64_t> next_{0};
+  std::atomic<uint64_t> count_{0};
+};
+
+std::string PeerOf(const tcp::socket& socket) {
+  error_code ec;
+  const tcp::endpoint peer = socket.remote_endpoint(ec);
+  if (ec) return "unknown";
+  asio::ip::address address = peer.address();
+  if (address.is_v6() && address.to_v6().is_v4_mapped()) {
+    address = asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6());
+  }
+  return common::FormatAddress(address.to_string(), peer.port());
+}
+
+struct Counters {
+  explicit Counters(common::StatsRegistry& s)
+      : open(s.GetGauge("carbon.connections_open", "carbon plaintext TCP connections open")),
+        accepted(s.GetCounter("carbon.connections_accepted", "carbon TCP connections accepted")),
+        refused(s.GetCounter("carbon.connections_refused",
+                             "carbon connections closed at once: carbon.max_connections reached")),
+        idle(s.GetCounter("carbon.idle_timeouts", "carbon connections closed for being idle")),
+        bytes(s.GetCounter("carbon.bytes_received", "carbon plaintext bytes received")),
+        lines(s.GetCounter("carbon.lines_received", "carbon plaintext lines received")),
+        bad(s.GetCounter("carbon.bad_lines",
+                         "carbon lines ignored: not `name value timestamp`, a bad number or "
+                         "name, or longer than carbon.max_line_length")),
+        too_long(s.GetCounter("carbon.lines_too_long",
+                              "carbon lines dropped for exceeding carbon.max_line_length")),
+        written(s.GetCounter("carbon.points_written", "carbon points handed to the store")),
+        write_errors(s.GetCounter("carbon.points_failed",
+                                  "carbon points lost because the store write failed")) {}
+  common::Gauge& open;
+  common::Counter& accepted;
+  common::Counter& refused;
+  common::Counter& idle;
+  common::Counter& bytes;
+  common::Counter& lines;
+  common::Counter& bad;
+  common::Counter& too_long;
+  common::Counter& written;
+  common::Counter& write_errors;
+};
+
+class Session;
+
+}  // namespace
+
+namespace detail {
+
+// Everything the acceptor and the sessions share. `mu` guards sessions and
+// stopping; `names_mu` guards known_names; the rest is set before the io
+// thread starts.
+class CarbonServerCore {
+ public:
+  CarbonServerCore(const CarbonServerOptions& options, CarbonSink sink,
+                   common::StatsRegistry& stats, const common::Clock& clock)
+      : options(options),
+        sink(std::move(sink)),
+        clock(clock),
+        counters(stats),
+        acceptor(asio::make_strand(ioc)),
+        accept_retry(acceptor.get_executor()) {}
+
+  common::Status Listen();
+  void Accept();
+  void OnAccept(const error_code& ec, tcp::socket socket);
+  void Unregister(uint64_t id);
+  void Stop();
+  // Hands one batch to the sink with the names not passed before.
+  void Deliver(std::vector<store::Point>& points, const std::string& peer);
+
+  const CarbonServerOptions options;
+  const CarbonSink sink;
+  const common::Clock& clock;
+  Counters counters;
+  RateLimitedLog refused_log, bad_log, too_long_log, accept_log, write_log;
+  std::string bound_address;
+
+  std::mutex names_mu;
+  std::unordered_set<uint64_t> known_names;  // hashes of names already passed
+
+  std::mutex mu;
+  std::condition_variable cv;
+  std::map<uint64_t, std::weak_ptr<Session>> sessions;
+  uint64_t next_id = 0;
+  bool stopping = false;
+
+  // Declared last: destroyed first, while the members above still exist.
+  asio::io_context ioc;
+  tcp::acceptor acceptor;
+  asio::steady_timer accept_retry;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
+  std::vector<std::thread> threads;
+};
+
+}  // namespace detail
+
+namespace {
+
+// One connection, on its own strand: read, split, parse, deliver, read again.
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(detail::CarbonServerCore& core, tcp::socket socket, uint64_t id)
+      : core_(core),
+        socket_(std::move(socket)),
+        idle_(socket_.get_executor()),
+        id_(id),
+        peer_(PeerOf(socket_)),
+        buffer_(std::max<size_t>(core.options.read_buffer_bytes, 512)),
+        splitter_(core.options.max_line_length) {}
+  ~Session() { core_.Unregister(id_); }
+
+  void Start() {
+    asio::dispatch(socket_.get_executor(), [self = shared_from_this()] { self->ReadNext(); });
+  }
+
+  // Reads what the kernel already holds, hands it over, then closes.
+  void Shutdown() {
+    asio::post(socket_.get_executor(), [self = shared_from_this()] {
+      self->draining_ = true;
+      error_code ec;
+      self->socket_.cancel(ec);
+      self->idle_.cancel();
+    });
+  }
+
+ private:
+  void ReadNext();
+  void OnRead(error_code ec, size_t n);
+  void ParseLine(std::string_view line, int64_t now_s);
+  void Flush();
+  void Close();
+
+  detail::CarbonServerCore& core_;
+  tcp::socket socket_;
+  asio::steady_timer idle_;
+  const uint64_t id_;
+  const std::string peer_;
+  std::vector<char> buffer_;
+  CarbonLineSplitter splitter_;
+  CarbonLine line_;
+  std::vector<store::Point> points_;
+  uint64_t lines_ = 0, bad_ = 0;
+  bool draining_ = false;  // Stop(): read only what is already there
+  bool timed_out_ = false;
+};
+
+void Session::ReadNext() {
+  if (draining_) {
+    error_code ec;
+    if (socket_.available(ec) == 0 || ec) {
+      const int64_t now_s = core_.clock.NowSeconds();
+      splitter_.Finish([&](std::string_view line) { ParseLine(line, now_s); });
+      Flush();
+      return Close();
+    }
+  } else {
+    idle_.expires_after(std::chrono::seconds(core_.options.idle_timeout_s));
+    idle_.async_wait([self = shared_from_this()](error_code ec) {
+      if (ec) return;  // re-armed or cancelled
+      self->timed_out_ = true;
+      self->core_.counters.idle.Add();
+      self->socket_.cancel(ec);
+    });
+  }
+  socket_.async_read_some(
+      asio::buffer(buffer_),
+      [self = shared_from_this()](error_code ec, size_t n) { self->OnRead(ec, n); });
+}
+
+void Session::OnRead(error_code ec, size_t n) {
+  idle_.cancel();
+  const int64_t now_s = core_.clock.NowSeconds();
+  if (n > 0) {
+    core_.counters.bytes.Add(n);
+    const size_t too_long = splitter_.Feed(std::string_view(buffer_.data(), n),
+                                           [&](std::string_view line) { ParseLine(line, now_s); });
+    if (too_long > 0) {
+      lines_ += too_long;
+      bad_ += too_long;
+      core_.counters.too_long.Add(too_long);
+      if (const uint64_t total = core_.too_long_log.Take(now_s, too_long)) {
+        spdlog::warn("carbon: line from {} longer than {} bytes, dropped; {} since the last report",
+                     peer_, core_.options.max_line_length, total);
+      }
+    }
+  }
+  const bool stop_requested = ec == asio::error::operation_aborted && draining_ && !timed_out_;
+  const bool last = (ec && !stop_requested) || timed_out_;
+  if (last && ec == asio::error::eof) {  // a clean end: the unterminated last line counts
+    splitter_.Finish([&](std::string_view line) { ParseLine(line, now_s); });
+  }
+  Flush();
+  if (last) return Close();
+  ReadNext();
+}
+
+void Session::ParseLine(std::string_view line, int64_t now_s) {
+  const CarbonLineStatus status = ParseCarbonLine(line, now_s, line_);
+  if (status == CarbonLineStatus::kBlank) return;
+  ++lines_;
+  if (status == CarbonLineStatus::kPoint) {
+    points_.push_back({line_.name, line_.timestamp, line_.value});
+  } else if (status != CarbonLineStatus::kNanValue) {
+    ++bad_;
+    if (const uint64_t total = core_.bad_log.Take(now_s)) {
+      constexpr size_t kShown = 200;  // as carbon: the start of the line, escaped
+      std::string shown(line.substr(0, kShown));
+      for (char& c : shown) c = (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) ? '?' : c;
+      spdlog::warn("carbon: invalid line from {}, ignoring [{}{}]; {} since the last report", peer_,
+                   shown, line.size() > kShown ? "..." : "", total);
+    }
+  }
+}
+
+void Session::Flush() {
+  core_.counters.lines.Add(lines_);
+  core_.counters.bad.Add(bad_);
+  lines_ = bad_ = 0;
+  if (!points_.empty()) core_.Deliver(points_, peer_);
+  points_.clear();
+}
+
+void Session::Close() {
+  error_code ec;
+  socket_.shutdown(tcp::socket::shutdown_both, ec);
+  socket_.close(ec);
+  idle_.cancel();
+}
+
+}  // namespace
+
+namespace detail {
+
+void CarbonServerCore::Deliver(std::vector<store::Point>& points, const std::string& peer) {
+  std::vector<std::string> new_names;
+  std::unordered_set<uint64_t> new_hashes;
+  {
+    std::lock_guard lock(names_mu);
+    for (const store::Point& p : points) {
+      const uint64_t h = std::hash<std::string_view>{}(p.name);
+      if (!known_names.contains(h) && new_hashes.insert(h).second) new_names.push_back(p.name);
+    }
+  }
+  const common::Status status = sink(points, new_names);
+  if (!status.ok()) {
+    counters.write_errors.Add(points.size());
+    if (const uint64_t n = write_log.Take(clock.NowSeconds())) {
+      spdlog::error(
+          "carbon: writing {} points from {} failed: {}; {} failed writes since the last "
+          "report",
+          points.size(), peer, status.message(), n);
+    }
+    return;
+  }
+  counters.written.Add(points.size());
+  if (new_hashes.empty()) return;
+  std::lock_guard lock(names_mu);
+  if (known_names.size() + new_hashes.size() > options.max_known_names) known_names.clear();
+  known_names.insert(new_hashes.begin(), new_hashes.end());
+}
+
+common::Status CarbonServerCore::Listen() {
+  auto listen = common::ParseListenAddress(options.listen);
+  if (!listen) return listen.status();
+  error_code ec;
+  const auto address = asio::ip::make_address(listen->host, ec);
+  if (ec) return common::Status::Error("not a numeric address: " + listen->host);
+  const tcp::endpoint endpoint(address, listen->port);
+  acceptor.open(endpoint.protocol(), ec);
+  if (!ec && address.is_v6()) acceptor.set_option(asio::ip::v6_only(false), ec);
+  if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor.bind(endpoint, ec);
+  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return common::Status::Error(ec.message());
+  const tcp::endpoint bound = acceptor.local_endpoint(ec);
+  if (ec) return common::Status::Error(ec.message());
+  bound_address = common::FormatAddress(bound.address().to_string(), bound.port());
+  return common::Status::Ok();
+}
+
+void CarbonServerCore::Accept() {
+  acceptor.async_accept(asio::make_strand(ioc), [this](error_code ec, tcp::socket socket) {
+    OnAccept(ec, std::move(socket));
+  });
+}
+
+void CarbonServerCore::OnAccept(const error_code& ec, tcp::socket socket) {
+  if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
+  if (ec) {  // EMFILE and the like: log, back off a little, keep accepting
+    if (const uint64_t n = accept_log.Take(clock.NowSeconds())) {
+      spdlog::error("carbon: accept failed: {}; {} since the last report", ec.message(), n);
+    }
+    accept_retry.expires_after(std::chrono::milliseconds(100));
+    accept_retry.async_wait([this](error_code wait_ec) {
+      if (!wait_ec) Accept();
+    });
+    return;
+  }
+  std::shared_ptr<Session> session;
+  {
+    std::lock_guard lock(mu);
+    if (!stopping && sessions.size() < options.max_connections) {
+      counters.accepted.Add();
+      error_code opt_ec;
+      socket.set_option(asio::socket_base::keep_alive(true), opt_ec);
+      const uint64_t id = next_id++;
+      session = std::make_shared<Session>(*this, std::move(socket), id);
+      sessions.emplace(id, session);
+      counters.open.Set(static_cast<double>(sessions.size()));
+    }
+  }
+  if (session) {
+    session->Start();
+  } else {
+    counters.refused.Add();
+    if (const uint64_t n = refused_log.Take(clock.NowSeconds())) {
+      spdlog::warn(
+          "carbon: refused connection from {}: {} connections open (carbon.max_connections); "
+          "{} refused since the last report",
+          PeerOf(socket), options.max_connections, n);
+    }
+    error_code close_ec;
+    socket.close(close_ec);
+  }
+  Accept();
+}
+
+void CarbonServerCore::Unregister(uint64_t id) {
+  std::lock_guard lock(mu);
+  sessions.erase(id);
+  counters.open.Set(static_cast<double>(sessions.size()));
+  cv.notify_all();
+}
+
+void CarbonServerCore::Stop() {
+  std::vector<std::shared_ptr<Session>> live;
+  {
+    std::lock_guard lock(mu);
+    if (stopping) return;
+    stopping = true;
+    for (auto& [id, weak] : sessions) {
+      if (auto session = weak.lock()) live.push_back(std::move(session));
+    }
+  }
+  asio::post(acceptor.get_executor(), [this] {
+    error_code ec;
+    acceptor.close(ec);
+    accept_retry.cancel();
+  });
+  for (auto& session : live) session->Shutdown();
+  live.clear();
+  {
+    std::unique_lock lock(mu);
+    if (!cv.wait_for(lock, kStopWait, [&] { return sessions.empty(); })) {
+      spdlog::error("carbon: {} connection(s) still busy at shutdown; closing them",
+                    sessions.size());
+    }
+  }
+  work.reset();
+  ioc.stop();
+  for (auto& thread : threads) thread.join();
+  threads.clear();
+}
+
+}  // namespace detail
+
+CarbonServer::CarbonServer(std::unique_ptr<detail::CarbonServerCore> core)
+    : core_(std::move(core)) {}
+
+CarbonServer::~CarbonServer() { Stop(); }
+
+common::Result<std::unique_ptr<CarbonServer>> CarbonServer::Start(
+    const CarbonServerOptions& options, CarbonSink sink, common::StatsRegistry& stats,
+    const common::Clock& clock) {
+  auto core = std::make_unique<detail::CarbonServerCore>(options, std::move(sink), stats, clock);
+  if (auto status = core->Listen(); !status.ok()) {
+    return common::Status::Error("cannot listen for carbon on tcp " + options.listen + ": " +
+                                 status.message());
+  }
+  core->work.emplace(core->ioc.get_executor());
+  core->Accept();
+  core->threads.emplace_back([c = core.get()] { c->ioc.run(); });
+  return std::unique_ptr<CarbonServer>(new CarbonServer(std::move(core)));
+}
+
+const std::string& CarbonServer::bound_address() const { return core_->bound_address; }
+
+void CarbonServer::Stop() {
+  if (core_) core_->Stop();
+}
+
+}  // namespace hourglass::ingest
