@@ -132,6 +132,10 @@ class ObjectStore {
   // (1 s .. 7 days): SigV4 query signing on S3, a file:// URL locally.
   virtual std::string Presign(std::string_view key, PresignMethod method, int64_t expires_s,
                               int64_t now_s) const = 0;
+  // Aborts the unfinished multipart uploads of `key` that a crash left
+  // behind (their parts are invisible but cost storage); returns how many.
+  // A store without multipart uploads has none.
+  virtual StoreResult<int> AbortIncompleteUploads(std::string_view key) { return 0; }
   // Where objects go, for logs and /health: "s3://bucket at endpoint" or
   // "file:///dir". Never holds credentials.
   virtual std::string Describe() const = 0;

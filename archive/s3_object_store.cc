@@ -302,6 +302,21 @@ void S3ObjectStore::AbortMultipart(std::string_view key, const std::string& uplo
   // Left behind: a bucket lifecycle rule (AbortIncompleteMultipartUpload) cleans it up.
 }
 
+StoreResult<int> S3ObjectStore::AbortIncompleteUploads(std::string_view key) {
+  const std::string url = BaseUrl() + PathPrefix() + "/?" +
+                          CanonicalQuery({{"prefix", std::string(key)}, {"uploads", ""}});
+  StoreResult<S3HttpResponse> resp = http_->Perform({.method = "GET", .url = url});
+  if (!resp) return resp.error();
+  if (resp->status != 200) return S3ErrorFromResponse("S3 list uploads " + Where(key), *resp);
+  int aborted = 0;
+  for (std::string_view upload : XmlElements(resp->body, "Upload")) {
+    if (XmlText(upload, "Key") != key) continue;
+    AbortMultipart(key, XmlText(upload, "UploadId"));
+    ++aborted;
+  }
+  return aborted;
+}
+
 StoreResult<ObjectInfo> S3ObjectStore::Head(std::string_view key) {
   StoreResult<S3HttpResponse> resp = http_->Perform({.method = "HEAD", .url = ObjectUrl(key)});
   if (!resp) return resp.error();

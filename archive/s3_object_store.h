@@ -50,6 +50,7 @@ class S3ObjectStore final : public ObjectStore {
   StoreResult<ListPage> List(std::string_view prefix, std::string_view token,
                              int max_keys = 1000) override;
   StoreResult<void> Delete(std::string_view key) override;
+  StoreResult<int> AbortIncompleteUploads(std::string_view key) override;
   std::string Describe() const override;
   std::string Presign(std::string_view key, PresignMethod method, int64_t expires_s,
                       int64_t now_s) const override;

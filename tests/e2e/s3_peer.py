@@ -105,6 +105,22 @@ class S3Peer:
         if self.dir and not os.environ.get("HOURGLASS_KEEP_S3_DIR"):
             shutil.rmtree(self.dir, ignore_errors=True)
 
+    def stop_rgw(self):
+        """Stops radosgw only (the cluster and its data stay): S3 is down."""
+        for proc in self.procs:
+            if proc.args[0] == "radosgw" and proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+                try:
+                    proc.wait(10)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+        self.procs = [p for p in self.procs if p.args[0] != "radosgw"]
+
+    def start_rgw(self, timeout=60):
+        """Starts radosgw again on the same port after stop_rgw()."""
+        self._start_rgw(time.monotonic() + timeout)
+
     def __enter__(self):
         return self.start()
 

@@ -1,0 +1,19 @@
+// The ArchiveBrowser behind the HTTP API's /archive routes: lists and reads
+// archived hours of the configured store (local or S3) with the same
+// verification as `hourglass archive`. Each request opens its own store
+// handle, so the browser is safe from every HTTP thread.
+#pragma once
+
+#include <memory>
+
+#include "archive/archive_target.h"
+#include "common/clock.h"
+#include "query/archive_route.h"
+
+namespace hourglass::server {
+
+// `clock` must outlive the browser.
+std::shared_ptr<const query::ArchiveBrowser> MakeArchiveBrowser(
+    const archive::ArchiveSettings& settings, const common::Clock& clock);
+
+}  // namespace hourglass::server

@@ -1,0 +1,359 @@
+"""The audit archive end to end: `hourglass serve` seals hours and uploads
+them (local file:// archive and a real S3, Ceph RGW), `hourglass archive`
+and the /archive HTTP route read them back. Read-back by awscli
+(/usr/bin/aws), boto3, zcat and zstd; S3 stopped mid-run; kill -9 during a
+multipart upload; presigned URLs with curl; a wrong secret.
+
+Past hours are made by writing audit files with their .complete marker
+before (or while) the server runs, as the audit writer leaves them."""
+import glob
+import gzip
+import hashlib
+import json
+import os
+import random
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import unittest
+import uuid
+
+from harness import Hourglass, run_cli, split_address
+import s3_peer
+
+HOST = "e2e-host"
+PEER = None
+CLIENT = None
+
+
+def hour_stamp(t):
+    return time.strftime("%Y%m%dT%H00Z", time.gmtime(t))
+
+
+def hour_arg(t):
+    return time.strftime("%Y-%m-%dT%H", time.gmtime(t))
+
+
+def day_path(t):
+    return time.strftime("%Y/%m/%d", time.gmtime(t))
+
+
+def write_past_hour(data_dir, t, data, segment=1):
+    """An audit file of the hour of t, marked complete as the writer does."""
+    audit = os.path.join(data_dir, "audit")
+    os.makedirs(audit, exist_ok=True)
+    name = f"audit-{hour_stamp(t)}" + (f"-{segment}" if segment > 1 else "") + ".log"
+    with open(os.path.join(audit, name), "wb") as f:
+        f.write(data)
+    marker = {"file": name, "hour": hour_stamp(t), "segment": segment, "bytes": len(data),
+              "lines": data.count(b"\n"), "completed": "2026-01-01T00:00:00.000000Z"}
+    with open(os.path.join(audit, name + ".complete"), "w") as f:
+        f.write(json.dumps(marker) + "\n")
+    return name
+
+
+def send_syslog(hg, lines):
+    hg.wait_for(lambda: "syslog" in hg.addresses, what="syslog address")
+    with socket.create_connection(split_address(hg.addresses["syslog"])) as sock:
+        for line in lines:
+            sock.sendall(f"<13>{line}\n".encode())
+
+
+def audit_text(data_dir):
+    def order(path):  # by hour, then segment: audit-H.log before audit-H-2.log
+        name = os.path.basename(path)[:-len(".log")]
+        stamp, _, segment = name[len("audit-"):].partition("-")
+        return stamp, int(segment or 1)
+    out = b""
+    for path in sorted(glob.glob(os.path.join(data_dir, "audit", "*.log")), key=order):
+        with open(path, "rb") as f:
+            out += f.read()
+    return out
+
+
+def archive_cli(data_dir, *args, env=None, sets=()):
+    cmd = ["archive", *args, "--set", f"data_dir={data_dir}", "--set", f"archive.host={HOST}"]
+    for item in sets:
+        cmd += ["--set", item]
+    if env is None:
+        return run_cli(*cmd)
+    import harness
+    return subprocess.run([harness.BINARY, *cmd], capture_output=True, text=True, timeout=60,
+                          env={**os.environ, **env})
+
+
+def metric(hg, name):
+    want = name.replace(".", "_")
+    for key, value in hg.prometheus().items():
+        if key.split("{")[0].endswith(want):
+            return value
+    raise AssertionError(f"no metric {name}")
+
+
+class LocalArchiveTest(unittest.TestCase):
+    """The default target, file://data_dir/archive."""
+
+    def test_shutdown_seals_restart_writes_segment_2_and_cli_reads_back(self):
+        with tempfile.TemporaryDirectory(prefix="hourglass-arch-") as data_dir:
+            token = uuid.uuid4().hex[:8]
+            sets = [f"archive.host={HOST}"]
+            first = [f"first-{token}-{i}" for i in range(20)]
+            hg = Hourglass(data_dir=data_dir, sets=sets).start()
+            send_syslog(hg, first)
+            hg.wait_for(lambda: audit_text(data_dir).count(token.encode()) == 20, what="lines")
+            self.assertEqual(hg.stop(), 0)
+            now = time.time()
+            key1 = f"{day_path(now)}/{HOST}-audit-{hour_stamp(now)}.log.gz"
+            archived = os.path.join(data_dir, "archive", key1)
+            self.assertTrue(os.path.exists(archived), os.listdir(data_dir))
+            with gzip.open(archived) as f:  # what zcat reads
+                self.assertEqual(f.read().count(token.encode()), 20)
+            zcat = subprocess.run(["zcat", archived], capture_output=True, check=True)
+            self.assertEqual(zcat.stdout.count(token.encode()), 20)
+
+            second = [f"second-{token}-{i}" for i in range(5)]
+            with Hourglass(data_dir=data_dir, sets=sets) as hg:
+                send_syslog(hg, second)
+                hg.wait_for(lambda: audit_text(data_dir).count(b"second-" + token.encode()) == 5,
+                            what="second lines")
+                status, body = hg.get("/archive/hours", **{"from": "-2h", "until": "now"})
+                self.assertEqual(status, 200, body)
+                self.assertIn(key1, [h["key"] for h in json.loads(body)])
+                status, body = hg.get("/archive/cat", **{"from": "-2h", "until": "now",
+                                                         "grep": f"first-{token}-1"})
+                self.assertEqual(status, 200, body)
+                self.assertEqual(body.count(b"\n"), 11)  # -1, -10 .. -19
+                self.assertEqual(hg.stop(), 0)
+            key2 = key1.replace(".log.gz", "-2.log.gz")
+            self.assertTrue(os.path.exists(os.path.join(data_dir, "archive", key2)))
+
+            ls = archive_cli(data_dir, "ls", "--from", "-2h")
+            self.assertEqual(ls.returncode, 0, ls.stderr)
+            rows = [line.split() for line in ls.stdout.splitlines()]
+            self.assertEqual([r[0] for r in rows], [key1, key2])
+            self.assertEqual([int(r[2]) for r in rows], [20, 5])
+            with open(archived, "rb") as f:
+                self.assertEqual(rows[0][3], hashlib.sha256(f.read()).hexdigest())
+            out = os.path.join(data_dir, "hour.log")
+            got = archive_cli(data_dir, "get", hour_arg(now), "-o", out)
+            self.assertEqual(got.returncode, 0, got.stderr)
+            with open(out, "rb") as f:
+                self.assertEqual(f.read(), audit_text(data_dir))  # both segments, in order
+            cat = archive_cli(data_dir, "cat", "--from", "-1h", "--until", "now", "--grep", "second-")
+            self.assertEqual(cat.stdout.count(token), 5, cat.stderr)
+            missing = archive_cli(data_dir, "get", "2001-01-01T00")
+            self.assertEqual(missing.returncode, 1)
+            self.assertIn("no archived segment", missing.stderr)
+            self.assertEqual(archive_cli(data_dir, "cat", "--from", "-1h").returncode, 2)
+            self.assertEqual(archive_cli(data_dir, "get", "yesterday").returncode, 2)
+
+            # A damaged archived copy is refused, loudly.
+            with open(archived, "ab") as f:
+                f.write(b"junk")
+            bad = archive_cli(data_dir, "get", hour_arg(now), "-o", out + "2")
+            self.assertEqual(bad.returncode, 1)
+            self.assertFalse(os.path.exists(out + "2"))
+
+
+class ArchiveCommandLineTest(unittest.TestCase):
+    def test_help_usage_errors_and_config_check(self):
+        result = run_cli("archive", "presign", "--help")
+        self.assertEqual(result.returncode, 0)
+        self.assertIn("HOUR [--expires 1h] [--put]", result.stdout)
+        self.assertIn("20261121T0500Z", result.stdout)
+        for args in (("archive", "get"), ("archive", "ls", "--bogus"), ("archive", "cat", "--grep"),
+                     ("archive", "ls", "--set", "archive.key_template={host}/{nope}")):
+            result = run_cli(*args)
+            self.assertEqual(result.returncode, 2, args)
+            self.assertEqual(len(result.stderr.strip().splitlines()), 1, result.stderr)
+        bad = run_cli("archive", "ls", "--set", "archive.key_template={host}/{year}")
+        self.assertIn("archive.key_template must contain {filename}", bad.stderr)
+        with tempfile.TemporaryDirectory() as d:
+            bad_s3 = archive_cli(d, "ls", env={"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "",
+                                               "HOME": d},
+                                 sets=["archive.target=s3://some-bucket/x"])
+            self.assertEqual(bad_s3.returncode, 1)
+            self.assertIn("credentials", bad_s3.stderr)
+
+
+def setUpModule():
+    global PEER
+    PEER = s3_peer.S3Peer().start()
+
+
+def tearDownModule():
+    if PEER:
+        PEER.stop()
+
+
+def boto3_client():
+    global CLIENT
+    if CLIENT is None:
+        import boto3
+        CLIENT = boto3.client("s3", endpoint_url=PEER.endpoint, region_name=PEER.region,
+                              aws_access_key_id=PEER.access_key, aws_secret_access_key=PEER.secret_key)
+    return CLIENT
+
+
+def keys(prefix):
+    found = boto3_client().list_objects_v2(Bucket=PEER.bucket, Prefix=prefix).get("Contents", [])
+    return sorted(o["Key"] for o in found)
+
+
+class S3ArchiveTest(unittest.TestCase):
+    def serve(self, data_dir, prefix, extra=(), env=None):
+        sets = [f"archive.host={HOST}", f"archive.target=s3://{PEER.bucket}/{prefix}",
+                f"archive.endpoint={PEER.endpoint}", "archive.grace=0s", "archive.retry_max=1s",
+                *extra]
+        saved = dict(os.environ)
+        os.environ.update(env or PEER.env())
+        try:
+            return Hourglass(data_dir=data_dir, sets=sets).start()
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+
+    def s3_sets(self, prefix):
+        return [f"archive.target=s3://{PEER.bucket}/{prefix}", f"archive.endpoint={PEER.endpoint}"]
+
+    def wait_uploaded(self, hg, timeout=60):
+        hg.wait_for(lambda: metric(hg, "archive.pending_hours") == 0 and
+                    metric(hg, "archive.uploaded_files") > 0, timeout=timeout, what="uploads")
+
+    def test_hours_land_under_keys_and_read_back_identically(self):
+        prefix = f"rb-{uuid.uuid4().hex[:6]}"
+        for compression, suffix, decompress in (("gzip", ".gz", ["zcat"]),
+                                                ("zstd", ".zst", ["zstd", "-dc"])):
+            with self.subTest(compression), tempfile.TemporaryDirectory() as data_dir:
+                t = time.time() - 5 * 3600
+                data = b"".join(b"line %d of a past hour\n" % i for i in range(5000))
+                write_past_hour(data_dir, t, data)
+                hg = self.serve(data_dir, prefix + compression, [f"archive.compression={compression}"])
+                self.wait_uploaded(hg)
+                self.assertEqual(hg.stop(), 0)
+                key = f"{prefix}{compression}/{day_path(t)}/{HOST}-audit-{hour_stamp(t)}.log{suffix}"
+                self.assertEqual(keys(prefix + compression), [key])
+                local = os.path.join(data_dir, "via-aws")
+                aws = subprocess.run(["/usr/bin/aws", "s3", "cp", f"s3://{PEER.bucket}/{key}", local,
+                                      "--endpoint-url", PEER.endpoint],
+                                     capture_output=True, env={**os.environ, **PEER.env()}, timeout=120)
+                self.assertEqual(aws.returncode, 0, aws.stderr)
+                body = boto3_client().get_object(Bucket=PEER.bucket, Key=key)["Body"].read()
+                with open(local, "rb") as f:
+                    self.assertEqual(f.read(), body)
+                with open(os.path.join(data_dir, "sealed", f"audit-{hour_stamp(t)}.log{suffix}"), "rb") as f:
+                    self.assertEqual(f.read(), body)
+                plain = subprocess.run([*decompress, local], capture_output=True, check=True).stdout
+                self.assertEqual(plain, data)
+                got = archive_cli(data_dir, "get", hour_arg(t), env=PEER.env(),
+                                  sets=self.s3_sets(prefix + compression))
+                self.assertEqual(got.returncode, 0, got.stderr)
+                self.assertEqual(got.stdout.encode(), data)
+
+    def test_presigned_urls_work_with_curl_and_expire(self):
+        prefix = f"ps-{uuid.uuid4().hex[:6]}"
+        with tempfile.TemporaryDirectory() as data_dir:
+            t = time.time() - 3 * 3600
+            write_past_hour(data_dir, t, b"presigned hour\n")
+            hg = self.serve(data_dir, prefix)
+            self.wait_uploaded(hg)
+            hg.stop()
+            result = archive_cli(data_dir, "presign", hour_arg(t), "--expires", "2s",
+                                 env=PEER.env(), sets=self.s3_sets(prefix))
+            self.assertEqual(result.returncode, 0, result.stderr)
+            urls = result.stdout.split()
+            self.assertEqual(len(urls), 1)
+            fetched = subprocess.run(["curl", "-sS", "-f", urls[0]], capture_output=True, timeout=30)
+            self.assertEqual(gzip.decompress(fetched.stdout), b"presigned hour\n")
+            time.sleep(3.5)
+            expired = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", urls[0]],
+                                     capture_output=True, text=True, timeout=30)
+            self.assertEqual(expired.stdout, "403")
+            put = archive_cli(data_dir, "presign", "2020-01-01T00", "--put", env=PEER.env(),
+                              sets=self.s3_sets(prefix))
+            self.assertEqual(put.returncode, 0, put.stderr)
+            self.assertIn("X-Amz-Signature=", put.stdout)
+
+    def test_wrong_secret_is_reported_clearly_without_the_secret(self):
+        prefix = f"ws-{uuid.uuid4().hex[:6]}"
+        secret = "not-the-secret-" + uuid.uuid4().hex
+        env = {**PEER.env(), "AWS_SECRET_ACCESS_KEY": secret}
+        with tempfile.TemporaryDirectory() as data_dir:
+            write_past_hour(data_dir, time.time() - 3 * 3600, b"x\n")
+            hg = self.serve(data_dir, prefix, env=env)
+            hg.wait_for(lambda: metric(hg, "archive.upload_failures.auth") > 0, what="auth failure")
+            health = hg.get_json("/health")
+            text = json.dumps(health)
+            self.assertIn("SignatureDoesNotMatch", text)
+            self.assertIn("wrong secret key?", text)
+            self.assertEqual(metric(hg, "archive.pending_hours"), 1)
+            hg.stop()
+            logs = "\n".join(hg.log_lines)
+            self.assertIn("wrong secret key?", logs)
+            self.assertNotIn(secret, logs + text)
+            ls = archive_cli(data_dir, "ls", env=env, sets=self.s3_sets(prefix))
+            self.assertEqual(ls.returncode, 1)
+            self.assertIn("SignatureDoesNotMatch", ls.stderr)
+            self.assertNotIn(secret, ls.stderr + ls.stdout)
+
+    def test_s3_down_mid_run_then_back_every_hour_arrives_once(self):
+        prefix = f"dn-{uuid.uuid4().hex[:6]}"
+        with tempfile.TemporaryDirectory() as data_dir:
+            base = time.time() - 10 * 3600
+            write_past_hour(data_dir, base, b"hour A\n")
+            hg = self.serve(data_dir, prefix)
+            self.wait_uploaded(hg)
+            PEER.stop_rgw()
+            try:
+                write_past_hour(data_dir, base + 3600, b"hour B\n")
+                write_past_hour(data_dir, base + 7200, b"hour C\n", segment=1)
+                write_past_hour(data_dir, base + 7200, b"hour C, second segment\n", segment=2)
+                hg.wait_for(lambda: metric(hg, "archive.upload_failures.transient") >= 2,
+                            what="failures while S3 is down")
+                self.assertEqual(metric(hg, "archive.pending_hours"), 3)
+                archive = hg.get_json("/health")["components"]["archive"]
+                self.assertEqual(archive["state"], "degraded")
+                self.assertIn("3 hours pending", archive["detail"])
+            finally:
+                PEER.start_rgw()
+            self.wait_uploaded(hg, timeout=90)
+            self.assertEqual(hg.stop(), 0)
+            found = keys(prefix)
+            self.assertEqual(len(found), 4, found)
+            self.assertEqual(len(set(found)), 4)
+            ls = archive_cli(data_dir, "ls", env=PEER.env(), sets=self.s3_sets(prefix))
+            self.assertEqual(len(ls.stdout.splitlines()), 4, ls.stderr)
+
+    def test_kill_9_during_multipart_then_restart_one_complete_object(self):
+        prefix = f"mp-{uuid.uuid4().hex[:6]}"
+        with tempfile.TemporaryDirectory() as data_dir:
+            t = time.time() - 4 * 3600
+            rng = random.Random(7)
+            data = b"".join(b"%032x line\n" % rng.getrandbits(128) for _ in range(1_500_000))  # ~57 MB
+            write_past_hour(data_dir, t, data)
+            extra = ["archive.compression=none", "archive.multipart_threshold=5MiB"]
+            hg = self.serve(data_dir, prefix, extra)
+            def in_progress():
+                ups = boto3_client().list_multipart_uploads(Bucket=PEER.bucket, Prefix=prefix)
+                return ups.get("Uploads")
+            hg.wait_for(in_progress, timeout=60, interval=0.05, what="a multipart upload in progress")
+            hg.proc.kill()
+            hg.proc.wait()
+            self.assertEqual(keys(prefix), [], "the upload should have been cut short")
+            hg = self.serve(data_dir, prefix, extra)
+            self.wait_uploaded(hg, timeout=120)
+            self.assertEqual(hg.stop(), 0)
+            key = f"{prefix}/{day_path(t)}/{HOST}-audit-{hour_stamp(t)}.log"
+            self.assertEqual(keys(prefix), [key])
+            head = boto3_client().head_object(Bucket=PEER.bucket, Key=key)
+            self.assertEqual(head["ContentLength"], len(data))
+            self.assertEqual(head["Metadata"]["hourglass-sha256"], hashlib.sha256(data).hexdigest())
+            body = boto3_client().get_object(Bucket=PEER.bucket, Key=key)["Body"].read()
+            self.assertEqual(hashlib.sha256(body).digest(), hashlib.sha256(data).digest())
+            self.assertFalse(in_progress(), "the cut upload's parts were aborted")
+
+
+if __name__ == "__main__":
+    unittest.main()
