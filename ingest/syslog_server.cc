@@ -4,26 +4,34 @@
 
 #include <atomic>
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 #include "common/listen_address.h"
 #include "ingest/syslog_framer.h"
 #include "ingest/syslog_parser.h"
+#include "ingest/syslog_tls_context.h"
 
 namespace hourglass::ingest {
 namespace asio = boost::asio;
+namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
+using TlsStream = ssl::stream<tcp::socket>;
 using boost::system::error_code;
 
 namespace {
 
 constexpr auto kStopWait = std::chrono::seconds(10);
+// While stopping, a TLS read that brings nothing for this long means the
+// stream is drained (TLS buffers bytes the kernel no longer shows).
+constexpr auto kDrainPoll = std::chrono::milliseconds(50);
 constexpr int64_t kLogIntervalS = 10;
 
 // Lets one log line through per interval and says how many events it covers.
@@ -68,7 +76,10 @@ struct Counters {
         truncated(s.GetCounter("syslog.messages_truncated",
                                "syslog messages cut at syslog.max_message_size")),
         framing_errors(s.GetCounter("syslog.framing_errors",
-                                    "unusable octet counts and frames cut by a closed stream")) {}
+                                    "unusable octet counts and frames cut by a closed stream")),
+        tls_handshake_failures(s.GetCounter(
+            "syslog.tls_handshake_failures",
+            "syslog TLS handshakes that failed or timed out (no TLS, old version, bad cert)")) {}
   common::Gauge& open;
   common::Counter& accepted;
   common::Counter& refused;
@@ -78,30 +89,49 @@ struct Counters {
   common::Counter& unparsed;
   common::Counter& truncated;
   common::Counter& framing_errors;
+  common::Counter& tls_handshake_failures;
 };
 
-class Session;
+// What the core knows of a session, whatever its stream.
+class SessionBase {
+ public:
+  virtual ~SessionBase() = default;
+  virtual void Start() = 0;
+  // Reads what is already there, hands it over, then closes.
+  virtual void Shutdown() = 0;
+};
+
+// One acceptor: the plain TCP one or the TLS one.
+struct Listener {
+  Listener(asio::io_context& ioc, bool tls)
+      : acceptor(asio::make_strand(ioc)), retry(acceptor.get_executor()), tls(tls) {}
+  tcp::acceptor acceptor;
+  asio::steady_timer retry;
+  std::string bound_address;
+  const bool tls;
+};
 
 }  // namespace
 
 namespace detail {
 
-// Everything the acceptor and the sessions share. `mu` guards sessions and
+// Everything the acceptors and the sessions share. `mu` guards sessions and
 // stopping; the rest is set up before the io threads start.
 class SyslogServerCore {
  public:
   SyslogServerCore(const SyslogServerOptions& options, archive::AuditWriter& writer,
                    common::StatsRegistry& stats, const common::Clock& clock)
-      : options(options),
-        writer(writer),
-        clock(clock),
-        counters(stats),
-        acceptor(asio::make_strand(ioc)),
-        accept_retry(acceptor.get_executor()) {}
+      : options(options), writer(writer), clock(clock), counters(stats), plain(ioc, false) {}
 
-  common::Status Listen();
-  void Accept();
-  void OnAccept(const error_code& ec, tcp::socket socket);
+  common::Status Listen(Listener& listener, const std::string& address);
+  void Accept(Listener& listener);
+  void OnAccept(Listener& listener, const error_code& ec, tcp::socket socket);
+  std::shared_ptr<SessionBase> NewSession(const Listener& listener, tcp::socket socket,
+                                          uint64_t id);
+  void Refuse(tcp::socket& socket);
+  void ReportFrameProblems(const std::string& peer, uint64_t framing_errors, uint64_t truncated,
+                           int64_t now_s);
+  void HandshakeFailed(const std::string& peer, const std::string& reason);
   void Unregister(uint64_t id);
   void Stop();
 
@@ -109,19 +139,19 @@ class SyslogServerCore {
   archive::AuditWriter& writer;
   const common::Clock& clock;
   Counters counters;
-  RateLimitedLog refused_log, framing_log, truncated_log, accept_log;
-  std::string bound_address;
+  RateLimitedLog refused_log, framing_log, truncated_log, accept_log, handshake_log;
+  std::unique_ptr<ssl::context> tls_context;  // set when TLS is on
 
   std::mutex mu;
   std::condition_variable cv;
-  std::map<uint64_t, std::weak_ptr<Session>> sessions;
+  std::map<uint64_t, std::weak_ptr<SessionBase>> sessions;
   uint64_t next_id = 0;
   bool stopping = false;
 
   // Declared last: destroyed first, while the members above still exist.
   asio::io_context ioc;
-  tcp::acceptor acceptor;
-  asio::steady_timer accept_retry;
+  Listener plain;
+  std::optional<Listener> tls;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
   std::vector<std::thread> threads;
 };
@@ -130,35 +160,54 @@ class SyslogServerCore {
 
 namespace {
 
-// One connection, on its own strand: read, frame, parse, hand the batch to
-// the writer, and read again once the writer has it.
-class Session : public std::enable_shared_from_this<Session> {
+// One connection, on its own strand: (TLS: handshake,) read, frame, parse,
+// hand the batch to the writer, and read again once the writer has it.
+// Stream is tcp::socket or TlsStream; everything else is shared.
+template <typename Stream>
+class Session final : public SessionBase, public std::enable_shared_from_this<Session<Stream>> {
  public:
-  Session(detail::SyslogServerCore& core, tcp::socket socket, uint64_t id)
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+
+  Session(detail::SyslogServerCore& core, Stream stream, uint64_t id)
       : core_(core),
-        socket_(std::move(socket)),
-        idle_(socket_.get_executor()),
+        stream_(std::move(stream)),
+        idle_(stream_.get_executor()),
         id_(id),
-        peer_(PeerOf(socket_)),
+        peer_(PeerOf(Socket())),
         buffer_(std::max<size_t>(core.options.read_buffer_bytes, 512)),
         framer_(SyslogFramerOptions{.max_message_size = core.options.max_message_size}) {}
-  ~Session() { core_.Unregister(id_); }
+  ~Session() override { core_.Unregister(id_); }
 
-  void Start() {
-    asio::dispatch(socket_.get_executor(), [self = shared_from_this()] { self->ReadNext(); });
+  void Start() override {
+    asio::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
+      if constexpr (kTls) {
+        self->Handshake();
+      } else {
+        self->ReadNext();
+      }
+    });
   }
 
-  // Reads what the kernel already holds, hands it over, then closes.
-  void Shutdown() {
-    asio::post(socket_.get_executor(), [self = shared_from_this()] {
+  void Shutdown() override {
+    asio::post(stream_.get_executor(), [self = this->shared_from_this()] {
       self->draining_ = true;
       error_code ec;
-      self->socket_.cancel(ec);
+      self->Socket().cancel(ec);
       self->idle_.cancel();
     });
   }
 
  private:
+  tcp::socket& Socket() {
+    if constexpr (kTls) {
+      return stream_.next_layer();
+    } else {
+      return stream_;
+    }
+  }
+  void ArmTimer(std::chrono::steady_clock::duration after);
+  void Handshake();
+  void OnHandshake(error_code ec);
   void ReadNext();
   void OnRead(error_code ec, size_t n);
   void Deliver(bool last);
@@ -166,51 +215,89 @@ class Session : public std::enable_shared_from_this<Session> {
   void Close();
 
   detail::SyslogServerCore& core_;
-  tcp::socket socket_;
+  Stream stream_;
   asio::steady_timer idle_;
   const uint64_t id_;
   const std::string peer_;
   std::vector<char> buffer_;
   SyslogFramer framer_;
   std::vector<SyslogFrame> frames_;
-  bool draining_ = false;  // Stop(): read only what is already there
-  bool timed_out_ = false;
+  bool draining_ = false;   // Stop(): read only what is already there
+  bool timed_out_ = false;  // idle (or a handshake) past idle_timeout_s
+  bool drained_ = false;    // Stop(), TLS: a read found nothing within kDrainPoll
 };
 
-void Session::ReadNext() {
-  if (draining_) {
+// Cancels the pending operation (handshake or read) once `after` has passed.
+template <typename Stream>
+void Session<Stream>::ArmTimer(std::chrono::steady_clock::duration after) {
+  idle_.expires_after(after);
+  idle_.async_wait([self = this->shared_from_this()](error_code ec) {
+    if (ec) return;  // re-armed or cancelled
+    if (self->draining_) {
+      self->drained_ = true;
+    } else {
+      self->timed_out_ = true;
+      self->core_.counters.idle.Add();
+    }
+    self->Socket().cancel(ec);
+  });
+}
+
+template <typename Stream>
+void Session<Stream>::Handshake() {
+  if (draining_) return Close();
+  ArmTimer(std::chrono::seconds(core_.options.idle_timeout_s));
+  stream_.async_handshake(ssl::stream_base::server, [self = this->shared_from_this()](
+                                                        error_code ec) { self->OnHandshake(ec); });
+}
+
+template <typename Stream>
+void Session<Stream>::OnHandshake(error_code ec) {
+  idle_.cancel();
+  if (!ec && !timed_out_) return ReadNext();
+  if (timed_out_) {
+    core_.HandshakeFailed(peer_, "no handshake within syslog.idle_timeout");
+  } else if (!draining_) {
+    core_.HandshakeFailed(peer_, ec.message());
+  }
+  Close();
+}
+
+template <typename Stream>
+void Session<Stream>::ReadNext() {
+  if (!draining_) {
+    ArmTimer(std::chrono::seconds(core_.options.idle_timeout_s));
+  } else if constexpr (kTls) {
+    ArmTimer(kDrainPoll);  // the TLS layer may hold bytes the kernel no longer shows
+  } else {
     error_code ec;
-    if (socket_.available(ec) == 0 || ec) {
+    if (Socket().available(ec) == 0 || ec) {
       framer_.Finish(frames_);
       return Deliver(true);
     }
-  } else {
-    idle_.expires_after(std::chrono::seconds(core_.options.idle_timeout_s));
-    idle_.async_wait([self = shared_from_this()](error_code ec) {
-      if (ec) return;  // re-armed or cancelled
-      self->timed_out_ = true;
-      self->core_.counters.idle.Add();
-      self->socket_.cancel(ec);
-    });
   }
-  socket_.async_read_some(
+  stream_.async_read_some(
       asio::buffer(buffer_),
-      [self = shared_from_this()](error_code ec, size_t n) { self->OnRead(ec, n); });
+      [self = this->shared_from_this()](error_code ec, size_t n) { self->OnRead(ec, n); });
 }
 
-void Session::OnRead(error_code ec, size_t n) {
+template <typename Stream>
+void Session<Stream>::OnRead(error_code ec, size_t n) {
   idle_.cancel();
   if (n > 0) {
     core_.counters.bytes.Add(n);
     framer_.Feed(std::string_view(buffer_.data(), n), frames_);
   }
-  const bool stop_requested = ec == asio::error::operation_aborted && draining_ && !timed_out_;
+  if (!ec) drained_ = false;  // the poll fired as data came: keep draining
+  const bool stop_requested =
+      ec == asio::error::operation_aborted && draining_ && !timed_out_ && !drained_;
   const bool last = (ec && !stop_requested) || timed_out_;
   if (last) framer_.Finish(frames_);
   Deliver(last);
 }
 
-void Session::Deliver(bool last) {
+template <typename Stream>
+void Session<Stream>::Deliver(bool last) {
   if (frames_.empty()) {
     if (last) return Close();
     return ReadNext();
@@ -233,40 +320,26 @@ void Session::Deliver(bool last) {
   }
   core_.counters.messages.Add(frames_.size());
   core_.counters.unparsed.Add(unparsed);
-  core_.counters.truncated.Add(truncated);
-  core_.counters.framing_errors.Add(framing_errors);
   frames_.clear();
-  if (framing_errors > 0) {
-    if (const uint64_t n = core_.framing_log.Take(now / 1'000'000)) {
-      spdlog::warn(
-          "syslog: framing error from {} (unusable octet count or a frame cut by the "
-          "end of the stream; kept as a message); {} since the last report",
-          peer_, n);
-    }
-  }
-  if (truncated > 0) {
-    if (const uint64_t n = core_.truncated_log.Take(now / 1'000'000)) {
-      spdlog::warn(
-          "syslog: message from {} longer than {} bytes, truncated; {} since the last "
-          "report",
-          peer_, core_.options.max_message_size, n);
-    }
-  }
-  core_.writer.Submit(std::move(entries), [self = shared_from_this(), last](const auto& status) {
-    asio::post(self->socket_.get_executor(),
-               [self, status, last] { self->OnWritten(status, last); });
+  core_.ReportFrameProblems(peer_, framing_errors, truncated, now / 1'000'000);
+  core_.writer.Submit(std::move(entries), [self = this->shared_from_this(), last](const auto& s) {
+    asio::post(self->stream_.get_executor(), [self, s, last] { self->OnWritten(s, last); });
   });
 }
 
-void Session::OnWritten(const common::Status& status, bool last) {
+template <typename Stream>
+void Session<Stream>::OnWritten(const common::Status& status, bool last) {
   if (!status.ok() || last) return Close();
   ReadNext();
 }
 
-void Session::Close() {
+// Closes the TCP connection (TLS: without a close_notify; the peer sees the
+// stream end either way).
+template <typename Stream>
+void Session<Stream>::Close() {
   error_code ec;
-  socket_.shutdown(tcp::socket::shutdown_both, ec);
-  socket_.close(ec);
+  Socket().shutdown(tcp::socket::shutdown_both, ec);
+  Socket().close(ec);
   idle_.cancel();
 }
 
@@ -274,13 +347,14 @@ void Session::Close() {
 
 namespace detail {
 
-common::Status SyslogServerCore::Listen() {
-  auto listen = common::ParseListenAddress(options.listen);
+common::Status SyslogServerCore::Listen(Listener& listener, const std::string& text) {
+  auto listen = common::ParseListenAddress(text);
   if (!listen) return listen.status();
   error_code ec;
   const auto address = asio::ip::make_address(listen->host, ec);
   if (ec) return common::Status::Error("not a numeric address: " + listen->host);
   const tcp::endpoint endpoint(address, listen->port);
+  tcp::acceptor& acceptor = listener.acceptor;
   acceptor.open(endpoint.protocol(), ec);
   if (!ec && address.is_v6()) acceptor.set_option(asio::ip::v6_only(false), ec);
   if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
@@ -289,29 +363,31 @@ common::Status SyslogServerCore::Listen() {
   if (ec) return common::Status::Error(ec.message());
   const tcp::endpoint bound = acceptor.local_endpoint(ec);
   if (ec) return common::Status::Error(ec.message());
-  bound_address = common::FormatAddress(bound.address().to_string(), bound.port());
+  listener.bound_address = common::FormatAddress(bound.address().to_string(), bound.port());
   return common::Status::Ok();
 }
 
-void SyslogServerCore::Accept() {
-  acceptor.async_accept(asio::make_strand(ioc), [this](error_code ec, tcp::socket socket) {
-    OnAccept(ec, std::move(socket));
-  });
+void SyslogServerCore::Accept(Listener& listener) {
+  listener.acceptor.async_accept(asio::make_strand(ioc),
+                                 [this, &listener](error_code ec, tcp::socket socket) {
+                                   OnAccept(listener, ec, std::move(socket));
+                                 });
 }
 
-void SyslogServerCore::OnAccept(const error_code& ec, tcp::socket socket) {
-  if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
+// Plain and TLS connections count against the same syslog.max_connections.
+void SyslogServerCore::OnAccept(Listener& listener, const error_code& ec, tcp::socket socket) {
+  if (ec == asio::error::operation_aborted || !listener.acceptor.is_open()) return;
   if (ec) {  // EMFILE and the like: log, back off a little, keep accepting
     if (const uint64_t n = accept_log.Take(clock.NowSeconds())) {
       spdlog::error("syslog: accept failed: {}; {} since the last report", ec.message(), n);
     }
-    accept_retry.expires_after(std::chrono::milliseconds(100));
-    accept_retry.async_wait([this](error_code wait_ec) {
-      if (!wait_ec) Accept();
+    listener.retry.expires_after(std::chrono::milliseconds(100));
+    listener.retry.async_wait([this, &listener](error_code wait_ec) {
+      if (!wait_ec) Accept(listener);
     });
     return;
   }
-  std::shared_ptr<Session> session;
+  std::shared_ptr<SessionBase> session;
   {
     std::lock_guard lock(mu);
     if (!stopping && sessions.size() < options.max_connections) {
@@ -319,7 +395,7 @@ void SyslogServerCore::OnAccept(const error_code& ec, tcp::socket socket) {
       error_code opt_ec;
       socket.set_option(asio::socket_base::keep_alive(true), opt_ec);
       const uint64_t id = next_id++;
-      session = std::make_shared<Session>(*this, std::move(socket), id);
+      session = NewSession(listener, std::move(socket), id);
       sessions.emplace(id, session);
       counters.open.Set(static_cast<double>(sessions.size()));
     }
@@ -327,17 +403,60 @@ void SyslogServerCore::OnAccept(const error_code& ec, tcp::socket socket) {
   if (session) {
     session->Start();
   } else {
-    counters.refused.Add();
-    if (const uint64_t n = refused_log.Take(clock.NowSeconds())) {
-      spdlog::warn(
-          "syslog: refused connection from {}: {} connections open "
-          "(syslog.max_connections); {} refused since the last report",
-          PeerOf(socket), options.max_connections, n);
-    }
-    error_code close_ec;
-    socket.close(close_ec);
+    Refuse(socket);
   }
-  Accept();
+  Accept(listener);
+}
+
+std::shared_ptr<SessionBase> SyslogServerCore::NewSession(const Listener& listener,
+                                                          tcp::socket socket, uint64_t id) {
+  if (listener.tls) {
+    return std::make_shared<Session<TlsStream>>(*this, TlsStream(std::move(socket), *tls_context),
+                                                id);
+  }
+  return std::make_shared<Session<tcp::socket>>(*this, std::move(socket), id);
+}
+
+void SyslogServerCore::Refuse(tcp::socket& socket) {
+  counters.refused.Add();
+  if (const uint64_t n = refused_log.Take(clock.NowSeconds())) {
+    spdlog::warn(
+        "syslog: refused connection from {}: {} connections open "
+        "(syslog.max_connections); {} refused since the last report",
+        PeerOf(socket), options.max_connections, n);
+  }
+  error_code ec;
+  socket.close(ec);
+}
+
+void SyslogServerCore::ReportFrameProblems(const std::string& peer, uint64_t framing_errors,
+                                           uint64_t truncated, int64_t now_s) {
+  counters.truncated.Add(truncated);
+  counters.framing_errors.Add(framing_errors);
+  if (framing_errors > 0) {
+    if (const uint64_t n = framing_log.Take(now_s)) {
+      spdlog::warn(
+          "syslog: framing error from {} (unusable octet count or a frame cut by the "
+          "end of the stream; kept as a message); {} since the last report",
+          peer, n);
+    }
+  }
+  if (truncated > 0) {
+    if (const uint64_t n = truncated_log.Take(now_s)) {
+      spdlog::warn(
+          "syslog: message from {} longer than {} bytes, truncated; {} since the last "
+          "report",
+          peer, options.max_message_size, n);
+    }
+  }
+}
+
+void SyslogServerCore::HandshakeFailed(const std::string& peer, const std::string& reason) {
+  counters.tls_handshake_failures.Add();
+  if (const uint64_t n = handshake_log.Take(clock.NowSeconds())) {
+    spdlog::warn("syslog-tls: handshake with {} failed: {}; {} since the last report", peer, reason,
+                 n);
+  }
 }
 
 void SyslogServerCore::Unregister(uint64_t id) {
@@ -348,7 +467,7 @@ void SyslogServerCore::Unregister(uint64_t id) {
 }
 
 void SyslogServerCore::Stop() {
-  std::vector<std::shared_ptr<Session>> live;
+  std::vector<std::shared_ptr<SessionBase>> live;
   {
     std::lock_guard lock(mu);
     if (stopping) return;
@@ -357,11 +476,14 @@ void SyslogServerCore::Stop() {
       if (auto session = weak.lock()) live.push_back(std::move(session));
     }
   }
-  asio::post(acceptor.get_executor(), [this] {
-    error_code ec;
-    acceptor.close(ec);
-    accept_retry.cancel();
-  });
+  for (Listener* listener : {&plain, tls ? &*tls : nullptr}) {
+    if (listener == nullptr) continue;
+    asio::post(listener->acceptor.get_executor(), [listener] {
+      error_code ec;
+      listener->acceptor.close(ec);
+      listener->retry.cancel();
+    });
+  }
   for (auto& session : live) session->Shutdown();
   live.clear();
   {
@@ -392,19 +514,37 @@ common::Result<std::unique_ptr<SyslogServer>> SyslogServer::Start(
     const SyslogServerOptions& options, archive::AuditWriter& writer, common::StatsRegistry& stats,
     const common::Clock& clock) {
   auto core = std::make_unique<detail::SyslogServerCore>(options, writer, stats, clock);
-  if (auto status = core->Listen(); !status.ok()) {
+  if (!options.tls_listen.empty()) {
+    auto context = MakeSyslogTlsContext(options);
+    if (!context) return context.status();
+    core->tls_context = std::move(*context);
+    core->tls.emplace(core->ioc, true);
+  }
+  if (auto status = core->Listen(core->plain, options.listen); !status.ok()) {
     return common::Status::Error("cannot listen for syslog on tcp " + options.listen + ": " +
                                  status.message());
   }
+  if (core->tls) {
+    if (auto status = core->Listen(*core->tls, options.tls_listen); !status.ok()) {
+      return common::Status::Error("cannot listen for syslog-tls on tcp " + options.tls_listen +
+                                   ": " + status.message());
+    }
+  }
   core->work.emplace(core->ioc.get_executor());
-  core->Accept();
+  core->Accept(core->plain);
+  if (core->tls) core->Accept(*core->tls);
   for (size_t i = 0; i < std::max<size_t>(options.threads, 1); ++i) {
     core->threads.emplace_back([c = core.get()] { c->ioc.run(); });
   }
   return std::unique_ptr<SyslogServer>(new SyslogServer(std::move(core)));
 }
 
-const std::string& SyslogServer::bound_address() const { return core_->bound_address; }
+const std::string& SyslogServer::bound_address() const { return core_->plain.bound_address; }
+
+const std::string& SyslogServer::tls_bound_address() const {
+  static const std::string kNone;
+  return core_->tls ? core_->tls->bound_address : kNone;
+}
 
 void SyslogServer::Stop() {
   if (core_) core_->Stop();
