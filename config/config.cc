@@ -2,12 +2,13 @@
 
 #include <fmt/format.h>
 
+#include <toml++/toml.h>
+#include <unistd.h>
 #include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cmath>
 #include <optional>
-#include <toml++/toml.h>
 
 namespace hourglass::config {
 namespace {
@@ -79,9 +80,9 @@ std::optional<toml::table> OverrideTable(const std::string& assignment,
   const std::string key = assignment.substr(0, eq);
   const bool key_ok = eq != std::string::npos && !key.empty() && key.front() != '.' &&
                       key.back() != '.' && key.find("..") == std::string::npos &&
-                      key.find_first_not_of("abcdefghijklmnopqrstuvwxyz"
-                                            "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.") ==
-                          std::string::npos;
+                      key.find_first_not_of(
+                          "abcdefghijklmnopqrstuvwxyz"
+                          "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.") == std::string::npos;
   if (!key_ok) {
     problems.push_back(fmt::format("--set: {}: expected KEY=VALUE with a dotted key", assignment));
     return std::nullopt;
@@ -109,8 +110,11 @@ class Reader {
 
   const toml::node* Node(const char* key) const { return root_.at_path(key).node(); }
 
-  void Problem(const char* key, std::string_view reason) {
-    const toml::node* node = Node(key);
+  void Problem(const char* key, std::string_view reason) { ProblemAt(key, key, reason); }
+
+  // A problem with `key`, located where `where_key` is set.
+  void ProblemAt(const char* where_key, const char* key, std::string_view reason) {
+    const toml::node* node = Node(where_key);
     problems_.push_back(
         fmt::format("{}: {}: {}", node ? Where(*node) : std::string(kDefaultsPath), key, reason));
   }
@@ -153,7 +157,8 @@ class Reader {
   int64_t Duration(const char* key, int64_t min_seconds, int64_t max_seconds) {
     const toml::node* node = Node(key);
     int64_t seconds = -1;
-    if (node != nullptr && node->is_string()) seconds = ParseDurationSeconds(node->as_string()->get());
+    if (node != nullptr && node->is_string())
+      seconds = ParseDurationSeconds(node->as_string()->get());
     if (node != nullptr && node->is_integer()) seconds = node->as_integer()->get();
     if (seconds < 0) {
       Problem(key, "must be a duration such as \"10s\", \"5m\", \"1h\"");
@@ -174,7 +179,8 @@ class Reader {
       Problem(key, "must be a size such as 65536, \"64KiB\" or \"16MiB\"");
       return static_cast<size_t>(min);
     }
-    if (bytes < min || bytes > max) Problem(key, fmt::format("must be from {} to {} bytes", min, max));
+    if (bytes < min || bytes > max)
+      Problem(key, fmt::format("must be from {} to {} bytes", min, max));
     return static_cast<size_t>(std::clamp(bytes, min, max));
   }
 
@@ -193,8 +199,10 @@ class Reader {
     std::vector<std::string> out;
     const toml::array* array = root_.at_path(key).as_array();
     for (size_t i = 0; array != nullptr && i < array->size(); ++i) {
-      if (auto v = array->get(i)->value<std::string>()) out.push_back(*v);
-      else array = nullptr;
+      if (auto v = array->get(i)->value<std::string>())
+        out.push_back(*v);
+      else
+        array = nullptr;
     }
     if (array == nullptr) Problem(key, "must be an array of strings");
     return out;
@@ -222,7 +230,6 @@ class Reader {
   const toml::table& root_;
   std::vector<std::string>& problems_;
 };
-
 
 void ReadStatsd(Reader& r, StatsdConfig& s) {
   s.listen = r.Listen("statsd.listen");
@@ -256,6 +263,27 @@ void ReadSyslog(Reader& r, SyslogConfig& s) {
   s.idle_timeout_s = r.Duration("syslog.idle_timeout", 1, 7 * 86400);
   s.read_buffer_bytes = r.Bytes("syslog.read_buffer", 4096, 16 << 20);
   s.threads = static_cast<size_t>(r.Integer("syslog.threads", 1, 64));
+  s.tls_listen = r.String("syslog.tls_listen");
+  s.tls_cert = r.String("syslog.tls_cert");
+  s.tls_key = r.String("syslog.tls_key");
+  s.tls_ca = r.String("syslog.tls_ca");
+  if (s.tls_listen.empty()) return;
+  if (!ValidListen(s.tls_listen)) r.Problem("syslog.tls_listen", "must be HOST:PORT or empty");
+  // Reported where tls_listen was set: that is the line to fix.
+  const std::pair<const char*, const std::string*> required[] = {
+      {"syslog.tls_cert", &s.tls_cert}, {"syslog.tls_key", &s.tls_key}};
+  for (const auto& [key, value] : required) {
+    if (value->empty()) {
+      r.ProblemAt("syslog.tls_listen", key, "required when syslog.tls_listen is set");
+    }
+  }
+}
+
+void ReadCarbon(Reader& r, CarbonConfig& c) {
+  c.listen = r.Listen("carbon.listen");
+  c.max_connections = static_cast<size_t>(r.Integer("carbon.max_connections", 1, 100'000));
+  c.max_line_length = r.Bytes("carbon.max_line_length", 64, 16 << 20);
+  c.idle_timeout_s = r.Duration("carbon.idle_timeout", 1, 7 * 86400);
 }
 
 void ReadAudit(Reader& r, AuditConfig& a) {
@@ -266,6 +294,42 @@ void ReadAudit(Reader& r, AuditConfig& a) {
   a.format = r.Choice("audit.format", {"json", "raw"});
   a.fsync = r.Choice("audit.fsync", {"always", "interval", "never"});
   a.fsync_interval_ms = r.Duration("audit.fsync_interval", 1, 3600) * 1000;
+}
+
+std::string Hostname() {
+  char name[256] = {};
+  if (gethostname(name, sizeof(name) - 1) != 0 || name[0] == '\0') return "localhost";
+  return name;
+}
+
+void ReadArchive(Reader& r, ArchiveConfig& a) {
+  a.target = r.String("archive.target");
+  if (!a.target.empty() && !a.target.starts_with("s3://") && !a.target.starts_with("file://")) {
+    r.Problem("archive.target", "must be \"s3://BUCKET/PREFIX\", \"file://DIR\" or empty");
+  }
+  a.endpoint = r.String("archive.endpoint");
+  if (!a.endpoint.empty() && !a.endpoint.starts_with("http://") &&
+      !a.endpoint.starts_with("https://")) {
+    r.Problem("archive.endpoint", "must be an http:// or https:// URL");
+  }
+  a.region = r.String("archive.region");
+  a.addressing = r.Choice("archive.addressing", {"auto", "path", "virtual"});
+  a.secrets_file = r.String("archive.secrets_file");
+  a.grace_s = r.Duration("archive.grace", 0, 86400);
+  a.compression = r.Choice("archive.compression", {"gzip", "zstd", "none"});
+  a.key_template = r.String("archive.key_template");
+  a.host = r.String("archive.host");
+  if (a.host.find_first_of("/{} ") != std::string::npos) {
+    r.Problem("archive.host", "must not contain '/', '{', '}' or spaces");
+  }
+  if (a.host.empty()) a.host = Hostname();
+  a.keep_local_s = r.Duration("archive.keep_local", 0, 100 * 365 * 86400LL);
+  a.multipart_threshold_bytes = r.Bytes("archive.multipart_threshold", 5 << 20, int64_t{5} << 30);
+  a.storage_class = r.String("archive.storage_class");
+  a.sse = r.Choice("archive.sse", {"", "AES256", "aws:kms"});
+  a.retry_max_s = r.Duration("archive.retry_max", 1, 86400);
+  a.seal_on_shutdown = r.Bool("archive.seal_on_shutdown");
+  a.shutdown_timeout_s = r.Duration("archive.shutdown_timeout", 0, 3600);
 }
 
 void ReadHttp(Reader& r, HttpConfig& h) {
@@ -290,8 +354,9 @@ Config ReadConfig(const toml::table& root, std::vector<std::string>& problems) {
   }
   ReadStatsd(r, c.statsd);
   ReadSyslog(r, c.syslog);
+  ReadCarbon(r, c.carbon);
   ReadAudit(r, c.audit);
-  c.archive.seal_on_shutdown = r.Bool("archive.seal_on_shutdown");
+  ReadArchive(r, c.archive);
   ReadHttp(r, c.http);
   c.store.retentions = r.String("store.retentions");
   return c;
@@ -326,7 +391,7 @@ int64_t ParseDurationSeconds(std::string_view text) {
   std::string_view unit;
   if (!SplitNumber(text, n, unit)) return -1;
   static constexpr std::pair<std::string_view, int64_t> kUnits[] = {
-      {"", 1},     {"s", 1},     {"sec", 1},    {"m", 60},     {"min", 60},
+      {"", 1},     {"s", 1},     {"sec", 1},    {"m", 60},      {"min", 60},
       {"h", 3600}, {"d", 86400}, {"w", 604800}, {"y", 31536000}};
   for (const auto& [name, seconds] : kUnits) {
     if (unit == name) return n > INT64_MAX / seconds ? -1 : n * seconds;
@@ -339,8 +404,8 @@ int64_t ParseByteSize(std::string_view text) {
   std::string_view unit;
   if (!SplitNumber(text, n, unit)) return -1;
   static constexpr std::pair<std::string_view, int64_t> kUnits[] = {
-      {"", 1},           {"B", 1},         {"KiB", 1 << 10},      {"MiB", 1 << 20},
-      {"GiB", 1 << 30},  {"KB", 1000},     {"MB", 1000 * 1000},  {"GB", 1000 * 1000 * 1000}};
+      {"", 1},          {"B", 1},     {"KiB", 1 << 10},    {"MiB", 1 << 20},
+      {"GiB", 1 << 30}, {"KB", 1000}, {"MB", 1000 * 1000}, {"GB", 1000 * 1000 * 1000}};
   for (const auto& [name, factor] : kUnits) {
     if (unit == name) return n > INT64_MAX / factor ? -1 : n * factor;
   }

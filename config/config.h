@@ -34,6 +34,17 @@ struct SyslogConfig {
   int64_t idle_timeout_s;
   size_t read_buffer_bytes;
   size_t threads;
+  std::string tls_listen;  // "" = no TLS listener
+  std::string tls_cert;    // PEM paths; cert and key required with tls_listen
+  std::string tls_key;
+  std::string tls_ca;  // "" = clients are not asked for a certificate
+};
+
+struct CarbonConfig {
+  std::string listen;
+  size_t max_connections;
+  size_t max_line_length;
+  int64_t idle_timeout_s;
 };
 
 struct AuditConfig {
@@ -44,7 +55,22 @@ struct AuditConfig {
 };
 
 struct ArchiveConfig {
+  std::string target;  // "" (data_dir/archive), "s3://BUCKET/PREFIX" or "file://DIR"
+  std::string endpoint;
+  std::string region;
+  std::string addressing;  // "auto" | "path" | "virtual"
+  std::string secrets_file;
+  int64_t grace_s;
+  std::string compression;  // "gzip" | "zstd" | "none"
+  std::string key_template;
+  std::string host;  // "" until resolved: LoadConfig fills in the hostname
+  int64_t keep_local_s;
+  size_t multipart_threshold_bytes;
+  std::string storage_class;
+  std::string sse;  // "" | "AES256" | "aws:kms"
+  int64_t retry_max_s;
   bool seal_on_shutdown;
+  int64_t shutdown_timeout_s;
 };
 
 struct HttpConfig {
@@ -66,6 +92,7 @@ struct Config {
   std::string log_level;
   StatsdConfig statsd;
   SyslogConfig syslog;
+  CarbonConfig carbon;
   AuditConfig audit;
   ArchiveConfig archive;
   HttpConfig http;

@@ -61,6 +61,28 @@ idle_timeout = "1h"
 read_buffer = "64KiB"
 # Network threads.
 threads = 1
+# Syslog over TLS (RFC 5425), on an address of its own, e.g. "0.0.0.0:6514",
+# beside the plain listener; empty: off. Same framing, limits and idle timeout
+# (the handshake included); TLS 1.2 and later only.
+tls_listen = ""
+# PEM certificate chain (leaf first) and unencrypted PEM key; both required
+# when tls_listen is set.
+tls_cert = ""
+tls_key = ""
+# PEM CA bundle; when set, clients must present a certificate it signed.
+tls_ca = ""
+
+[carbon]
+# TCP address for Graphite's plaintext protocol ("name value timestamp" lines,
+# tagged names "name;tag=value" too), as carbon's line receiver accepts it:
+# collectd, Telegraf's graphite output, carbon senders, backfills.
+listen = "0.0.0.0:2003"
+# Connections held at once; more are accepted and closed at once (counted).
+max_connections = 1024
+# Longer lines are dropped and counted in carbon.bad_lines.
+max_line_length = "16KiB"
+# A connection silent this long is closed.
+idle_timeout = "1h"
 
 [audit]
 # Hourly files data_dir/audit/PREFIX-20261121T0500Z.log, one message a line.
@@ -75,9 +97,51 @@ fsync = "interval"
 fsync_interval = "1s"
 
 [archive]
-# On SIGTERM/SIGINT, mark the partial hour complete; a restart within the
-# same hour then writes a new segment (audit-20261121T0500Z-2.log).
+# Where sealed hours go: "s3://BUCKET/PREFIX" (with endpoint for Ceph RGW,
+# MinIO...) or "file://DIR". Empty: the local directory DATA_DIR/archive,
+# with the same key layout as S3.
+target = ""
+# S3 endpoint URL, e.g. "http://127.0.0.1:7480"; empty: AWS
+# (https://s3.REGION.amazonaws.com).
+endpoint = ""
+# Empty: AWS_REGION / AWS_DEFAULT_REGION, else us-east-1.
+region = ""
+# "path" (ENDPOINT/BUCKET/KEY), "virtual" (BUCKET.HOST/KEY) or "auto"
+# (virtual-hosted on AWS, path-style with an endpoint).
+addressing = "auto"
+# Credentials come from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY
+# (AWS_SESSION_TOKEN), this TOML file (access_key, secret_key), or
+# ~/.aws/credentials, in that order. Never logged.
+secrets_file = ""
+# An hour is sealed (compressed, checksummed, queued) this long after it ends.
+grace = "1m"
+# "gzip" (zcat, Athena), "zstd" or "none".
+compression = "gzip"
+# Object key of a sealed file. Placeholders: {prefix} (of the target)
+# {year} {month} {day} {hour} (UTC, of the audit hour) {host} {filename}
+# (audit-20261121T0500Z.log.gz, -2, -3... for later segments of an hour).
+key_template = "{prefix}{year}/{month}/{day}/{host}-{filename}"
+# {host}; empty: this machine's hostname.
+host = ""
+# Local audit and sealed files are deleted this long after their hour ends,
+# and only once the archive has confirmed them.
+keep_local = "7d"
+# Sealed files larger than this go up as multipart uploads.
+multipart_threshold = "64MiB"
+# x-amz-storage-class, e.g. "STANDARD_IA"; empty: the bucket's default.
+storage_class = ""
+# Server-side encryption: "", "AES256" or "aws:kms".
+sse = ""
+# Failed uploads are retried forever, the delay doubling up to this cap
+# (with jitter).
+retry_max = "5m"
+# On SIGTERM/SIGINT, mark the partial hour complete, seal it and upload it at
+# once; a restart within the same hour then writes a new segment
+# (audit-20261121T0500Z-2.log), archived as an object of its own.
 seal_on_shutdown = true
+# How long shutdown waits for the last uploads (what is left is uploaded at
+# the next start).
+shutdown_timeout = "10s"
 
 [http]
 # Graphite API, /health and /metrics.

@@ -81,6 +81,7 @@ common::Result<TimeRange> ParseRange(const FormParams& params, int64_t clock_now
 ApiRouter::ApiRouter(const store::SeriesStore& store, common::StatsRegistry& stats,
                      const common::Clock& clock, std::string version, AccessOptions access)
     : store_(store),
+      tag_index_(store),
       stats_(stats),
       clock_(clock),
       version_(std::move(version)),
@@ -136,7 +137,11 @@ ApiResponse ApiRouter::Route(std::string_view method, const std::string& path,
     if (method == "POST") return {405, "application/json", R"({"error":"method not allowed"})"};
     return Functions(path, params);
   }
+  if (path == "/tags" || path.starts_with("/tags/")) {
+    return TagsRoute(store_, tag_index_, method, path, params);
+  }
   if (path == "/version") return {200, "text/plain", version_ + "\n"};
+  if (path.starts_with("/archive/")) return ArchiveRoute(access_.archive.get(), path, params);
   if (path == "/health") return Health();
   if (path == "/metrics") {
     return {200, "text/plain; version=0.0.4", FormatPrometheus(stats_.Snapshot())};
@@ -240,6 +245,7 @@ ApiResponse ApiRouter::Render(const FormParams& params) const {
     return BadRequest(fmt::format("Unsupported format '{}': use json, csv or raw", format));
   }
   EvalContext ctx{&store_, range->from, range->until, range->now};
+  ctx.tags = &tag_index_;
   if (auto xff = params.Get("xFilesFactor")) {
     const auto [p, ec] =
         std::from_chars(xff->data(), xff->data() + xff->size(), ctx.x_files_factor);

@@ -1,5 +1,5 @@
 // ApiRouter: maps one HTTP request (method, target, body) to a response for
-// the Graphite API (/render, /metrics/find, /metrics/expand, /version) and
+// the Graphite API (/render, /metrics/find, /metrics/expand, /version, /tags) and
 // the status pages (/health, /metrics), /functions and /metrics/index.json,
 // with CORS headers and an optional bearer token. No sockets here, so it is tested
 // directly; HttpServer calls it from its session strands. Const after
@@ -7,6 +7,7 @@
 // thread-safe). Bad input is a 400 with a one-line message, never a crash.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -14,8 +15,10 @@
 
 #include "common/clock.h"
 #include "common/stats.h"
+#include "query/archive_route.h"
 #include "query/evaluator.h"
 #include "query/function_registry.h"
+#include "query/tags_routes.h"
 
 namespace hourglass::store {
 class SeriesStore;
@@ -44,6 +47,7 @@ struct ApiResponse {
 struct AccessOptions {
   std::vector<std::string> cors_origins;
   std::string token;
+  std::shared_ptr<const ArchiveBrowser> archive = {};  // the /archive routes; null: none
 };
 
 class FormParams;
@@ -70,6 +74,7 @@ class ApiRouter {
   bool Authorized(const ApiRequest& request) const;
 
   const store::SeriesStore& store_;
+  StoreTagIndex tag_index_;  // seriesByTag and /tags
   common::StatsRegistry& stats_;
   const common::Clock& clock_;
   std::string version_;

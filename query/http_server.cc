@@ -36,7 +36,7 @@ struct Shared {
   Shared(const HttpOptions& opts, store::SeriesStore& store, common::StatsRegistry& stats,
          const common::Clock& clock)
       : options(opts),
-        router(store, stats, clock, opts.version, {opts.cors_origins, opts.token}),
+        router(store, stats, clock, opts.version, {opts.cors_origins, opts.token, opts.archive}),
         requests(stats.GetCounter("http.requests", "HTTP requests received")),
         errors(
             stats.GetCounter("http.errors", "HTTP responses with status >= 400 and bad requests")),

@@ -15,6 +15,7 @@
 #include "common/clock.h"
 #include "common/stats.h"
 #include "common/status.h"
+#include "query/archive_route.h"
 
 namespace hourglass::store {
 class SeriesStore;
@@ -31,6 +32,7 @@ struct HttpOptions {
   std::string version = "1.1.10";         // what /version reports (graphite-web's API level)
   std::vector<std::string> cors_origins;  // origins answered with CORS headers; "*" = any
   std::string token;                      // bearer token required on all but /health
+  std::shared_ptr<const ArchiveBrowser> archive;  // the /archive routes; null: none
 };
 
 class HttpServer {

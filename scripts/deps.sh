@@ -11,7 +11,7 @@ build_packages=(
 )
 test_packages=(
   catch2 python3 python3-statsd python3-yaml netcat-openbsd curl procps
-  rsyslog bsdutils radosgw ceph-mon ceph-osd awscli python3-boto3
+  rsyslog rsyslog-gnutls bsdutils radosgw ceph-mon ceph-osd awscli python3-boto3
 )
 
 wanted=("${build_packages[@]}")

@@ -4,12 +4,47 @@
 
 namespace hourglass::server {
 
+namespace {
+constexpr const char* kTimeHelp =
+    "HOUR is 2026-11-21T05 or 20261121T0500Z (UTC). T is an HOUR, 2026-11-21T05:00:00Z,\n"
+    "epoch seconds, now, or relative: -3h, -30min, -2d. The archive is the one the\n"
+    "server uses (archive.target, default file://DATA_DIR/archive); checksums are\n"
+    "verified and a mismatch exits 1.\n";
+}  // namespace
+
 const std::vector<CommandSpec>& Commands() {
   static const std::vector<CommandSpec> kCommands = {
       {"serve", "run the server (embedded defaults when no config is given)", "", 0, {}},
-      {"config check", "validate a config file: FILE:LINE: key: reason per problem", "FILE", 1,
-       {}},
+      {"config check", "validate a config file: FILE:LINE: key: reason per problem", "FILE", 1, {}},
       {"config defaults", "print the full default config, commented", "", 0, {}},
+      {"archive ls",
+       "list archived hours: key, size, lines, sha256",
+       "[--from T] [--until T]",
+       0,
+       {"--from", "--until"},
+       {},
+       kTimeHelp},
+      {"archive get",
+       "fetch one hour (every segment, in order), decompressed and verified",
+       "HOUR [-o FILE]",
+       1,
+       {"-o"},
+       {},
+       kTimeHelp},
+      {"archive cat",
+       "print the archived lines of a time range, decompressed and verified",
+       "--from T --until T [--grep RE]",
+       0,
+       {"--from", "--until", "--grep"},
+       {},
+       kTimeHelp},
+      {"archive presign",
+       "print a presigned GET (or PUT) URL per segment of an hour",
+       "HOUR [--expires 1h] [--put]",
+       1,
+       {"--expires"},
+       {"--put"},
+       kTimeHelp},
       {"version", "print the version and build information", "", 0, {}},
   };
   return kCommands;
@@ -34,7 +69,9 @@ std::string TopLevelHelp() {
 std::string CommandHelp(const CommandSpec& command) {
   std::string out = "usage: hourglass " + command.name + " [--config FILE] [--set KEY=VALUE]...";
   if (!command.usage.empty()) out += " " + command.usage;
-  return out + "\n\n" + command.summary + "\n";
+  out += "\n\n" + command.summary + "\n";
+  if (!command.details.empty()) out += "\n" + command.details;
+  return out;
 }
 
 namespace {
@@ -81,6 +118,9 @@ common::Result<CommandLine> ParseCommandLine(const std::vector<std::string>& arg
         std::find(spec.value_flags.begin(), spec.value_flags.end(), arg) != spec.value_flags.end();
     if (arg == "--help" || arg == "-h") {
       line.help = true;
+    } else if (std::find(spec.bool_flags.begin(), spec.bool_flags.end(), arg) !=
+               spec.bool_flags.end()) {
+      line.flags[arg] = "1";
     } else if (takes_value) {
       if (i + 1 >= args.size()) return common::Status::Error(arg + " needs a value");
       const std::string& value = args[++i];
@@ -99,10 +139,10 @@ common::Result<CommandLine> ParseCommandLine(const std::vector<std::string>& arg
     }
   }
   if (!line.help && line.positional.size() != spec.positional) {
-    return common::Status::Error("hourglass " + spec.name + " takes " +
-                                 (spec.positional == 0 ? std::string("no arguments")
-                                                       : "argument " + spec.usage) +
-                                 " (see hourglass " + spec.name + " --help)");
+    return common::Status::Error(
+        "hourglass " + spec.name + " takes " +
+        (spec.positional == 0 ? std::string("no arguments") : "argument " + spec.usage) +
+        " (see hourglass " + spec.name + " --help)");
   }
   return line;
 }

@@ -12,11 +12,13 @@
 namespace hourglass::server {
 
 struct CommandSpec {
-  std::string name;     // "serve", "config check"
-  std::string summary;  // one line for `hourglass --help`
-  std::string usage;    // arguments after the name, for `CMD --help`
-  size_t positional = 0;               // exact number of positional arguments
-  std::vector<std::string> value_flags;  // flags taking a value, e.g. "-o"
+  std::string name;                          // "serve", "config check"
+  std::string summary;                       // one line for `hourglass --help`
+  std::string usage;                         // arguments after the name, for `CMD --help`
+  size_t positional = 0;                     // exact number of positional arguments
+  std::vector<std::string> value_flags;      // flags taking a value, e.g. "-o"
+  std::vector<std::string> bool_flags = {};  // flags without a value, e.g. "--put"
+  std::string details = {};                  // more help text for `CMD --help`
 };
 
 struct CommandLine {
@@ -25,7 +27,7 @@ struct CommandLine {
   std::string config_file;
   std::vector<std::string> overrides;  // --set values, in order
   std::vector<std::string> positional;
-  std::map<std::string, std::string> flags;
+  std::map<std::string, std::string> flags;  // value flags; a bool flag maps to "1"
 };
 
 const std::vector<CommandSpec>& Commands();

@@ -10,6 +10,7 @@
 #include <iostream>
 
 #include "config/config.h"
+#include "server/archive_command.h"
 #include "server/command_line.h"
 #include "server/serve.h"
 #include "server/version.h"
@@ -34,6 +35,13 @@ std::optional<config::Config> LoadOrReport(const std::string& file,
   config::LoadResult result = config::LoadConfig(file, overrides);
   if (auto r = store::ParseRetentions(result.config.store.retentions); !r) {
     result.AddProblem("store.retentions", r.status().message());
+  }
+  if (result.ok()) {
+    if (auto s = ArchiveSettingsFrom(result.config); !s) {
+      std::string message = s.status().message();  // "archive.key_template: why"
+      if (message.starts_with("archive.key_template: ")) message.erase(0, 22);
+      result.AddProblem("archive.key_template", message);
+    }
   }
   for (const auto& problem : result.problems) std::fprintf(stderr, "%s\n", problem.c_str());
   if (!result.ok()) return std::nullopt;
@@ -60,9 +68,13 @@ int Run(const CommandLine& line) {
     std::printf("%s: ok\n", file.c_str());
     return 0;
   }
-  // serve
   auto config = LoadOrReport(line.config_file, line.overrides);
   if (!config) return kUsageError;
+  if (name.starts_with("archive ")) {
+    SetUpLogging("warn");
+    return RunArchiveCommand(line, *config);
+  }
+  // serve
   SetUpLogging(config->log_level);
   return RunServe(*config);
 }

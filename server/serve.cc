@@ -10,11 +10,16 @@
 #include "aggregator/aggregator.h"
 #include "aggregator/flush_loop.h"
 #include "archive/audit_writer.h"
+#include "archive/sealer.h"
+#include "archive/uploader.h"
 #include "common/clock.h"
 #include "common/stats.h"
+#include "ingest/carbon_server.h"
 #include "ingest/statsd_receiver.h"
 #include "ingest/syslog_server.h"
 #include "query/http_server.h"
+#include "server/archive_command.h"
+#include "server/archive_http.h"
 #include "store/series_store.h"
 
 namespace hourglass::server {
@@ -81,6 +86,19 @@ ingest::SyslogServerOptions SyslogOptionsFrom(const config::SyslogConfig& syslog
   options.idle_timeout_s = syslog.idle_timeout_s;
   options.read_buffer_bytes = syslog.read_buffer_bytes;
   options.threads = syslog.threads;
+  options.tls_listen = syslog.tls_listen;
+  options.tls_cert = syslog.tls_cert;
+  options.tls_key = syslog.tls_key;
+  options.tls_ca = syslog.tls_ca;
+  return options;
+}
+
+ingest::CarbonServerOptions CarbonOptionsFrom(const config::CarbonConfig& carbon) {
+  ingest::CarbonServerOptions options;
+  options.listen = carbon.listen;
+  options.max_connections = carbon.max_connections;
+  options.max_line_length = carbon.max_line_length;
+  options.idle_timeout_s = carbon.idle_timeout_s;
   return options;
 }
 
@@ -94,6 +112,34 @@ query::HttpOptions HttpOptionsFrom(const config::HttpConfig& http) {
   options.cors_origins = http.cors_origins;
   options.token = http.token;
   return options;
+}
+
+// The sealer and uploader of the configured archive, started; or why not.
+common::Result<std::unique_ptr<archive::Uploader>> StartArchive(
+    const archive::ArchiveSettings& settings, const common::Clock& clock,
+    common::StatsRegistry& stats) {
+  auto opened = archive::OpenArchiveStore(settings);
+  if (!opened) return opened.status();
+  auto sealer = archive::Sealer::Open({.audit_dir = settings.audit_dir(),
+                                       .audit_prefix = settings.audit_prefix,
+                                       .sealed_dir = settings.sealed_dir(),
+                                       .compression = settings.compression,
+                                       .grace_s = settings.grace_s},
+                                      clock, stats);
+  if (!sealer) return sealer.status();
+  archive::UploaderOptions options{
+      .key_template = *archive::KeyTemplate::Parse(settings.key_template),
+      .prefix = opened->prefix,
+      .host = settings.host,
+      .keep_local_s = settings.keep_local_s,
+      .retry_max_ms = settings.retry_max_s * 1000};
+  spdlog::info("archive target={} key_template={} host={} compression={}",
+               opened->store->Describe(), settings.key_template, settings.host,
+               archive::CompressionName(settings.compression));
+  auto uploader = archive::Uploader::Create(std::move(options), std::move(*sealer),
+                                            std::move(opened->store), clock, stats);
+  uploader->Start();
+  return uploader;
 }
 
 int Fail(const std::string& line) {
@@ -151,14 +197,35 @@ int RunServe(const config::Config& config) {
   if (!audit_options) return Fail(audit_options.status().message());
   auto audit = archive::AuditWriter::Open(*audit_options, clock, stats);
   if (!audit) return Fail(audit.status().message());
-  auto syslog = ingest::SyslogServer::Start(SyslogOptionsFrom(config.syslog), **audit, stats, clock);
+  auto archive_settings = ArchiveSettingsFrom(config);
+  if (!archive_settings) return Fail(archive_settings.status().message());
+  auto uploader = StartArchive(*archive_settings, clock, stats);
+  if (!uploader) return Fail(uploader.status().message());
+  auto syslog =
+      ingest::SyslogServer::Start(SyslogOptionsFrom(config.syslog), **audit, stats, clock);
   if (!syslog) return Fail(syslog.status().message());
-  auto http = query::HttpServer::Start(HttpOptionsFrom(config.http), series, stats, clock);
+  // Carbon plaintext points go straight to the store (rollups included),
+  // registering each name the first time this process sees it.
+  auto carbon = ingest::CarbonServer::Start(
+      CarbonOptionsFrom(config.carbon),
+      [&series](std::span<const store::Point> points, std::span<const std::string> new_names) {
+        if (auto status = series.RegisterNames(new_names); !status) return status;
+        return series.Write(points);
+      },
+      stats, clock);
+  if (!carbon) return Fail(carbon.status().message());
+  query::HttpOptions http_options = HttpOptionsFrom(config.http);
+  http_options.archive = MakeArchiveBrowser(*archive_settings, clock);
+  auto http = query::HttpServer::Start(http_options, series, stats, clock);
   if (!http) return Fail(http.status().message());
 
   flush_loop.Start();
   spdlog::info("listening statsd udp {}", (*statsd)->bound_address());
   spdlog::info("listening syslog tcp {}", (*syslog)->bound_address());
+  if (!config.syslog.tls_listen.empty()) {
+    spdlog::info("listening syslog-tls tcp {}", (*syslog)->tls_bound_address());
+  }
+  spdlog::info("listening carbon tcp {}", (*carbon)->bound_address());
   spdlog::info("listening http tcp {}", (*http)->bound_address());
   spdlog::info("started data_dir={} statsd_threads={} socket_buffer={} flush_interval={}s",
                config.data_dir, threads, (*statsd)->socket_buffer_bytes(),
@@ -167,12 +234,21 @@ int RunServe(const config::Config& config) {
   WaitForStop(signals);
   (*statsd)->Stop();  // stop accepting; what was read is in the shards
   (*syslog)->Stop();  // stop accepting; what was read goes to the writer
+  (*carbon)->Stop();  // stop accepting; what was read goes to the store
   flush_loop.Stop();  // flush the open window to the store
-  const auto close_mode = config.archive.seal_on_shutdown ? archive::AuditWriter::CloseMode::kComplete
-                                                          : archive::AuditWriter::CloseMode::kKeepOpen;
+  if (auto status = series.Close(); !status) {
+    spdlog::error("closing the metric store failed: {}", status.message());
+  }
+  const auto close_mode = config.archive.seal_on_shutdown
+                              ? archive::AuditWriter::CloseMode::kComplete
+                              : archive::AuditWriter::CloseMode::kKeepOpen;
   if (auto status = (*audit)->Close(close_mode); !status) {
     spdlog::error("closing the open audit hour failed: {}", status.message());
   }
+  // Seal the partial hour (seal_on_shutdown) and send what is queued, for at
+  // most archive.shutdown_timeout; the rest stays queued on disk.
+  (*uploader)->Shutdown(config.archive.seal_on_shutdown,
+                        std::chrono::seconds(config.archive.shutdown_timeout_s));
   (*http)->Stop();
   spdlog::info("stopped");
   return 0;

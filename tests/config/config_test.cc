@@ -16,7 +16,8 @@ class TempFile {
  public:
   explicit TempFile(const std::string& text) {
     path_ = std::filesystem::temp_directory_path() /
-            ("hourglass-config-test-" + std::to_string(getpid()) + "-" + std::to_string(++n_) + ".toml");
+            ("hourglass-config-test-" + std::to_string(getpid()) + "-" + std::to_string(++n_) +
+             ".toml");
     std::ofstream(path_) << text;
   }
   ~TempFile() { std::filesystem::remove(path_); }
@@ -66,7 +67,8 @@ TEST_CASE("a config file overrides defaults and --set overrides the file") {
 }
 
 TEST_CASE("problems name file, line, key and reason") {
-  TempFile file("data_dir = \"/tmp/x\"\n[statsd]\nlisten = 8125\nbogus = 1\nflush_interval = \"soon\"\n");
+  TempFile file(
+      "data_dir = \"/tmp/x\"\n[statsd]\nlisten = 8125\nbogus = 1\nflush_interval = \"soon\"\n");
   auto r = LoadConfig(file.path(), {});
   REQUIRE(r.problems.size() == 3);
   CHECK(r.problems[0] == file.path() + ":4: statsd.bogus: unknown key");
@@ -112,4 +114,37 @@ TEST_CASE("durations and sizes") {
   CHECK(ParseByteSize("1MB") == 1000000);
   CHECK(ParseByteSize("12") == 12);
   CHECK(ParseByteSize("12XB") == -1);
+}
+
+TEST_CASE("archive keys: defaults, overrides and validation") {
+  auto r = LoadConfig("", {});
+  REQUIRE(r.ok());
+  const ArchiveConfig& a = r.config.archive;
+  CHECK(a.target.empty());  // file://data_dir/archive
+  CHECK(a.grace_s == 60);
+  CHECK(a.compression == "gzip");
+  CHECK(a.key_template == "{prefix}{year}/{month}/{day}/{host}-{filename}");
+  CHECK_FALSE(a.host.empty());  // the machine's hostname
+  CHECK(a.keep_local_s == 7 * 86400);
+  CHECK(a.multipart_threshold_bytes == 64u << 20);
+  CHECK(a.addressing == "auto");
+  CHECK(a.seal_on_shutdown);
+  CHECK(a.retry_max_s == 300);
+
+  auto s = LoadConfig(
+      "", {"archive.target=s3://logs/hg", "archive.endpoint=http://127.0.0.1:7480",
+           "archive.compression=zstd", "archive.host=web-1", "archive.keep_local=0",
+           "archive.multipart_threshold=8MiB", "archive.sse=AES256", "archive.addressing=path"});
+  REQUIRE(s.ok());
+  CHECK(s.config.archive.target == "s3://logs/hg");
+  CHECK(s.config.archive.compression == "zstd");
+  CHECK(s.config.archive.host == "web-1");
+  CHECK(s.config.archive.keep_local_s == 0);
+  CHECK(s.config.archive.multipart_threshold_bytes == 8u << 20);
+
+  auto bad = LoadConfig(
+      "", {"archive.target=ftp://x", "archive.compression=lz4", "archive.endpoint=127.0.0.1:7480",
+           "archive.sse=des", "archive.multipart_threshold=1MiB", "archive.addressing=dns"});
+  CHECK(bad.problems.size() == 6);
+  for (const auto& problem : bad.problems) CHECK(problem.find("--set: archive.") == 0);
 }
