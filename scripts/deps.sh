@@ -12,6 +12,7 @@ build_packages=(
 test_packages=(
   catch2 python3 python3-statsd python3-yaml netcat-openbsd curl procps
   rsyslog rsyslog-gnutls bsdutils radosgw ceph-mon ceph-osd awscli python3-boto3
+  zstd openssl gzip
 )
 
 wanted=("${build_packages[@]}")
