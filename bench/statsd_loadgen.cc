@@ -32,8 +32,8 @@ namespace {
 std::atomic<bool> g_stop{false};  // set by SIGINT/SIGTERM: stop and report
 extern "C" void OnSignal(int) { g_stop.store(true); }
 
-constexpr size_t kMaxPacket = 1400;      // --mode multi payload budget (fits 1500 MTU)
-constexpr size_t kMaxBatch = 1024;       // UIO_MAXIOV
+constexpr size_t kMaxPacket = 1400;       // --mode multi payload budget (fits 1500 MTU)
+constexpr size_t kMaxBatch = 1024;        // UIO_MAXIOV
 constexpr size_t kPoolBudget = 64 << 20;  // bytes of precomputed packets, at most
 
 struct Options {
@@ -117,23 +117,39 @@ Options ParseArgs(int argc, char** argv) {
     if (a == "-h" || a == "--help") Usage(nullptr);
     if (i + 1 >= argc) Usage(("missing value for " + std::string(a)).c_str());
     const char* v = argv[++i];
-    if (a == "--target") ParseTarget(v, o);
+    if (a == "--target")
+      ParseTarget(v, o);
     else if (a == "--mode") {
-      if (std::string_view(v) == "single") o.multi = false;
-      else if (std::string_view(v) == "multi") o.multi = true;
-      else Usage("--mode must be single or multi");
-    } else if (a == "--keys") o.keys = ParseUint("--keys", v);
-    else if (a == "--rate") o.rate = ParseDouble("--rate", v);
-    else if (a == "--pps") o.pps = ParseDouble("--pps", v);
-    else if (a == "--duration") o.duration = ParseDouble("--duration", v);
-    else if (a == "--count") o.count = ParseUint("--count", v);
-    else if (a == "--threads") o.threads = static_cast<unsigned>(ParseUint("--threads", v));
-    else if (a == "--batch") o.batch = static_cast<unsigned>(ParseUint("--batch", v));
-    else if (a == "--packet-size") o.packet_size = ParseUint("--packet-size", v);
-    else if (a == "--prefix") o.prefix = v;
-    else if (a == "--types") o.types = SplitComma(v);
-    else if (a == "--sndbuf") o.sndbuf = static_cast<int>(ParseUint("--sndbuf", v));
-    else Usage(("unknown flag " + std::string(a)).c_str());
+      if (std::string_view(v) == "single")
+        o.multi = false;
+      else if (std::string_view(v) == "multi")
+        o.multi = true;
+      else
+        Usage("--mode must be single or multi");
+    } else if (a == "--keys")
+      o.keys = ParseUint("--keys", v);
+    else if (a == "--rate")
+      o.rate = ParseDouble("--rate", v);
+    else if (a == "--pps")
+      o.pps = ParseDouble("--pps", v);
+    else if (a == "--duration")
+      o.duration = ParseDouble("--duration", v);
+    else if (a == "--count")
+      o.count = ParseUint("--count", v);
+    else if (a == "--threads")
+      o.threads = static_cast<unsigned>(ParseUint("--threads", v));
+    else if (a == "--batch")
+      o.batch = static_cast<unsigned>(ParseUint("--batch", v));
+    else if (a == "--packet-size")
+      o.packet_size = ParseUint("--packet-size", v);
+    else if (a == "--prefix")
+      o.prefix = v;
+    else if (a == "--types")
+      o.types = SplitComma(v);
+    else if (a == "--sndbuf")
+      o.sndbuf = static_cast<int>(ParseUint("--sndbuf", v));
+    else
+      Usage(("unknown flag " + std::string(a)).c_str());
   }
   if (o.keys == 0) Usage("--keys must be > 0");
   if (o.threads == 0 || o.threads > 64) Usage("--threads must be 1..64");
@@ -152,8 +168,8 @@ Options ParseArgs(int argc, char** argv) {
 // ---- packet pool -----------------------------------------------------------
 
 struct Pool {
-  std::string bytes;              // all payloads back to back
-  std::vector<uint32_t> offset;   // packet i = bytes[offset[i], offset[i]+length[i])
+  std::string bytes;             // all payloads back to back
+  std::vector<uint32_t> offset;  // packet i = bytes[offset[i], offset[i]+length[i])
   std::vector<uint32_t> length;
   std::vector<uint32_t> metrics;  // metric lines in packet i
 };
@@ -383,7 +399,8 @@ int main(int argc, char** argv) {
   uint64_t pool_metrics = 0;
   for (uint32_t m : pool.metrics) pool_metrics += m;
   std::fprintf(stderr,
-               "statsd_loadgen: target=%s:%u mode=%s keys=%" PRIu64 " pool_packets=%zu "
+               "statsd_loadgen: target=%s:%u mode=%s keys=%" PRIu64
+               " pool_packets=%zu "
                "pool_metrics=%" PRIu64 " pool_bytes=%zu avg_packet=%.0f threads=%u\n",
                o.host.c_str(), o.port, o.multi ? "multi" : "single", o.keys, pool.offset.size(),
                pool_metrics, pool.bytes.size(),

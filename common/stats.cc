@@ -44,8 +44,8 @@ std::vector<StatValue> StatsRegistry::Snapshot() const {
   out.reserve(entries_.size());
   for (const auto& [name, entry] : entries_) {
     if (entry.counter) {
-      out.push_back({name, entry.help, StatKind::kCounter,
-                     static_cast<double>(entry.counter->Value())});
+      out.push_back(
+          {name, entry.help, StatKind::kCounter, static_cast<double>(entry.counter->Value())});
     } else {
       out.push_back({name, entry.help, StatKind::kGauge, entry.gauge->Value()});
     }

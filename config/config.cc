@@ -270,8 +270,8 @@ void ReadSyslog(Reader& r, SyslogConfig& s) {
   if (s.tls_listen.empty()) return;
   if (!ValidListen(s.tls_listen)) r.Problem("syslog.tls_listen", "must be HOST:PORT or empty");
   // Reported where tls_listen was set: that is the line to fix.
-  const std::pair<const char*, const std::string*> required[] = {
-      {"syslog.tls_cert", &s.tls_cert}, {"syslog.tls_key", &s.tls_key}};
+  const std::pair<const char*, const std::string*> required[] = {{"syslog.tls_cert", &s.tls_cert},
+                                                                 {"syslog.tls_key", &s.tls_key}};
   for (const auto& [key, value] : required) {
     if (value->empty()) {
       r.ProblemAt("syslog.tls_listen", key, "required when syslog.tls_listen is set");

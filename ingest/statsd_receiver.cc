@@ -16,7 +16,7 @@
 namespace hourglass::ingest {
 namespace {
 
-constexpr size_t kBatch = 64;              // datagrams per recvmmsg call
+constexpr size_t kBatch = 64;               // datagrams per recvmmsg call
 constexpr size_t kMaxDatagram = 64 * 1024;  // the largest UDP payload, and a bit
 
 struct SocketAddress {

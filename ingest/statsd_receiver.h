@@ -26,9 +26,9 @@ class StatsdReceiver {
  public:
   // Binds one socket per aggregator shard (port 0: a free port, shared by all
   // of them) and starts the receive threads. Fails with one clear line.
-  static common::Result<std::unique_ptr<StatsdReceiver>> Start(
-      const StatsdReceiverOptions& options, aggregator::Aggregator& aggregator,
-      common::StatsRegistry& stats);
+  static common::Result<std::unique_ptr<StatsdReceiver>> Start(const StatsdReceiverOptions& options,
+                                                               aggregator::Aggregator& aggregator,
+                                                               common::StatsRegistry& stats);
   ~StatsdReceiver();
   StatsdReceiver(const StatsdReceiver&) = delete;
   StatsdReceiver& operator=(const StatsdReceiver&) = delete;

@@ -37,8 +37,8 @@ void SendTo(const std::string& address, const std::vector<std::string>& datagram
     length = sizeof(*a);
   }
   for (const auto& d : datagrams) {
-    REQUIRE(sendto(fd.get(), d.data(), d.size(), 0, reinterpret_cast<sockaddr*>(&storage), length) ==
-            static_cast<ssize_t>(d.size()));
+    REQUIRE(sendto(fd.get(), d.data(), d.size(), 0, reinterpret_cast<sockaddr*>(&storage),
+                   length) == static_cast<ssize_t>(d.size()));
   }
 }
 
