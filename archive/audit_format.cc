@@ -41,41 +41,52 @@ size_t Utf8Length(std::string_view s, size_t i) {
   return n;
 }
 
-// A JSON string literal; invalid UTF-8 bytes become U+FFFD.
+// True for the bytes JSON takes as they are: printable ASCII but '"' and '\\'.
+bool IsPlainJsonByte(unsigned char c) { return c >= 0x20 && c < 0x7F && c != '"' && c != '\\'; }
+
+// Appends one byte that is not plain: an escape, or a UTF-8 sequence (invalid
+// ones become U+FFFD). Returns how many input bytes it consumed.
+size_t AppendJsonSpecial(std::string_view s, size_t i, std::string& out) {
+  const auto c = static_cast<unsigned char>(s[i]);
+  if (c >= 0x80) {
+    const size_t n = Utf8Length(s, i);
+    out += n ? s.substr(i, n) : std::string_view("\xEF\xBF\xBD");
+    return n ? n : 1;
+  }
+  switch (c) {
+    case '"':
+      out += "\\\"";
+      break;
+    case '\\':
+      out += "\\\\";
+      break;
+    case '\n':
+      out += "\\n";
+      break;
+    case '\r':
+      out += "\\r";
+      break;
+    case '\t':
+      out += "\\t";
+      break;
+    default:
+      fmt::format_to(std::back_inserter(out), "\\u{:04x}", c);
+  }
+  return 1;
+}
+
+// A JSON string literal; invalid UTF-8 bytes become U+FFFD. Copies runs of
+// plain bytes in one append each: most audit text is plain.
 void AppendJsonString(std::string_view s, std::string& out) {
+  out.reserve(out.size() + s.size() + 2);
   out += '"';
-  for (size_t i = 0; i < s.size();) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x80) {
-      const size_t n = Utf8Length(s, i);
-      out += n ? s.substr(i, n) : std::string_view("\xEF\xBF\xBD");
-      i += n ? n : 1;
-      continue;
-    }
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20 || c == 0x7F) {
-          fmt::format_to(std::back_inserter(out), "\\u{:04x}", c);
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-    ++i;
+  size_t i = 0;
+  while (i < s.size()) {
+    size_t run = i;
+    while (run < s.size() && IsPlainJsonByte(static_cast<unsigned char>(s[run]))) ++run;
+    out.append(s.data() + i, run - i);
+    i = run;
+    if (i < s.size()) i += AppendJsonSpecial(s, i, out);
   }
   out += '"';
 }

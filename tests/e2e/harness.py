@@ -72,6 +72,9 @@ class Hourglass:
 
         threading.Thread(target=pump, daemon=True).start()
         if not ready.wait(timeout) or self.proc.poll() is not None:
+            if self.proc.poll() is None:  # never leave a half-started server behind
+                self.proc.kill()
+                self.proc.wait(10)
             raise RuntimeError("hourglass did not start:\n" + "\n".join(self.log_lines))
         return self
 
