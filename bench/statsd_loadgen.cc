@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#include "bench/bench_flags.h"
 
 #include <algorithm>
 #include <atomic>
@@ -67,24 +68,11 @@ struct Options {
 }
 
 double ParseDouble(const char* flag, const char* s) {
-  char* end = nullptr;
-  errno = 0;
-  double v = std::strtod(s, &end);
-  if (errno || end == s || *end || v < 0) {
-    std::fprintf(stderr, "statsd_loadgen: bad value for %s: %s\n", flag, s);
-    std::exit(2);
-  }
-  return v;
+  return hourglass::bench::ParseDouble("statsd_loadgen", flag, s);
 }
 
 uint64_t ParseUint(const char* flag, const char* s) {
-  uint64_t v = 0;
-  auto [p, ec] = std::from_chars(s, s + std::strlen(s), v);
-  if (ec != std::errc() || *p) {
-    std::fprintf(stderr, "statsd_loadgen: bad value for %s: %s\n", flag, s);
-    std::exit(2);
-  }
-  return v;
+  return hourglass::bench::ParseUint("statsd_loadgen", flag, s);
 }
 
 std::vector<std::string> SplitComma(std::string_view s) {
@@ -100,14 +88,9 @@ std::vector<std::string> SplitComma(std::string_view s) {
 }
 
 void ParseTarget(std::string_view t, Options& o) {
-  size_t colon = t.rfind(':');
-  if (colon == std::string_view::npos) Usage("--target must be HOST:PORT");
-  o.host = std::string(t.substr(0, colon));
-  if (o.host.size() > 2 && o.host.front() == '[') o.host = o.host.substr(1, o.host.size() - 2);
-  std::string port(t.substr(colon + 1));
-  uint64_t p = ParseUint("--target", port.c_str());
-  if (p == 0 || p > 65535) Usage("--target port out of range");
-  o.port = static_cast<uint16_t>(p);
+  if (!hourglass::bench::ParseTarget(t, o.host, o.port)) {
+    Usage("--target must be HOST:PORT with a port from 1 to 65535");
+  }
 }
 
 Options ParseArgs(int argc, char** argv) {
