@@ -14,7 +14,9 @@
 #include <vector>
 
 #include "common/listen_address.h"
+#include "common/rate_limited_log.h"
 #include "ingest/carbon_parser.h"
+#include "ingest/peer_address.h"
 
 namespace hourglass::ingest {
 namespace asio = boost::asio;
@@ -24,34 +26,6 @@ using boost::system::error_code;
 namespace {
 
 constexpr auto kStopWait = std::chrono::seconds(10);
-constexpr int64_t kLogIntervalS = 10;
-
-// Lets one log line through per interval and says how many events it covers.
-class RateLimitedLog {
- public:
-  uint64_t Take(int64_t now_s, uint64_t events = 1) {
-    count_.fetch_add(events, std::memory_order_relaxed);
-    int64_t next = next_.load(std::memory_order_relaxed);
-    if (now_s < next || !next_.compare_exchange_strong(next, now_s + kLogIntervalS)) return 0;
-    return count_.exchange(0);
-  }
-
- private:
-  std::atomic<int64_t> next_{0};
-  std::atomic<uint64_t> count_{0};
-};
-
-std::string PeerOf(const tcp::socket& socket) {
-  error_code ec;
-  const tcp::endpoint peer = socket.remote_endpoint(ec);
-  if (ec) return "unknown";
-  asio::ip::address address = peer.address();
-  if (address.is_v6() && address.to_v6().is_v4_mapped()) {
-    address = asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6());
-  }
-  return common::FormatAddress(address.to_string(), peer.port());
-}
-
 struct Counters {
   explicit Counters(common::StatsRegistry& s)
       : open(s.GetGauge("carbon.connections_open", "carbon plaintext TCP connections open")),
@@ -113,7 +87,7 @@ class CarbonServerCore {
   const CarbonSink sink;
   const common::Clock& clock;
   Counters counters;
-  RateLimitedLog refused_log, bad_log, too_long_log, accept_log, write_log;
+  common::RateLimitedLog refused_log, bad_log, too_long_log, accept_log, write_log;
   std::string bound_address;
 
   std::mutex names_mu;
@@ -145,7 +119,7 @@ class Session : public std::enable_shared_from_this<Session> {
         socket_(std::move(socket)),
         idle_(socket_.get_executor()),
         id_(id),
-        peer_(PeerOf(socket_)),
+        peer_(PeerAddress(socket_)),
         buffer_(std::max<size_t>(core.options.read_buffer_bytes, 512)),
         splitter_(core.options.max_line_length) {}
   ~Session() { core_.Unregister(id_); }
@@ -358,7 +332,7 @@ void CarbonServerCore::OnAccept(const error_code& ec, tcp::socket socket) {
       spdlog::warn(
           "carbon: refused connection from {}: {} connections open (carbon.max_connections); "
           "{} refused since the last report",
-          PeerOf(socket), options.max_connections, n);
+          PeerAddress(socket), options.max_connections, n);
     }
     error_code close_ec;
     socket.close(close_ec);

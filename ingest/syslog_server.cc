@@ -15,6 +15,8 @@
 #include <vector>
 
 #include "common/listen_address.h"
+#include "common/rate_limited_log.h"
+#include "ingest/peer_address.h"
 #include "ingest/syslog_framer.h"
 #include "ingest/syslog_parser.h"
 #include "ingest/syslog_tls_context.h"
@@ -32,36 +34,6 @@ constexpr auto kStopWait = std::chrono::seconds(10);
 // While stopping, a TLS read that brings nothing for this long means the
 // stream is drained (TLS buffers bytes the kernel no longer shows).
 constexpr auto kDrainPoll = std::chrono::milliseconds(50);
-constexpr int64_t kLogIntervalS = 10;
-
-// Lets one log line through per interval and says how many events it covers.
-class RateLimitedLog {
- public:
-  // Counts one event; returns the events since the last line if a line may
-  // be logged now, else 0.
-  uint64_t Take(int64_t now_s) {
-    count_.fetch_add(1, std::memory_order_relaxed);
-    int64_t next = next_.load(std::memory_order_relaxed);
-    if (now_s < next || !next_.compare_exchange_strong(next, now_s + kLogIntervalS)) return 0;
-    return count_.exchange(0);
-  }
-
- private:
-  std::atomic<int64_t> next_{0};
-  std::atomic<uint64_t> count_{0};
-};
-
-std::string PeerOf(const tcp::socket& socket) {
-  error_code ec;
-  const tcp::endpoint peer = socket.remote_endpoint(ec);
-  if (ec) return "unknown";
-  asio::ip::address address = peer.address();
-  if (address.is_v6() && address.to_v6().is_v4_mapped()) {
-    address = asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6());
-  }
-  return common::FormatAddress(address.to_string(), peer.port());
-}
-
 struct Counters {
   explicit Counters(common::StatsRegistry& s)
       : open(s.GetGauge("syslog.connections_open", "syslog TCP connections open")),
@@ -139,7 +111,7 @@ class SyslogServerCore {
   archive::AuditWriter& writer;
   const common::Clock& clock;
   Counters counters;
-  RateLimitedLog refused_log, framing_log, truncated_log, accept_log, handshake_log;
+  common::RateLimitedLog refused_log, framing_log, truncated_log, accept_log, handshake_log;
   std::unique_ptr<ssl::context> tls_context;  // set when TLS is on
 
   std::mutex mu;
@@ -173,7 +145,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
         stream_(std::move(stream)),
         idle_(stream_.get_executor()),
         id_(id),
-        peer_(PeerOf(Socket())),
+        peer_(PeerAddress(Socket())),
         buffer_(std::max<size_t>(core.options.read_buffer_bytes, 512)),
         framer_(SyslogFramerOptions{.max_message_size = core.options.max_message_size}) {}
   ~Session() override { core_.Unregister(id_); }
@@ -423,7 +395,7 @@ void SyslogServerCore::Refuse(tcp::socket& socket) {
     spdlog::warn(
         "syslog: refused connection from {}: {} connections open "
         "(syslog.max_connections); {} refused since the last report",
-        PeerOf(socket), options.max_connections, n);
+        PeerAddress(socket), options.max_connections, n);
   }
   error_code ec;
   socket.close(ec);
