@@ -240,16 +240,32 @@ std::optional<std::string_view> LineParser::KeyWithTags(const Segment& seg) {
   scratch_.reserve(scratch_.size() + needed);  // views below stay valid
   const std::string_view base(scratch_.data(), scratch_.size());
   auto name = [&](const TagRef& t) { return base.substr(t.name_off, t.name_len); };
+  auto value = [&](const TagRef& t) { return base.substr(t.value_off, t.value_len); };
+  // A repeated tag name: the first one wins.
   std::stable_sort(tags.begin(), tags.begin() + n,
                    [&](const TagRef& a, const TagRef& b) { return name(a) < name(b); });
+  n = static_cast<size_t>(
+      std::unique(tags.begin(), tags.begin() + n,
+                  [&](const TagRef& a, const TagRef& b) { return name(a) == name(b); }) -
+      tags.begin());
+  // Graphite's canonical order (TaggedSeries.format): the ";name=value"
+  // strings sorted as strings, which differs from sorting by name when one
+  // name is a prefix of another ("a-b=1" sorts before "a=2").
+  std::sort(tags.begin(), tags.begin() + n, [&](const TagRef& a, const TagRef& b) {
+    const std::string_view an = name(a), bn = name(b);
+    const size_t common = std::min(an.size(), bn.size());
+    if (const int c = an.substr(0, common).compare(bn.substr(0, common)); c != 0) return c < 0;
+    if (an.size() < bn.size()) return '=' < static_cast<unsigned char>(bn[common]);
+    if (an.size() > bn.size()) return static_cast<unsigned char>(an[common]) < '=';
+    return value(a) < value(b);
+  });
   const size_t start = scratch_.size();
   scratch_.append(key_in_scratch_ ? base.substr(0, key_len_) : raw_key_);
   for (size_t i = 0; i < n; ++i) {
-    if (i > 0 && name(tags[i]) == name(tags[i - 1])) continue;  // first one wins
     scratch_.push_back(';');
     scratch_.append(name(tags[i]));
     scratch_.push_back('=');
-    scratch_.append(base.substr(tags[i].value_off, tags[i].value_len));
+    scratch_.append(value(tags[i]));
   }
   return std::string_view(scratch_).substr(start);
 }

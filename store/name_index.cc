@@ -55,9 +55,8 @@ std::string CanonicalName(std::string_view name) {
     if (!tag.empty()) tags.push_back(tag);
     start = next;
   }
-  auto key = [](std::string_view t) { return t.substr(0, t.find('=')); };
-  std::stable_sort(tags.begin(), tags.end(),
-                   [&](std::string_view a, std::string_view b) { return key(a) < key(b); });
+  // Graphite's TaggedSeries.format order: the "tag=value" strings sorted.
+  std::sort(tags.begin(), tags.end());
   for (std::string_view t : tags) out.append(";").append(t);
   return out;
 }

@@ -130,6 +130,9 @@ TEST_CASE("parser: DogStatsD tags become canonical Graphite tags", "[statsd_pars
   // Bare flags and empty values are dropped; duplicates keep the first.
   CHECK(Parse("t:1|c|#flag,env:,x:1,x:2").samples.at(0).key == "t;x=1");
   CHECK(Parse("t:1|c|#flag").samples.at(0).key == "t");
+  // Graphite's order: ";name=value" strings, as carbon writes the same series
+  // ('-' sorts before '=', so "a-b" comes before "a").
+  CHECK(Parse("t:1|c|#a:2,a-b:1,ab:3").samples.at(0).key == "t;a-b=1;a=2;ab=3");
   // Sanitizing: names like keys, values keep ':' and '/'.
   CHECK(Parse("t:1|c|#na me:ht tp://x;y=z").samples.at(0).key == "t;na_me=ht_tp://xyz");
   // The key itself is sanitized too.

@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include "store/name_index.h"
 #include "store/series_store.h"
 #include "temp_dir.h"
 
@@ -87,6 +88,8 @@ TEST_CASE("FindSeries returns leaves only, bounded, and exact tagged names", "[s
   auto other = f.store->FindSeries("cpu.load;host=b");
   REQUIRE(other.ok());
   CHECK(other->empty());
+  // Graphite's TaggedSeries.format order: "a-b=1" before "a=2".
+  CHECK(store::CanonicalName("cpu;a=2;a-b=1") == "cpu;a-b=1;a=2");
 }
 
 TEST_CASE("RegisterNames is idempotent and counts new names once", "[store][index]") {
