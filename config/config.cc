@@ -208,6 +208,59 @@ class Reader {
     return out;
   }
 
+  // An array of tables (`[[key]]` entries or `[{...}, ...]`) whose entries use
+  // only `fields`; each entry is checked where it is written.
+  std::vector<const toml::table*> Tables(const char* key,
+                                         std::initializer_list<std::string_view> fields) {
+    std::vector<const toml::table*> out;
+    const toml::array* array = root_.at_path(key).as_array();
+    if (array == nullptr) {
+      Problem(key, "must be an array of tables");
+      return out;
+    }
+    for (const toml::node& element : *array) {
+      const toml::table* table = element.as_table();
+      if (table == nullptr) {
+        problems_.push_back(fmt::format("{}: {}: each entry must be a table", Where(element), key));
+        continue;
+      }
+      for (const auto& [field, value] : *table) {
+        if (std::find(fields.begin(), fields.end(), field.str()) == fields.end()) {
+          problems_.push_back(
+              fmt::format("{}: {}.{}: unknown key", Where(value), key, field.str()));
+        }
+      }
+      out.push_back(table);
+    }
+    return out;
+  }
+
+  // A string field of an entry of Tables(key); `fallback` when absent, a
+  // problem when absent and `fallback` is null.
+  std::string EntryString(const toml::table& entry, const char* key, std::string_view field,
+                          const char* fallback) {
+    const toml::node* node = entry.get(field);
+    if (node == nullptr && fallback != nullptr) return fallback;
+    if (node != nullptr && node->is_string()) return node->as_string()->get();
+    problems_.push_back(fmt::format("{}: {}.{}: {}", Where(node ? *node : entry), key, field,
+                                    node ? "must be a string" : "is required"));
+    return {};
+  }
+
+  // A number field in [0, 1] of an entry of Tables(key), `fallback` when absent.
+  double EntryFraction(const toml::table& entry, const char* key, std::string_view field,
+                       double fallback) {
+    const toml::node* node = entry.get(field);
+    if (node == nullptr) return fallback;
+    const std::optional<double> v = node->value<double>();
+    if (!v || !(*v >= 0 && *v <= 1)) {
+      problems_.push_back(
+          fmt::format("{}: {}.{}: must be a number from 0 to 1", Where(*node), key, field));
+      return fallback;
+    }
+    return *v;
+  }
+
   std::vector<double> Numbers(const char* key) {
     std::vector<double> out;
     const toml::array* array = root_.at_path(key).as_array();
@@ -342,6 +395,33 @@ void ReadHttp(Reader& r, HttpConfig& h) {
   h.token = r.String("http.token");
 }
 
+// carbon's storage-schemas.conf and storage-aggregation.conf as arrays of
+// tables, with carbon's key names; patterns, retentions and methods are
+// checked against the store (server/store_settings.cc).
+void ReadStore(Reader& r, StoreConfig& s) {
+  s.retentions = r.String("store.retentions");
+  constexpr size_t kMaxEntries = 200;
+  const char* schemas = "store.schemas";
+  for (const toml::table* entry : r.Tables(schemas, {"name", "pattern", "retentions"})) {
+    const std::string fallback = fmt::format("schema{}", s.schemas.size() + 1);
+    s.schemas.push_back({r.EntryString(*entry, schemas, "name", fallback.c_str()),
+                         r.EntryString(*entry, schemas, "pattern", nullptr),
+                         r.EntryString(*entry, schemas, "retentions", nullptr)});
+  }
+  const char* aggregation = "store.aggregation";
+  for (const toml::table* entry :
+       r.Tables(aggregation, {"name", "pattern", "aggregationMethod", "xFilesFactor"})) {
+    const std::string fallback = fmt::format("rule{}", s.aggregation.size() + 1);
+    StoreAggregationConfig rule{r.EntryString(*entry, aggregation, "name", fallback.c_str()),
+                                r.EntryString(*entry, aggregation, "pattern", nullptr),
+                                r.EntryString(*entry, aggregation, "aggregationMethod", "average"),
+                                r.EntryFraction(*entry, aggregation, "xFilesFactor", 0.5)};
+    s.aggregation.push_back(std::move(rule));
+  }
+  if (s.schemas.size() > kMaxEntries) r.Problem(schemas, "at most 200 entries");
+  if (s.aggregation.size() > kMaxEntries) r.Problem(aggregation, "at most 200 entries");
+}
+
 Config ReadConfig(const toml::table& root, std::vector<std::string>& problems) {
   Reader r(root, problems);
   Config c;
@@ -358,7 +438,7 @@ Config ReadConfig(const toml::table& root, std::vector<std::string>& problems) {
   ReadAudit(r, c.audit);
   ReadArchive(r, c.archive);
   ReadHttp(r, c.http);
-  c.store.retentions = r.String("store.retentions");
+  ReadStore(r, c.store);
   return c;
 }
 

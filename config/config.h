@@ -83,8 +83,25 @@ struct HttpConfig {
   std::string token;  // a secret: never logged
 };
 
+// One [[store.schemas]] entry (carbon's storage-schemas.conf section).
+struct StoreSchemaConfig {
+  std::string name;
+  std::string pattern;     // regular expression, searched in the name
+  std::string retentions;  // carbon syntax
+};
+
+// One [[store.aggregation]] entry (carbon's storage-aggregation.conf section).
+struct StoreAggregationConfig {
+  std::string name;
+  std::string pattern;
+  std::string method;  // average, sum, min, max, last
+  double x_files_factor;
+};
+
 struct StoreConfig {
   std::string retentions;  // carbon syntax, "10s:6h,1m:7d,10m:5y"
+  std::vector<StoreSchemaConfig> schemas;
+  std::vector<StoreAggregationConfig> aggregation;
 };
 
 struct Config {

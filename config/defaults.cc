@@ -158,8 +158,62 @@ token = ""
 
 [store]
 # Metric retentions, finest first, as carbon's storage-schemas.conf writes
-# them (STEP:DURATION). Rollups follow carbon's statsd aggregation rules.
+# them (STEP:DURATION), for every series that no entry of `schemas` matches.
+# The finest step should equal statsd.flush_interval.
 retentions = "10s:6h,1m:7d,10m:5y"
+# Retentions by series name, like storage-schemas.conf: the first entry whose
+# `pattern` (a regular expression, searched in the name without its tags)
+# matches decides. For example:
+#   [[store.schemas]]
+#   name = "collectd"
+#   pattern = '^collectd\.'
+#   retentions = "1m:30d,1h:2y"
+# A series moved to retentions with other steps starts afresh: its earlier
+# points are no longer read (carbon needs whisper-resize for that too).
+# Changing only how long archives keep points takes effect on stored data.
+schemas = []
+
+# How rollups aggregate raw points, like storage-aggregation.conf: the first
+# entry whose `pattern` matches decides. aggregationMethod is average, sum,
+# min, max or last; a rollup point is null when less than xFilesFactor of its
+# raw points are known. A series no entry matches: average, 0.5. Rules apply
+# when a rollup is read, so a change applies to stored points too. Setting
+# store.aggregation replaces this whole list. These are etsy statsd's rules:
+[[store.aggregation]]
+name = "min"
+pattern = '\.lower$'
+aggregationMethod = "min"
+xFilesFactor = 0.1
+
+[[store.aggregation]]
+name = "max"
+pattern = '\.upper(_\d+)?$'
+aggregationMethod = "max"
+xFilesFactor = 0.1
+
+[[store.aggregation]]
+name = "sum"
+pattern = '\.sum$'
+aggregationMethod = "sum"
+xFilesFactor = 0
+
+[[store.aggregation]]
+name = "count"
+pattern = '\.count$'
+aggregationMethod = "sum"
+xFilesFactor = 0
+
+[[store.aggregation]]
+name = "count_legacy"
+pattern = '^stats_counts\.'
+aggregationMethod = "sum"
+xFilesFactor = 0
+
+[[store.aggregation]]
+name = "default_average"
+pattern = '.*'
+aggregationMethod = "average"
+xFilesFactor = 0.3
 )toml";
 }
 

@@ -13,6 +13,7 @@
 #include "server/archive_command.h"
 #include "server/command_line.h"
 #include "server/serve.h"
+#include "server/store_settings.h"
 #include "server/version.h"
 #include "store/series_store.h"
 
@@ -29,12 +30,14 @@ void SetUpLogging(const std::string& level) {
 }
 
 // Loads the config named on the command line and adds the checks that need
-// other components (retention syntax); prints every problem.
+// other components (retentions, patterns); prints every problem.
 std::optional<config::Config> LoadOrReport(const std::string& file,
                                            const std::vector<std::string>& overrides) {
   config::LoadResult result = config::LoadConfig(file, overrides);
-  if (auto r = store::ParseRetentions(result.config.store.retentions); !r) {
-    result.AddProblem("store.retentions", r.status().message());
+  if (auto r = StoreOptionsFrom(result.config.store, ""); !r) {
+    const std::string& message = r.status().message();  // "store.KEY: why"
+    const size_t colon = message.find(": ");
+    result.AddProblem(message.substr(0, colon), message.substr(colon + 2));
   }
   if (result.ok()) {
     if (auto s = ArchiveSettingsFrom(result.config); !s) {

@@ -20,6 +20,7 @@
 #include "query/http_server.h"
 #include "server/archive_command.h"
 #include "server/archive_http.h"
+#include "server/store_settings.h"
 #include "store/series_store.h"
 
 namespace hourglass::server {
@@ -171,10 +172,10 @@ int RunServe(const config::Config& config) {
 
   if (auto status = PrepareDataDir(config.data_dir); !status) return Fail(status.message());
 
-  auto retentions = store::ParseRetentions(config.store.retentions);
-  if (!retentions) return Fail("store.retentions: " + retentions.status().message());
-  const std::string store_path = (std::filesystem::path(config.data_dir) / "metrics").string();
-  auto store = store::SeriesStore::Open({store_path, *retentions}, clock, stats);
+  auto store_options =
+      StoreOptionsFrom(config.store, (std::filesystem::path(config.data_dir) / "metrics").string());
+  if (!store_options) return Fail(store_options.status().message());
+  auto store = store::SeriesStore::Open(*store_options, clock, stats);
   if (!store) return Fail(store.status().message());
 
   const size_t threads = config.statsd.receive_threads != 0

@@ -23,15 +23,19 @@ common::Result<AggregationRules> AggregationRules::Create(std::vector<Aggregatio
   return out;
 }
 
-AggregationRules AggregationRules::StatsdDefaults() {
-  auto rules = Create({
+std::vector<AggregationRule> StatsdAggregationRules() {
+  return {
       {"min", R"(\.lower$)", AggregationMethod::kMin, 0.1},
       {"max", R"(\.upper(_\d+)?$)", AggregationMethod::kMax, 0.1},
       {"sum", R"(\.sum$)", AggregationMethod::kSum, 0.0},
       {"count", R"(\.count$)", AggregationMethod::kSum, 0.0},
       {"count_legacy", R"(^stats_counts\.)", AggregationMethod::kSum, 0.0},
       {"default_average", R"(.*)", AggregationMethod::kAverage, 0.3},
-  });
+  };
+}
+
+AggregationRules AggregationRules::StatsdDefaults() {
+  auto rules = Create(StatsdAggregationRules());
   assert(rules.ok());
   return std::move(rules).value();
 }
@@ -81,6 +85,20 @@ std::string_view AggregationMethodName(AggregationMethod method) {
       return "last";
   }
   return "?";
+}
+
+bool ParseAggregationMethod(std::string_view name, AggregationMethod* method) {
+  static constexpr std::pair<std::string_view, AggregationMethod> kNames[] = {
+      {"average", AggregationMethod::kAverage}, {"avg", AggregationMethod::kAverage},
+      {"sum", AggregationMethod::kSum},         {"min", AggregationMethod::kMin},
+      {"max", AggregationMethod::kMax},         {"last", AggregationMethod::kLast}};
+  for (const auto& [n, m] : kNames) {
+    if (n == name) {
+      *method = m;
+      return true;
+    }
+  }
+  return false;
 }
 
 }  // namespace hourglass::store

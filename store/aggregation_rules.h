@@ -31,9 +31,7 @@ class AggregationRules {
  public:
   // Fails on a bad regex or an xFilesFactor outside [0, 1].
   static common::Result<AggregationRules> Create(std::vector<AggregationRule> rules);
-  // etsy statsd's recommended storage-aggregation.conf (docs/graphite.md):
-  // .lower min 0.1, .upper(_N) max 0.1, .sum sum 0, .count sum 0,
-  // ^stats_counts. sum 0, everything else average 0.3.
+  // Create(StatsdAggregationRules()).
   static AggregationRules StatsdDefaults();
 
   // Index of the first rule matching `name` (tags stripped), or size() for
@@ -52,7 +50,15 @@ class AggregationRules {
   AggregationRule fallback_{"default", ".*", AggregationMethod::kAverage, 0.5};
 };
 
+// etsy statsd's recommended storage-aggregation.conf (docs/graphite.md):
+// .lower min 0.1, .upper(_N) max 0.1, .sum sum 0, .count sum 0,
+// ^stats_counts. sum 0, everything else average 0.3.
+std::vector<AggregationRule> StatsdAggregationRules();
+
 RawCombine RawCombineFor(AggregationMethod method);
 std::string_view AggregationMethodName(AggregationMethod method);
+// "average", "avg", "sum", "min", "max", "last" (carbon's names); false if
+// none.
+bool ParseAggregationMethod(std::string_view name, AggregationMethod* method);
 
 }  // namespace hourglass::store

@@ -1,25 +1,30 @@
 #include "store/retention_filter.h"
 
+#include "store/archive_layout.h"
 #include "store/data_key.h"
-#include "store/series_store.h"
 
 namespace hourglass::store {
 
-rocksdb::CompactionFilter::Decision RetentionFilter::FilterV2(int level, const rocksdb::Slice& key,
-                                                              ValueType value_type,
-                                                              const rocksdb::Slice& existing_value,
-                                                              std::string* new_value,
-                                                              std::string* skip_until) const {
+void RetentionFilter::SetArchives(const std::vector<ArchiveInfo>& archives) {
+  for (size_t id = 0; id < archives.size() && id < block_span_.size(); ++id) {
+    duration_[id].store(archives[id].duration, std::memory_order_relaxed);
+    block_span_[id].store(archives[id].step * kSlotsPerBlock, std::memory_order_release);
+  }
+}
+
+rocksdb::CompactionFilter::Decision RetentionFilter::FilterV2(
+    int /*level*/, const rocksdb::Slice& key, ValueType value_type, const rocksdb::Slice& /*value*/,
+    std::string* /*new_value*/, std::string* /*skip_until*/) const {
   if (value_type != ValueType::kValue && value_type != ValueType::kMergeOperand) {
     return Decision::kKeep;
   }
   DataKey k;
-  if (!DataKey::Decode({key.data(), key.size()}, &k) || k.archive >= retentions_.size()) {
-    return Decision::kKeep;  // not ours to judge (e.g. an archive removed from the config)
-  }
-  const Retention& r = retentions_[k.archive];
-  int64_t block_end = static_cast<int64_t>(k.block_start) + r.step * kSlotsPerBlock;
-  return block_end <= clock_.NowSeconds() - r.duration ? Decision::kRemove : Decision::kKeep;
+  if (!DataKey::Decode({key.data(), key.size()}, &k)) return Decision::kKeep;
+  const int64_t span = block_span_[k.archive].load(std::memory_order_acquire);
+  if (span == 0) return Decision::kKeep;  // not known (yet)
+  const int64_t block_end = int64_t(k.block_start) + span;
+  const int64_t duration = duration_[k.archive].load(std::memory_order_relaxed);
+  return block_end <= clock_.NowSeconds() - duration ? Decision::kRemove : Decision::kKeep;
 }
 
 }  // namespace hourglass::store

@@ -1,25 +1,30 @@
 // RetentionFilter: compaction filter of the data column family. Drops every
 // block (stored value or pending merge operand) that lies entirely before
-// now - duration of its archive, so expired data goes away during normal
+// now - the retention of its archive id, so expired data goes away during normal
 // background compaction without stalling writes. Reads the Clock; RocksDB
-// calls it from its compaction threads concurrently (it holds no state).
+// calls it from its compaction threads concurrently.
 #pragma once
 
 #include <rocksdb/compaction_filter.h>
 
+#include <array>
+#include <atomic>
 #include <vector>
 
 #include "common/clock.h"
 
 namespace hourglass::store {
 
-struct Retention;
+struct ArchiveInfo;
 
 class RetentionFilter final : public rocksdb::CompactionFilter {
  public:
-  // `retentions` and `clock` must outlive the filter.
-  RetentionFilter(const std::vector<Retention>& retentions, const common::Clock& clock)
-      : retentions_(retentions), clock_(clock) {}
+  // `clock` must outlive the filter.
+  explicit RetentionFilter(const common::Clock& clock) : clock_(clock) {}
+
+  // Sets each archive id's retention; until then (and for unknown ids) every
+  // block is kept. Call once, right after the database opens.
+  void SetArchives(const std::vector<ArchiveInfo>& archives);
 
   Decision FilterV2(int level, const rocksdb::Slice& key, ValueType value_type,
                     const rocksdb::Slice& existing_value, std::string* new_value,
@@ -27,8 +32,11 @@ class RetentionFilter final : public rocksdb::CompactionFilter {
   const char* Name() const override { return "hourglass.RetentionFilter"; }
 
  private:
-  const std::vector<Retention>& retentions_;
   const common::Clock& clock_;
+  // Per archive id: seconds one block covers (0: unknown, keep) and how long
+  // blocks are kept.
+  std::array<std::atomic<int64_t>, 256> block_span_{};
+  std::array<std::atomic<int64_t>, 256> duration_{};
 };
 
 }  // namespace hourglass::store

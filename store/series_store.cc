@@ -1,7 +1,7 @@
 // DESIGN: the metric store's RocksDB layout.
 //
 // Column families:
-//   "data"    [archive u8][series id u64 BE][block start u32 BE] -> block.
+//   "data"    [archive id u8][series id u64 BE][block start u32 BE] -> block.
 //             The series id is MurmurHash64A of the full name (tags included),
 //             so the write path needs no name->id lookup. With n series the
 //             odds of any collision are about n^2 / 2^65: 3e-8 for a million
@@ -12,7 +12,17 @@
 //             extractor ([archive][id]) gives prefix bloom filters for it.
 //   "nodes"   [depth u8][full node path] -> flags (leaf 1 | branch 2, OR-merged)
 //   "tags"    "S" fullname -> "" and "T" tag \0 value \0 fullname -> ""
-//   default   "retentions" -> the retention string the store was created with
+//   default   "archive_layout" -> what each archive id is (ArchiveLayout),
+//             "rollup_state" -> open bucket watermarks (below)
+//
+// Archives. A series' retention schema (storage-schemas.conf: the first
+// pattern matching its name, else the default retentions) gives its levels;
+// each level is an archive id standing for (raw step, step) and shared by
+// every schema with those steps, so changing how long a schema keeps data
+// moves nothing. Level 0 holds raw blocks, the others rollup blocks. The
+// aggregation rule (storage-aggregation.conf) is applied when reading, and
+// decides how a second raw write to a slot combines. Both are matched once
+// per series and cached by id.
 //
 // Writes. Write() turns each point into one RocksDB Merge per archive, in one
 // WriteBatch (WAL on). Raw operands are (slot, value) plus the series' combine
@@ -29,8 +39,8 @@
 // Open rollup buckets (series_store_rollups.cc). Rollups near now are not
 // merged per point: RollupAccumulator keeps, per (archive, bucket start), each
 // series' bucket record in memory; reads overlay it (taken with a RocksDB
-// snapshot under acc_mu_, so a bucket is counted exactly once). Archive a has
-// a watermark W_a = floor((now - 30 s - 10 s * a) / step): a point of a bucket
+// snapshot under acc_mu_, so a bucket is counted exactly once). Archive a (of
+// level l) has a watermark W_a = floor((now - 30 s - 10 s * l) / step): a point of a bucket
 // >= W_a goes to memory, an older one is merged directly as before. When W_a
 // advances, the buckets before it are written as one operand each, with the
 // new watermarks ("rollup_state" in the default family, "dirty W0,W1,...") in
@@ -40,7 +50,7 @@
 // combined value, the rollup would have counted both points). Archives whose
 // step + lateness the raw archive does not cover are merged per point.
 //
-// Reads follow whisper's fetch: the finest archive whose duration covers
+// Reads follow whisper's fetch: the finest level of the series' schema whose duration covers
 // now - from, range aligned to its step. A rollup bucket's value is its rule
 // (average sum/count, sum, min, max, last) applied to the record, or null when
 // known / (step / raw step) < xFilesFactor. Differences from whisper: rollups
@@ -50,7 +60,7 @@
 // its rollup buckets.
 //
 // Retention. RetentionFilter (a compaction filter reading the Clock) drops
-// blocks wholly older than now - duration of their archive; the data family
+// blocks wholly older than now - duration of their archive id; the data family
 // sets periodic_compaction_seconds so cold files get filtered too. Reads clamp
 // to the retention window, so expired but not yet compacted blocks never show.
 #include "store/series_store.h"
@@ -75,25 +85,20 @@ namespace hourglass::store {
 namespace {
 
 constexpr int64_t kMaxFutureSeconds = 600;
-constexpr size_t kMaxCachedRules = 8'000'000;
-
-std::string RetentionString(const std::vector<Retention>& retentions) {
-  std::string out;
-  for (const Retention& r : retentions) {
-    out += fmt::format("{}{}:{}", out.empty() ? "" : ",", r.step, r.duration);
-  }
-  return out;
-}
+constexpr size_t kMaxCachedClasses = 8'000'000;
+constexpr const char* kLayoutKey = "archive_layout";
+// Before layouts: the default retentions ("10:21600,60:604800"), ids 0, 1, ...
+constexpr const char* kLegacyRetentionsKey = "retentions";
 
 }  // namespace
 
-SeriesStore::Impl::Impl(const StoreOptions& options, const common::Clock& clock,
-                        common::StatsRegistry& stats)
+SeriesStore::Impl::Impl(const StoreOptions& options, AggregationRules rules,
+                        const common::Clock& clock, common::StatsRegistry& stats)
     : options_(options),
       clock_(clock),
       stats_(stats),
-      rules_(AggregationRules::StatsdDefaults()),
-      filter_(options_.retentions, clock),
+      rules_(std::move(rules)),
+      filter_(clock),
       points_written_(stats.GetCounter("store.points_written", "points written to the store")),
       write_errors_(stats.GetCounter("store.write_errors", "points lost to failed writes")),
       dropped_old_(stats.GetCounter("store.points_dropped_old",
@@ -134,7 +139,10 @@ common::Status SeriesStore::Impl::OpenDb() {
   db_.reset(db);
   data_ = handles_[1];
   names_ = std::make_unique<NameIndex>(db, handles_[2], handles_[3], stats_);
-  CheckRetentions();
+  if (auto st = LoadLayout(); !st.ok()) {
+    closed_ = true;  // nothing to emit
+    return fail(st.message());
+  }
   if (auto st = LoadRollupState(); !st.ok()) {
     closed_ = true;  // nothing to emit
     return fail(st.message());
@@ -143,69 +151,86 @@ common::Status SeriesStore::Impl::OpenDb() {
   return common::Status::Ok();
 }
 
-// Changing retentions of an existing store is not supported (carbon needs
-// whisper-resize for it too): keys of a removed archive are kept, not read.
-void SeriesStore::Impl::CheckRetentions() {
-  std::string want = RetentionString(options_.retentions), have;
-  auto s = db_->Get(rocksdb::ReadOptions(), handles_[0], "retentions", &have);
+// Archive ids are persisted (kLayoutKey) so reordered or added schemas never
+// move points. A store from before layouts has its default retentions under
+// kLegacyRetentionsKey, as ids 0, 1, ...
+common::Status SeriesStore::Impl::LoadLayout() {
+  std::string persisted, legacy;
+  auto s = db_->Get(rocksdb::ReadOptions(), handles_[0], kLayoutKey, &persisted);
   if (s.IsNotFound()) {
-    (void)db_->Put(rocksdb::WriteOptions(), handles_[0], "retentions", want);
-  } else if (s.ok() && have != want) {
-    spdlog::warn(
-        "metric store {} was created with retentions {} (seconds), now {}: existing "
-        "points are read with the new archive layout",
-        options_.path, have, want);
+    s = db_->Get(rocksdb::ReadOptions(), handles_[0], kLegacyRetentionsKey, &legacy);
   }
+  if (!s.ok() && !s.IsNotFound()) return common::Status::Error(s.ToString());
+  auto layout = ArchiveLayout::Create(options_, persisted, legacy);
+  if (!layout.ok()) return layout.status();
+  layout_ = std::move(layout).value();
+  filter_.SetArchives(layout_.archives());
+  const std::string text = layout_.PersistedText();
+  if (text == persisted) return common::Status::Ok();
+  if (!persisted.empty()) {
+    spdlog::info("metric store {}: archive layout now\n{}", options_.path, text);
+  }
+  s = db_->Put(rocksdb::WriteOptions(), handles_[0], kLayoutKey, text);
+  return s.ok() ? common::Status::Ok() : common::Status::Error(s.ToString());
 }
 
-RawCombine SeriesStore::Impl::CombineFor(uint64_t id, std::string_view name) {
-  auto it = rule_cache_.find(id);
-  if (it != rule_cache_.end()) return it->second;
-  if (rule_cache_.size() >= kMaxCachedRules) rule_cache_.clear();
-  RawCombine combine = RawCombineFor(rules_.Match(name).method);
-  rule_cache_.emplace(id, combine);
-  return combine;
+SeriesStore::Impl::SeriesClass SeriesStore::Impl::ClassOf(uint64_t id,
+                                                          std::string_view name) const {
+  {
+    std::shared_lock lock(class_mu_);
+    auto it = classes_.find(id);
+    if (it != classes_.end()) return it->second;
+  }
+  const SeriesClass c{uint16_t(layout_.Match(name)), uint16_t(rules_.MatchIndex(name))};
+  std::unique_lock lock(class_mu_);
+  if (classes_.size() >= kMaxCachedClasses) classes_.clear();
+  classes_.emplace(id, c);
+  return c;
 }
 
 // Raw operands go in series order: RocksDB's skip list inserts a sorted run
 // next to the previous entry, several times faster than random order.
 void SeriesStore::Impl::AddRaw(const std::vector<Pending>& pending, rocksdb::WriteBatch* batch) {
-  const int64_t step = options_.retentions[0].step;
   std::string operand;
   char key[kDataKeySize];
   for (const Pending& p : pending) {
     if (p.first > 0) continue;
+    const auto& schema = layout_.schemas()[p.schema];
+    const int64_t step = schema.retentions[0].step;
     int64_t slot_time = p.timestamp - p.timestamp % step;
     int64_t block_start = slot_time - slot_time % (step * kSlotsPerBlock);
     EncodeRawOperand(p.combine, uint16_t((slot_time - block_start) / step), p.value, &operand);
-    DataKey{0, p.id, uint32_t(block_start)}.EncodeTo(key);
+    DataKey{schema.ids[0], p.id, uint32_t(block_start)}.EncodeTo(key);
     batch->Merge(data_, rocksdb::Slice(key, kDataKeySize), operand);
   }
 }
 
-// A point of a bucket at or after the archive's watermark goes to acc_; an
-// older one (late, or too old for the raw archive) is merged directly.
-void SeriesStore::Impl::AddRollups(const std::vector<Pending>& pending,
-                                   rocksdb::WriteBatch* batch) {
-  const auto& rs = options_.retentions;
+// `pending`: points of one schema, in id order. A point of a bucket at or
+// after the archive's watermark goes to acc_; an older one (late, or too old
+// for the raw archive) is merged directly.
+void SeriesStore::Impl::AddRollups(std::span<const Pending> pending, rocksdb::WriteBatch* batch) {
+  if (pending.empty()) return;
+  const auto& schema = layout_.schemas()[pending.front().schema];
+  const auto& rs = schema.retentions;
   std::string operand;
   char key[kDataKeySize];
-  for (size_t a = 1; a < rs.size(); ++a) {
-    const int64_t step = rs[a].step;
-    const bool accumulates = Accumulates(a);
+  for (size_t level = 1; level < rs.size(); ++level) {
+    const uint8_t id = schema.ids[level];
+    const int64_t step = rs[level].step;
+    const bool accumulates = layout_.archives()[id].accumulates;
     for (const Pending& p : pending) {
-      if (p.first > a) continue;
+      if (p.first > level) continue;
       int64_t bucket = p.timestamp - p.timestamp % step;
       auto raw_offset = uint16_t((p.timestamp - bucket) / rs[0].step);
-      if (accumulates && bucket >= watermarks_[a] && p.first == 0) {
-        acc_.Add(uint8_t(a), bucket, p.id, raw_offset, p.value);
+      if (accumulates && bucket >= watermarks_[id] && p.first == 0) {
+        acc_.Add(id, bucket, p.id, raw_offset, p.value);
         continue;
       }
       int64_t block_start = bucket - bucket % (step * kSlotsPerBlock);
       auto weight = uint16_t(rs[p.first].step / rs[0].step);
       EncodeRollupOperand(uint16_t((bucket - block_start) / step), raw_offset, weight, p.value,
                           &operand);
-      DataKey{uint8_t(a), p.id, uint32_t(block_start)}.EncodeTo(key);
+      DataKey{id, p.id, uint32_t(block_start)}.EncodeTo(key);
       batch->Merge(data_, rocksdb::Slice(key, kDataKeySize), operand);
     }
   }
@@ -225,7 +250,6 @@ common::Status SeriesStore::Impl::Write(std::span<const Point> points) {
   auto started = std::chrono::steady_clock::now();
   std::lock_guard lock(write_mu_);
   if (closed_) return common::Status::Error("metric store is closed");
-  const auto& rs = options_.retentions;
   const int64_t now = clock_.NowSeconds();
   std::vector<Pending> pending;
   pending.reserve(points.size());
@@ -235,25 +259,33 @@ common::Status SeriesStore::Impl::Write(std::span<const Point> points) {
       dropped_invalid_.Add();
       continue;
     }
+    uint64_t id =
+        p.name.find(';') == std::string::npos ? SeriesId(p.name) : SeriesId(CanonicalName(p.name));
+    const SeriesClass c = ClassOf(id, p.name);
+    const auto& rs = layout_.schemas()[c.schema].retentions;
     if (p.timestamp < now - rs.back().duration || p.timestamp < 0) {
       dropped_old_.Add();
       continue;
     }
     uint8_t first = 0;
     while (p.timestamp < now - rs[first].duration) ++first;  // the last archive covers it
-    uint64_t id =
-        p.name.find(';') == std::string::npos ? SeriesId(p.name) : SeriesId(CanonicalName(p.name));
-    pending.push_back({id, p.timestamp, p.value, first, CombineFor(id, p.name)});
+    pending.push_back(
+        {id, p.timestamp, p.value, c.schema, first, RawCombineFor(rules_.Rule(c.rule).method)});
   }
-  std::sort(pending.begin(), pending.end(),
-            [](const Pending& a, const Pending& b) { return a.id < b.id; });
+  // Stable: points of one slot keep their order, so the last one written wins.
+  std::stable_sort(pending.begin(), pending.end(), [](const Pending& a, const Pending& b) {
+    return a.schema != b.schema ? a.schema < b.schema : a.id < b.id;
+  });
   rocksdb::WriteBatch batch(pending.size() * 40);
   AddRaw(pending, &batch);
   common::Status status;
   {
     std::unique_lock acc_lock(acc_mu_);
     Sweep(now, &batch);
-    AddRollups(pending, &batch);
+    for (size_t begin = 0, end = 0; begin < pending.size(); begin = end) {
+      while (end < pending.size() && pending[end].schema == pending[begin].schema) ++end;
+      AddRollups(std::span(pending).subspan(begin, end - begin), &batch);
+    }
     status = WriteBatch(&batch, pending.size());
     open_buckets_.Set(double(acc_.entries()));
     open_bucket_bytes_.Set(double(acc_.bytes()));
@@ -264,15 +296,16 @@ common::Status SeriesStore::Impl::Write(std::span<const Point> points) {
   return status;
 }
 
-void SeriesStore::Impl::FillValues(size_t archive, uint64_t id, const AggregationRule& rule,
+void SeriesStore::Impl::FillValues(uint8_t archive, uint64_t id, const AggregationRule& rule,
                                    SeriesData* out) const {
   const int64_t step = out->step, span = step * kSlotsPerBlock;
-  const int64_t ratio = step / options_.retentions[0].step;
+  const int64_t ratio = step / layout_.archives()[archive].raw_step;
+  const bool raw = ratio == 1;
   char lo[kDataKeySize], hi[kDataKeySize];
-  DataKey{uint8_t(archive), id, uint32_t(out->start - out->start % span)}.EncodeTo(lo);
+  DataKey{archive, id, uint32_t(out->start - out->start % span)}.EncodeTo(lo);
   const int64_t last = out->end - step;
   const int64_t upper_block = std::min<int64_t>(last - last % span + span, UINT32_MAX);
-  DataKey{uint8_t(archive), id, uint32_t(upper_block)}.EncodeTo(hi);
+  DataKey{archive, id, uint32_t(upper_block)}.EncodeTo(hi);
   rocksdb::Slice upper(hi, kDataKeySize);
   rocksdb::ReadOptions ro;
   ro.iterate_upper_bound = &upper;
@@ -281,9 +314,9 @@ void SeriesStore::Impl::FillValues(size_t archive, uint64_t id, const Aggregatio
   // still in acc_ or already in the snapshot, never both or neither.
   std::vector<std::pair<int64_t, RollupBucket>> open;
   std::unique_ptr<rocksdb::ManagedSnapshot> snapshot;
-  if (archive > 0) {
+  if (!raw) {
     std::shared_lock lock(acc_mu_);
-    open = acc_.Lookup(uint8_t(archive), id);
+    open = acc_.Lookup(archive, id);
     if (!open.empty()) snapshot = std::make_unique<rocksdb::ManagedSnapshot>(db_.get());
   }
   if (snapshot) ro.snapshot = snapshot->snapshot();
@@ -295,7 +328,7 @@ void SeriesStore::Impl::FillValues(size_t archive, uint64_t id, const Aggregatio
     DataKey key;
     if (!DataKey::Decode({it->key().data(), it->key().size()}, &key)) continue;
     std::string_view value(it->value().data(), it->value().size());
-    if (archive == 0) {
+    if (raw) {
       ForEachRaw(value, [&](uint16_t slot, double v) { put(key.block_start + slot * step, v); });
       continue;
     }
@@ -318,7 +351,11 @@ common::Result<SeriesData> SeriesStore::Impl::Read(std::string_view name, int64_
     return common::Status::Error(
         fmt::format("invalid time interval: from {} > until {}", from, until));
   }
-  const auto& rs = options_.retentions;
+  const std::string canonical = CanonicalName(name);
+  const uint64_t id = SeriesId(canonical);
+  const SeriesClass c = ClassOf(id, canonical);
+  const ArchiveLayout::Schema& schema = layout_.schemas()[c.schema];
+  const auto& rs = schema.retentions;
   SeriesData out{std::string(name), from, until, rs[0].step, {}};
   const int64_t oldest = now - rs.back().duration;
   if (from > now || until < oldest) return out;  // whisper returns None
@@ -333,7 +370,7 @@ common::Result<SeriesData> SeriesStore::Impl::Read(std::string_view name, int64_
   if (out.start == out.end) out.end += step;
   out.values.assign((out.end - out.start) / step, std::numeric_limits<double>::quiet_NaN());
   if (out.start < 0 || out.end > std::numeric_limits<uint32_t>::max()) return out;
-  FillValues(archive, SeriesId(CanonicalName(name)), rules_.Match(name), &out);
+  FillValues(schema.ids[archive], id, rules_.Rule(c.rule), &out);
   return out;
 }
 
@@ -354,7 +391,12 @@ common::Result<std::unique_ptr<SeriesStore>> SeriesStore::Open(const StoreOption
     return common::Status::Error(
         fmt::format("cannot open metric store at {}: no retentions configured", options.path));
   }
-  auto impl = std::make_unique<Impl>(options, clock, stats);
+  auto rules = AggregationRules::Create(options.aggregation);
+  if (!rules.ok()) {
+    return common::Status::Error(
+        fmt::format("cannot open metric store at {}: {}", options.path, rules.status().message()));
+  }
+  auto impl = std::make_unique<Impl>(options, std::move(rules).value(), clock, stats);
   if (auto s = impl->OpenDb(); !s.ok()) return s;
   return std::unique_ptr<SeriesStore>(new SeriesStore(std::move(impl)));
 }

@@ -17,6 +17,7 @@
 #include "common/clock.h"
 #include "common/stats.h"
 #include "common/status.h"
+#include "store/aggregation_rules.h"
 #include "store/series_point.h"
 
 namespace hourglass::store {
@@ -33,9 +34,29 @@ struct Retention {
 // multiple of the previous one, each duration longer.
 common::Result<std::vector<Retention>> ParseRetentions(std::string_view text);
 
+// One entry of carbon's storage-schemas.conf: series whose name (tags
+// stripped) `pattern` matches (ECMAScript regex, searched) keep `retentions`.
+struct RetentionSchema {
+  std::string name;
+  std::string pattern;
+  std::vector<Retention> retentions;
+};
+
+// Checks each schema's pattern and retentions as Open would.
+common::Status ValidateSchemas(const std::vector<RetentionSchema>& schemas);
+
 struct StoreOptions {
   std::string path;  // RocksDB directory, created if missing
+  // Retentions of every series no schema matches.
   std::vector<Retention> retentions;
+  // Tried in order before `retentions`; the first match wins. A series keeps
+  // the archives of the schema it matches now: moving it to a schema with
+  // other steps leaves its earlier points unread (they expire as before).
+  std::vector<RetentionSchema> schemas = {};
+  // carbon's storage-aggregation.conf, first match wins (see
+  // aggregation_rules.h). Applied when a rollup is read, so a change applies
+  // to points already stored.
+  std::vector<AggregationRule> aggregation = StatsdAggregationRules();
 };
 
 // A range read, shaped as graphite-web's TimeSeries: values[i] is the point at
@@ -111,6 +132,7 @@ class SeriesStore {
   // maintenance, never needed for correctness of reads.
   common::Status Compact();
 
+  // The default retentions (series no schema matches).
   const std::vector<Retention>& retentions() const;
 
   class Impl;

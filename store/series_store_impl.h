@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "store/aggregation_rules.h"
+#include "store/archive_layout.h"
 #include "store/name_index.h"
 #include "store/retention_filter.h"
 #include "store/rollup_accumulator.h"
@@ -29,7 +30,8 @@ std::vector<rocksdb::ColumnFamilyDescriptor> StoreFamilies(rocksdb::CompactionFi
 
 class SeriesStore::Impl {
  public:
-  Impl(const StoreOptions& options, const common::Clock& clock, common::StatsRegistry& stats);
+  Impl(const StoreOptions& options, AggregationRules rules, const common::Clock& clock,
+       common::StatsRegistry& stats);
   ~Impl();
 
   common::Status OpenDb();
@@ -42,33 +44,42 @@ class SeriesStore::Impl {
   NameIndex& names() const { return *names_; }
 
  private:
+  // What a series' name decides: its retention schema and aggregation rule.
+  struct SeriesClass {
+    uint16_t schema;  // index in layout_.schemas()
+    uint16_t rule;    // index in rules_ (rules_.size(): carbon's fallback)
+  };
   struct Pending {
     uint64_t id;
     int64_t timestamp;
     double value;
-    uint8_t first;  // finest archive whose retention covers the point
+    uint16_t schema;
+    uint8_t first;  // finest level of the schema whose retention covers the point
     RawCombine combine;
   };
   void AddRaw(const std::vector<Pending>& pending, rocksdb::WriteBatch* batch);
-  void AddRollups(const std::vector<Pending>& pending, rocksdb::WriteBatch* batch);
-  RawCombine CombineFor(uint64_t id, std::string_view name);
-  void CheckRetentions();
-  void FillValues(size_t archive, uint64_t id, const AggregationRule& rule, SeriesData* out) const;
+  void AddRollups(std::span<const Pending> pending, rocksdb::WriteBatch* batch);
+  SeriesClass ClassOf(uint64_t id, std::string_view name) const;
+  common::Status LoadLayout();
+  void FillValues(uint8_t archive, uint64_t id, const AggregationRule& rule, SeriesData* out) const;
   common::Status WriteBatch(rocksdb::WriteBatch* batch, size_t points);
 
   // Open rollup buckets (series_store_rollups.cc).
-  bool Accumulates(size_t archive) const;
   int64_t WatermarkAt(size_t archive, int64_t now) const;
   void Sweep(int64_t now, rocksdb::WriteBatch* batch);
   void Emit(std::vector<RollupAccumulator::Group> groups, rocksdb::WriteBatch* batch);
   void PutRollupState(bool clean, rocksdb::WriteBatch* batch);
   common::Status LoadRollupState();
   common::Status RebuildFromRaw();
+  // Replays raw archive `raw` into the open buckets of `targets`; returns the
+  // blocks read.
+  common::Result<size_t> ReplayRaw(uint8_t raw, const std::vector<uint8_t>& targets);
 
   StoreOptions options_;
   const common::Clock& clock_;
   common::StatsRegistry& stats_;
   AggregationRules rules_;
+  ArchiveLayout layout_;    // set by OpenDb, then immutable
   RetentionFilter filter_;  // must outlive db_
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // default, data, nodes, tags
@@ -84,12 +95,15 @@ class SeriesStore::Impl {
   common::Gauge& open_buckets_;
   common::Gauge& open_bucket_bytes_;
 
-  std::mutex write_mu_;  // serializes Write() and Close(); guards rule_cache_, watermarks_
-  std::unordered_map<uint64_t, RawCombine> rule_cache_;
+  // Guards classes_: the class of each series seen (by id), so the patterns
+  // are matched once per series, not per point or read.
+  mutable std::shared_mutex class_mu_;
+  mutable std::unordered_map<uint64_t, SeriesClass> classes_;
+
+  std::mutex write_mu_;  // serializes Write() and Close(); guards watermarks_
   bool closed_ = false;
-  // Per archive: every point of a bucket starting before it is in RocksDB;
-  // points of later buckets are in acc_ (archive 0 and non-accumulating
-  // archives: unused).
+  // Per archive id: every point of a bucket starting before it is in RocksDB;
+  // points of later buckets are in acc_ (ids that do not accumulate: unused).
   std::vector<int64_t> watermarks_;
 
   // Guards acc_. Write() holds it exclusively from taking buckets out of acc_

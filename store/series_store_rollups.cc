@@ -14,28 +14,16 @@ namespace hourglass::store {
 namespace {
 
 constexpr const char* kRollupStateKey = "rollup_state";
-// Archive a's bucket is emitted once now - lateness(a) passes its end, so a
-// point up to that late still lands in memory. Archives differ by one 10 s
-// flush so their emissions never fall into the same Write.
-constexpr int64_t kLateness = 30;
-constexpr int64_t kLatenessPerArchive = 10;
-
-int64_t Lateness(size_t archive) { return kLateness + kLatenessPerArchive * int64_t(archive); }
 
 int64_t FloorTo(int64_t t, int64_t step) { return t - ((t % step) + step) % step; }
 
 }  // namespace
 
-// Accumulating needs the raw archive to hold every point of an open bucket,
-// so the crash rebuild can replay them.
-bool SeriesStore::Impl::Accumulates(size_t archive) const {
-  const auto& rs = options_.retentions;
-  return archive > 0 && archive < rs.size() &&
-         rs[0].duration >= rs[archive].step + Lateness(archive) + 600;
-}
-
+// An archive's bucket is written once now - lateness passes its end
+// (ArchiveLayout decides which archives accumulate and their lateness).
 int64_t SeriesStore::Impl::WatermarkAt(size_t archive, int64_t now) const {
-  return FloorTo(now - Lateness(archive), options_.retentions[archive].step);
+  const ArchiveInfo& info = layout_.archives()[archive];
+  return FloorTo(now - info.lateness, info.step);
 }
 
 void SeriesStore::Impl::Emit(std::vector<RollupAccumulator::Group> groups,
@@ -43,7 +31,7 @@ void SeriesStore::Impl::Emit(std::vector<RollupAccumulator::Group> groups,
   std::string operand;
   char key[kDataKeySize];
   for (const auto& group : groups) {
-    const int64_t step = options_.retentions[group.archive].step;
+    const int64_t step = layout_.archives()[group.archive].step;
     const int64_t block_start = group.start - group.start % (step * kSlotsPerBlock);
     auto slot = uint16_t((group.start - block_start) / step);
     for (const auto& e : group.entries) {
@@ -69,8 +57,8 @@ void SeriesStore::Impl::PutRollupState(bool clean, rocksdb::WriteBatch* batch) {
 // watermarks passed, and records the new watermarks in the same batch.
 void SeriesStore::Impl::Sweep(int64_t now, rocksdb::WriteBatch* batch) {
   bool moved = false;
-  for (size_t a = 1; a < watermarks_.size(); ++a) {
-    if (!Accumulates(a)) continue;
+  for (size_t a = 0; a < watermarks_.size(); ++a) {
+    if (!layout_.archives()[a].accumulates) continue;
     int64_t w = WatermarkAt(a, now);
     if (w <= watermarks_[a]) continue;
     Emit(acc_.TakeBefore(uint8_t(a), w), batch);
@@ -90,12 +78,12 @@ common::Status SeriesStore::Impl::Close() {
   rocksdb::WriteBatch batch;
   auto groups = acc_.TakeAll();
   const int64_t now = clock_.NowSeconds();
-  for (size_t a = 1; a < watermarks_.size(); ++a) {
-    const int64_t step = options_.retentions[a].step;
+  for (size_t a = 0; a < watermarks_.size(); ++a) {
+    const int64_t step = layout_.archives()[a].step;
     watermarks_[a] = std::max(watermarks_[a], FloorTo(now, step) + step);
   }
   for (const auto& g : groups) {
-    const int64_t end = g.start + options_.retentions[g.archive].step;
+    const int64_t end = g.start + layout_.archives()[g.archive].step;
     watermarks_[g.archive] = std::max(watermarks_[g.archive], end);
   }
   Emit(std::move(groups), &batch);
@@ -115,9 +103,9 @@ common::Status SeriesStore::Impl::Close() {
 // buckets existed) has nothing in flight.
 common::Status SeriesStore::Impl::LoadRollupState() {
   const int64_t now = clock_.NowSeconds();
-  const size_t n = options_.retentions.size();
+  const size_t n = layout_.archives().size();
   watermarks_.assign(n, 0);
-  for (size_t a = 1; a < n; ++a) watermarks_[a] = WatermarkAt(a, now);
+  for (size_t a = 0; a < n; ++a) watermarks_[a] = WatermarkAt(a, now);
   std::string value;
   auto s = db_->Get(rocksdb::ReadOptions(), handles_[0], kRollupStateKey, &value);
   if (!s.ok() && !s.IsNotFound()) return common::Status::Error(s.ToString());
@@ -129,7 +117,9 @@ common::Status SeriesStore::Impl::LoadRollupState() {
       int64_t w = 0;
       auto [ptr, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), w);
       if (ec != std::errc()) break;
-      if (a > 0) watermarks_[a] = dirty ? w : std::max(w, watermarks_[a]);
+      if (layout_.archives()[a].accumulates) {
+        watermarks_[a] = dirty ? w : std::max(w, watermarks_[a]);
+      }
       rest.remove_prefix(ptr - rest.data());
       if (!rest.empty()) rest.remove_prefix(1);
     }
@@ -144,51 +134,74 @@ common::Status SeriesStore::Impl::LoadRollupState() {
 }
 
 // Replays every raw slot at or after an accumulating archive's watermark into
-// acc_. One pass over the raw archive, seeking past each series' older blocks.
+// acc_: one pass over each raw archive, seeking past each series' older
+// blocks. Schemas that share a raw archive (same raw step) are not told apart
+// here, so a series may get open buckets in an archive its schema lacks:
+// they are written, never read, and expire.
 common::Status SeriesStore::Impl::RebuildFromRaw() {
-  const auto& rs = options_.retentions;
-  int64_t from = INT64_MAX;
-  for (size_t a = 1; a < rs.size(); ++a) {
-    if (Accumulates(a)) from = std::min(from, watermarks_[a]);
+  const auto& archives = layout_.archives();
+  size_t blocks = 0;
+  for (size_t raw = 0; raw < archives.size(); ++raw) {
+    if (!archives[raw].configured || archives[raw].step != archives[raw].raw_step) continue;
+    std::vector<uint8_t> targets;
+    for (size_t a = 0; a < archives.size(); ++a) {
+      if (archives[a].accumulates && archives[a].raw_step == archives[raw].raw_step) {
+        targets.push_back(uint8_t(a));
+      }
+    }
+    auto replayed = ReplayRaw(uint8_t(raw), targets);
+    if (!replayed.ok()) return replayed.status();
+    blocks += *replayed;
   }
-  if (from == INT64_MAX) return common::Status::Ok();
-  const int64_t step = rs[0].step, span = step * kSlotsPerBlock;
+  if (acc_.entries() > 0) {
+    spdlog::warn(
+        "metric store {} was not closed cleanly: rebuilt {} open rollup buckets from {} raw "
+        "blocks",
+        options_.path, acc_.entries(), blocks);
+  }
+  return common::Status::Ok();
+}
+
+common::Result<size_t> SeriesStore::Impl::ReplayRaw(uint8_t raw,
+                                                    const std::vector<uint8_t>& targets) {
+  int64_t from = INT64_MAX;
+  for (uint8_t a : targets) from = std::min(from, watermarks_[a]);
+  if (from == INT64_MAX) return size_t{0};
+  const auto& archives = layout_.archives();
+  const int64_t step = archives[raw].step, span = step * kSlotsPerBlock;
   const auto first_block = uint32_t(std::max<int64_t>(0, FloorTo(from, span)));
-  char upper_key[1] = {1};
+  const char lower_key[1] = {char(raw)}, upper_key[1] = {char(raw + 1)};
   rocksdb::Slice upper(upper_key, 1);
   rocksdb::ReadOptions ro;
   ro.total_order_seek = true;
   ro.iterate_upper_bound = &upper;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, data_));
   char key[kDataKeySize];
-  size_t series = 0;
-  for (it->Seek(rocksdb::Slice("\0", 1)); it->Valid();) {
+  size_t blocks = 0;
+  for (it->Seek(rocksdb::Slice(lower_key, 1)); it->Valid();) {
     DataKey k;
     if (!DataKey::Decode({it->key().data(), it->key().size()}, &k)) {
       it->Next();
       continue;
     }
     if (k.block_start < first_block) {
-      DataKey{0, k.series_id, first_block}.EncodeTo(key);
+      DataKey{raw, k.series_id, first_block}.EncodeTo(key);
       it->Seek(rocksdb::Slice(key, kDataKeySize));
       continue;
     }
-    ++series;
+    ++blocks;
     ForEachRaw({it->value().data(), it->value().size()}, [&](uint16_t slot, double v) {
       const int64_t t = int64_t(k.block_start) + slot * step;
-      for (size_t a = 1; a < rs.size(); ++a) {
-        if (!Accumulates(a) || t < watermarks_[a]) continue;
-        const int64_t bucket = FloorTo(t, rs[a].step);
-        acc_.Add(uint8_t(a), bucket, k.series_id, uint16_t((t - bucket) / step), v);
+      for (uint8_t a : targets) {
+        if (t < watermarks_[a]) continue;
+        const int64_t bucket = FloorTo(t, archives[a].step);
+        acc_.Add(a, bucket, k.series_id, uint16_t((t - bucket) / step), v);
       }
     });
     it->Next();
   }
   if (!it->status().ok()) return common::Status::Error(it->status().ToString());
-  spdlog::warn(
-      "metric store {} was not closed cleanly: rebuilt {} open rollup buckets from {} raw blocks",
-      options_.path, acc_.entries(), series);
-  return common::Status::Ok();
+  return blocks;
 }
 
 }  // namespace hourglass::store

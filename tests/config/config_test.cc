@@ -148,3 +148,48 @@ TEST_CASE("archive keys: defaults, overrides and validation") {
   CHECK(bad.problems.size() == 6);
   for (const auto& problem : bad.problems) CHECK(problem.find("--set: archive.") == 0);
 }
+
+TEST_CASE("store schemas and aggregation rules: carbon's keys, defaults replaced whole") {
+  auto defaults = LoadConfig("", {});
+  REQUIRE(defaults.ok());
+  CHECK(defaults.config.store.schemas.empty());
+  REQUIRE(defaults.config.store.aggregation.size() == 6);  // etsy statsd's rules
+  const StoreAggregationConfig& min = defaults.config.store.aggregation[0];
+  CHECK(min.name == "min");
+  CHECK(min.pattern == "\\.lower$");
+  CHECK(min.method == "min");
+  CHECK(min.x_files_factor == Approx(0.1));
+
+  TempFile file(
+      "[[store.schemas]]\n"
+      "name = \"collectd\"\n"
+      "pattern = '^collectd\\.'\n"
+      "retentions = \"1m:30d,1h:2y\"\n"
+      "[[store.aggregation]]\n"
+      "pattern = '\\.p99$'\n"
+      "aggregationMethod = \"max\"\n");
+  auto r = LoadConfig(file.path(), {});
+  REQUIRE(r.ok());
+  REQUIRE(r.config.store.schemas.size() == 1);
+  CHECK(r.config.store.schemas[0].name == "collectd");
+  CHECK(r.config.store.schemas[0].pattern == "^collectd\\.");
+  CHECK(r.config.store.schemas[0].retentions == "1m:30d,1h:2y");
+  REQUIRE(r.config.store.aggregation.size() == 1);  // the file's list replaces the defaults
+  CHECK(r.config.store.aggregation[0].name == "rule1");
+  CHECK(r.config.store.aggregation[0].method == "max");
+  CHECK(r.config.store.aggregation[0].x_files_factor == 0.5);  // carbon's default
+
+  TempFile bad(
+      "[store]\n"
+      "schemas = [{ pattern = 'x' }, 3]\n"
+      "aggregation = [{ pattern = 'y', xFilesFactor = 2, method = \"sum\" }]\n");
+  auto b = LoadConfig(bad.path(), {});
+  const std::string at2 = bad.path() + ":2: store.schemas", at3 = bad.path() + ":3: ";
+  CHECK(std::count(b.problems.begin(), b.problems.end(), at2 + ".retentions: is required") == 1);
+  CHECK(std::count(b.problems.begin(), b.problems.end(),
+                   at2 + ": each entry must be a table") == 1);
+  CHECK(std::count(b.problems.begin(), b.problems.end(),
+                   at3 + "store.aggregation.xFilesFactor: must be a number from 0 to 1") == 1);
+  CHECK(std::count(b.problems.begin(), b.problems.end(),
+                   at3 + "store.aggregation.method: unknown key") == 1);
+}

@@ -49,6 +49,21 @@ class CommandLineTest(unittest.TestCase):
         self.assertIn(f"{f.name}:2: statsd.listen: must be HOST:PORT", lines)
         self.assertTrue(any(line.startswith(f"{f.name}:5: store.retentions:") for line in lines), lines)
 
+    def test_config_check_reports_bad_schemas_and_rules(self):
+        with tempfile.NamedTemporaryFile("w", suffix=".toml") as f:
+            f.write("[[store.schemas]]\nname = 'broken'\npattern = '('\nretentions = '1m:1d'\n"
+                    "[[store.aggregation]]\npattern = 'x'\naggregationMethod = 'median'\n"
+                    "xFilesFactor = 1.5\ncolour = 'red'\n")
+            f.flush()
+            check = run_cli("config", "check", f.name)
+        self.assertEqual(check.returncode, 2)
+        lines = check.stderr.strip().splitlines()
+        self.assertIn(f"{f.name}:9: store.aggregation.colour: unknown key", lines)
+        self.assertIn(f"{f.name}:8: store.aggregation.xFilesFactor: must be a number from 0 to 1",
+                      lines)
+        self.assertTrue(any(line.startswith(f"{f.name}:1: store.schemas: retention schema broken: "
+                                            "bad pattern (") for line in lines), lines)
+
     def test_version(self):
         result = run_cli("version")
         self.assertEqual(result.returncode, 0)

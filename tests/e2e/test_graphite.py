@@ -90,6 +90,38 @@ class CarbonPlaintextTest(unittest.TestCase):
             self.assertEqual(render_points(server, "e2e.backfill.latency.upper", frm, until),
                              {base: 6, base + 60: 12})
 
+    def test_retention_schemas_and_aggregation_rules_by_pattern(self):
+        # storage-schemas.conf and storage-aggregation.conf as --set TOML.
+        schemas = ("store.schemas=[{name = 'coarse', pattern = '^e2e\\.coarse\\.', "
+                   "retentions = '1m:1d,1h:30d'}]")
+        rules = ("store.aggregation=[{pattern = '\\.peak$', aggregationMethod = 'max', "
+                 "xFilesFactor = 0}, {pattern = '.*', aggregationMethod = 'average', "
+                 "xFilesFactor = 0}]")
+        with Hourglass(sets=[RETENTIONS, schemas, rules]) as server:
+            server.wait_for(lambda: "carbon" in server.addresses, what="carbon listening line")
+            base = (int(time.time()) - 3 * 3600) // 60 * 60  # 3 h ago: past the 1 h raw archive
+            recent = (int(time.time()) - 600) // 60 * 60
+            lines = []
+            for k in range(6):  # one minute at 10 s: values 1..6
+                lines.append(f"e2e.rule.peak {k + 1} {base + 10 * k}")
+                lines.append(f"e2e.rule.load {k + 1} {base + 10 * k}")
+                lines.append(f"e2e.coarse.load {k + 1} {recent + 10 * k}")
+                lines.append(f"e2e.fine.load {k + 1} {recent + 10 * k}")
+            send_carbon(server, "\n".join(lines) + "\n")
+            server.wait_for(lambda: server.prometheus().get("hourglass_carbon_points_written") == 24,
+                            what="points written")
+            # Aggregation by pattern: .peak is max, the rest average (xFilesFactor 0).
+            self.assertEqual(render_points(server, "e2e.rule.peak", base - 60, base + 60), {base: 6})
+            self.assertEqual(render_points(server, "e2e.rule.load", base - 60, base + 60), {base: 3.5})
+            # The coarse schema's finest step is 1 min: six points share one
+            # slot and the last one written stays, as in whisper.
+            coarse = server.render("e2e.coarse.load", frm="-30min")
+            self.assertEqual(coarse[0]["datapoints"][1][1] - coarse[0]["datapoints"][0][1], 60)
+            self.assertEqual(render_points(server, "e2e.coarse.load", recent - 60, recent + 60),
+                             {recent: 6})
+            fine = render_points(server, "e2e.fine.load", recent - 1, recent + 60)
+            self.assertEqual(fine, {recent + 10 * k: k + 1 for k in range(6)})
+
     def test_bad_lines_are_counted_and_the_rest_kept(self):
         with Hourglass(sets=[RETENTIONS, "carbon.max_line_length=100"]) as server:
             server.wait_for(lambda: "carbon" in server.addresses, what="carbon listening line")

@@ -16,7 +16,8 @@ struct IndexFixture {
   std::unique_ptr<SeriesStore> store;
 
   IndexFixture() {
-    auto r = SeriesStore::Open({dir.path(), *ParseRetentions("10s:6h,1m:7d")}, clock, stats);
+    auto r = SeriesStore::Open({.path = dir.path(), .retentions = *ParseRetentions("10s:6h,1m:7d")},
+                               clock, stats);
     REQUIRE(r.ok());
     store = std::move(r).value();
     std::vector<std::string> names{"stats.timers.api.mean",

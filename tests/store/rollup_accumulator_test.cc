@@ -24,7 +24,8 @@ struct Store {
   std::unique_ptr<SeriesStore> store;
 
   explicit Store(const std::string& path) {
-    auto r = SeriesStore::Open({path, *ParseRetentions("10s:6h,1m:7d,10m:5y")}, clock, stats);
+    auto r = SeriesStore::Open(
+        {.path = path, .retentions = *ParseRetentions("10s:6h,1m:7d,10m:5y")}, clock, stats);
     REQUIRE(r.ok());
     store = std::move(r).value();
   }

@@ -24,7 +24,8 @@ struct Fixture {
   Fixture() { Reopen(); }
   void Reopen() {
     store.reset();
-    auto r = SeriesStore::Open({dir.path(), *ParseRetentions("10s:6h,1m:7d,10m:5y")}, clock, stats);
+    auto r = SeriesStore::Open(
+        {.path = dir.path(), .retentions = *ParseRetentions("10s:6h,1m:7d,10m:5y")}, clock, stats);
     REQUIRE(r.ok());
     store = std::move(r).value();
   }
@@ -108,6 +109,17 @@ TEST_CASE("a second write to a raw slot combines by the series' rule", "[store]"
   CHECK(f.At("stats.gauges.q", kNow - 60, kNow - 50) == 7);    // last write wins
   CHECK(f.At("stats.timers.t.lower", kNow - 60, kNow - 50) == 3);
   CHECK(f.At("stats.timers.t.upper_90", kNow - 60, kNow - 50) == 8);
+}
+
+TEST_CASE("within one Write, the last point written to a slot wins", "[store]") {
+  Fixture f;
+  std::vector<Point> points;
+  for (int i = 0; i < 200; ++i) {  // enough others that sorting them would reorder
+    points.push_back({"other." + std::to_string(i), kNow - 50, double(i)});
+    if (i % 40 == 0) points.push_back({"stats.gauges.g", kNow - 50, double(i)});
+  }
+  f.Write(points);
+  CHECK(f.At("stats.gauges.g", kNow - 60, kNow - 50) == 160);
 }
 
 TEST_CASE("rollups aggregate per rule, whatever the arrival order", "[store]") {
@@ -212,7 +224,8 @@ TEST_CASE("data and names persist across reopen", "[store]") {
 TEST_CASE("Open on an unwritable path returns a clear error", "[store]") {
   common::ManualClock clock;
   common::StatsRegistry stats;
-  auto r = SeriesStore::Open({"/proc/hourglass-metrics", *ParseRetentions("10s:6h")}, clock, stats);
+  auto r = SeriesStore::Open(
+      {.path = "/proc/hourglass-metrics", .retentions = *ParseRetentions("10s:6h")}, clock, stats);
   REQUIRE_FALSE(r.ok());
   CHECK_THAT(r.status().message(),
              Catch::StartsWith("cannot open metric store at /proc/hourglass-metrics: "));

@@ -67,8 +67,8 @@ int main(int argc, char** argv) {
   const int64_t t0 = 1'700'000'400;
   common::ManualClock clock((t0 - 110) * 1'000'000);
   common::StatsRegistry stats;
-  auto store =
-      store::SeriesStore::Open({dir, *store::ParseRetentions("10s:6h,1m:7d,10m:5y")}, clock, stats);
+  auto store = store::SeriesStore::Open(
+      {.path = dir, .retentions = *store::ParseRetentions("10s:6h,1m:7d,10m:5y")}, clock, stats);
   if (!store.ok()) {
     std::fprintf(stderr, "%s\n", store.status().message().c_str());
     return 1;

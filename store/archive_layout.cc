@@ -1,0 +1,161 @@
+#include "store/archive_layout.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+
+namespace hourglass::store {
+namespace {
+
+// Open buckets of level l are written once l * 10 s + 30 s have passed their
+// end: a point up to that late still lands in memory, and levels are written
+// by different flushes.
+constexpr int64_t kLateness = 30;
+constexpr int64_t kLatenessPerLevel = 10;
+// How much more than one bucket (and its lateness) the raw archive must keep
+// for open buckets to be rebuilt from it after a crash.
+constexpr int64_t kRebuildMargin = 600;
+constexpr size_t kMaxArchiveIds = 255;
+
+// Splits `text` at `sep` into integers; false unless all of them parse.
+bool ParseIntegers(std::string_view text, char sep, std::vector<int64_t>* out) {
+  out->clear();
+  while (true) {
+    const size_t end = std::min(text.find(sep), text.size());
+    int64_t v = 0;
+    auto [ptr, ec] = std::from_chars(text.data(), text.data() + end, v);
+    if (ec != std::errc() || ptr != text.data() + end) return false;
+    out->push_back(v);
+    if (end == text.size()) return true;
+    text.remove_prefix(end + 1);
+  }
+}
+
+common::Status Damaged(std::string_view what) {
+  return common::Status::Error(fmt::format("archive layout is damaged: '{}'", what));
+}
+
+common::Status LoadPersisted(std::string_view text, std::vector<ArchiveInfo>* out) {
+  std::vector<int64_t> fields;
+  while (!text.empty()) {
+    const size_t eol = std::min(text.find('\n'), text.size());
+    const std::string_view line = text.substr(0, eol);
+    text.remove_prefix(std::min(eol + 1, text.size()));
+    if (!ParseIntegers(line, ' ', &fields) || fields.size() != 4 ||
+        fields[0] != int64_t(out->size()) || fields[1] <= 0 || fields[2] <= 0) {
+      return Damaged(line);
+    }
+    out->push_back({.raw_step = fields[1], .step = fields[2], .duration = fields[3]});
+  }
+  return common::Status::Ok();
+}
+
+// "10:21600,60:604800": the retentions (in seconds) of a store created before
+// layouts were persisted; its archives are ids 0, 1, ...
+common::Status LoadLegacy(std::string_view text, std::vector<ArchiveInfo>* out) {
+  std::vector<int64_t> pair;
+  while (!text.empty()) {
+    const size_t comma = std::min(text.find(','), text.size());
+    if (!ParseIntegers(text.substr(0, comma), ':', &pair) || pair.size() != 2 || pair[0] <= 0) {
+      return Damaged(text);
+    }
+    const int64_t raw = out->empty() ? pair[0] : out->front().raw_step;
+    out->push_back({.raw_step = raw, .step = pair[0], .duration = pair[1]});
+    text.remove_prefix(std::min(comma + 1, text.size()));
+  }
+  return common::Status::Ok();
+}
+
+common::Result<std::regex> CompilePattern(const RetentionSchema& schema) {
+  try {
+    return std::regex(schema.pattern, std::regex::ECMAScript | std::regex::optimize);
+  } catch (const std::regex_error& e) {
+    return common::Status::Error(fmt::format("retention schema {}: bad pattern {}: {}", schema.name,
+                                             schema.pattern, e.what()));
+  }
+}
+
+}  // namespace
+
+common::Status ValidateSchemas(const std::vector<RetentionSchema>& schemas) {
+  for (const RetentionSchema& schema : schemas) {
+    if (auto r = CompilePattern(schema); !r.ok()) return r.status();
+    if (schema.retentions.empty()) {
+      return common::Status::Error(fmt::format("retention schema {}: no retentions", schema.name));
+    }
+  }
+  return common::Status::Ok();
+}
+
+common::Result<ArchiveLayout> ArchiveLayout::Create(const StoreOptions& options,
+                                                    std::string_view persisted,
+                                                    std::string_view legacy) {
+  ArchiveLayout layout;
+  auto& archives = layout.archives_;
+  auto loaded =
+      !persisted.empty() ? LoadPersisted(persisted, &archives) : LoadLegacy(legacy, &archives);
+  if (!loaded.ok()) return loaded;
+
+  if (auto s = ValidateSchemas(options.schemas); !s.ok()) return s;
+  std::vector<RetentionSchema> all = options.schemas;
+  all.push_back({"default", "", options.retentions});
+  for (auto& s : all) {
+    Schema schema{s.name, {}, s.retentions, {}};
+    if (&s != &all.back()) schema.regex = *CompilePattern(s);
+    const int64_t raw_step = schema.retentions[0].step;
+    for (const Retention& r : schema.retentions) {
+      auto it = std::find_if(archives.begin(), archives.end(), [&](const ArchiveInfo& a) {
+        return a.raw_step == raw_step && a.step == r.step;
+      });
+      if (it == archives.end()) {
+        if (archives.size() >= kMaxArchiveIds) {
+          return common::Status::Error(
+              "retention schemas need more than 255 archives (distinct steps)");
+        }
+        it = archives.insert(archives.end(), {.raw_step = raw_step, .step = r.step});
+      }
+      const size_t level = schema.ids.size();
+      if (!it->configured) {
+        *it = {.raw_step = raw_step,
+               .step = r.step,
+               .duration = r.duration,
+               .configured = true,
+               .accumulates = level > 0,
+               .lateness = kLateness + kLatenessPerLevel * int64_t(level)};
+      }
+      it->duration = std::max(it->duration, r.duration);
+      // Open buckets are rebuilt from raw after a crash: every schema using
+      // the id must keep raw points long enough.
+      if (schema.retentions[0].duration < r.step + it->lateness + kRebuildMargin) {
+        it->accumulates = false;
+      }
+      schema.ids.push_back(uint8_t(it - archives.begin()));
+    }
+    layout.schemas_.push_back(std::move(schema));
+  }
+  return layout;
+}
+
+std::string ArchiveLayout::PersistedText() const {
+  std::string out;
+  for (size_t id = 0; id < archives_.size(); ++id) {
+    const ArchiveInfo& a = archives_[id];
+    out += fmt::format("{} {} {} {}\n", id, a.raw_step, a.step, a.duration);
+  }
+  return out;
+}
+
+size_t ArchiveLayout::Match(std::string_view name) const {
+  name = name.substr(0, name.find(';'));
+  for (size_t i = 0; i + 1 < schemas_.size(); ++i) {
+    try {
+      if (std::regex_search(name.begin(), name.end(), schemas_[i].regex)) return i;
+    } catch (const std::regex_error&) {
+      // Too complex for this name: no match.
+    }
+  }
+  return schemas_.size() - 1;
+}
+
+}  // namespace hourglass::store
