@@ -1,16 +1,16 @@
 // render_bench: render and find latency through the query layer. Fills a
 // temporary SeriesStore directly (bench.gGG.sSSS.value, --series names at
-// --step s over --hours), then times ApiRouter::Handle (no sockets) for the
-// dashboard queries of docs/PERFORMANCE.md and prints p50/p99 latency and
-// points/s per query. Single-threaded; the store is deleted at exit unless
-// --keep. Nothing is asserted: figures only.
+// --step s over the --hours before --now, values from BenchValue), then times
+// ApiRouter::Handle (no sockets) for the dashboard queries of
+// docs/PERFORMANCE.md and prints p50/p99 latency and points/s per query.
+// Single-threaded; the store is deleted at exit unless --keep. Nothing is
+// asserted: figures only.
 #include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <random>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,12 +35,13 @@ struct Options {
   size_t iterations = 200;  // per query (heavy queries run a tenth, at least 5)
   std::string dir;          // default: a new directory under /tmp
   bool keep = false;
+  int64_t now = 1'800'000'000;  // the store's clock; rounded down to the hour
 };
 
 [[noreturn]] void Usage(const char* why) {
   std::fprintf(stderr,
                "render_bench: %s\nusage: render_bench [--series N] [--hours H] [--step S] "
-               "[--retentions R] [--iterations N] [--dir DIR] [--keep]\n",
+               "[--retentions R] [--iterations N] [--dir DIR] [--keep] [--now EPOCH]\n",
                why);
   std::exit(2);
 }
@@ -74,10 +75,13 @@ Options ParseArgs(int argc, char** argv) {
       o.dir = value();
     else if (arg == "--keep")
       o.keep = true;
+    else if (arg == "--now")
+      o.now = ToInt(value());
     else
       Usage("unknown flag");
   }
   if (o.series % 1000 != 0) Usage("--series must be a multiple of 1000");
+  o.now -= o.now % 3600;
   return o;
 }
 
@@ -87,12 +91,16 @@ std::string SeriesName(size_t i) {
   return buf;
 }
 
+// Value of point k (at start + (k + 1) * step) of series i: a multiple of
+// 1/8 below 125, so exact in a double and in its shortest decimal form, and
+// reproducible in Python (bench/graphite_web/compare.py fills whisper files
+// and Hourglass's carbon listener with the same formula).
+double BenchValue(size_t i, size_t k) { return static_cast<double>((i * 7 + k * 13) % 1000) / 8; }
+
 // Writes every series, 64 at a time; returns the points written.
-uint64_t Fill(store::SeriesStore& store, const Options& o, int64_t now) {
-  const int64_t start = now - o.hours * 3600;
+uint64_t Fill(store::SeriesStore& store, const Options& o) {
+  const int64_t start = o.now - o.hours * 3600;
   const size_t per_series = static_cast<size_t>(o.hours * 3600 / o.step);
-  std::mt19937_64 rng(42);
-  std::uniform_real_distribution<double> dist(0, 100);
   std::vector<store::Point> points;
   std::vector<std::string> names;
   uint64_t total = 0;
@@ -100,7 +108,8 @@ uint64_t Fill(store::SeriesStore& store, const Options& o, int64_t now) {
   for (size_t i = 0; i < o.series; ++i) {
     names.push_back(SeriesName(i));
     for (size_t k = 0; k < per_series; ++k) {
-      points.push_back({names.back(), start + static_cast<int64_t>(k + 1) * o.step, dist(rng)});
+      points.push_back(
+          {names.back(), start + static_cast<int64_t>(k + 1) * o.step, BenchValue(i, k)});
     }
     if (names.size() == 64 || i + 1 == o.series) {
       if (!store.RegisterNames(names).ok() || !store.Write(points).ok()) {
@@ -137,6 +146,35 @@ size_t CountPairs(const std::string& body) {
          1;
 }
 
+// The queries of docs/PERFORMANCE.md "Render and find", all over --hours.
+std::vector<Query> DashboardQueries(const Options& o) {
+  const std::string range = "&from=-" + std::to_string(o.hours) + "h&until=now&format=json";
+  const size_t groups = o.series / 1000;
+  const std::string ten_k = groups >= 10 ? "bench.g0*.*.value" : "bench.*.*.value";
+  const size_t ten_k_series = std::min<size_t>(o.series, 10'000);
+  const std::string ten = "bench.g00.s00*.value";  // 10 series, a dashboard panel's glob
+  return {
+      {"one series over " + std::to_string(o.hours) + " h",
+       "/render?target=bench.g00.s000.value" + range, 1, false},
+      {"glob: 10 series", "/render?target=" + ten + range, 10, false},
+      {"sumSeries: 10 series", "/render?target=sumSeries(" + ten + ")" + range, 10, false},
+      {"summarize 1h sum: 10 series",
+       "/render?target=summarize(" + ten + ",\"1h\",\"sum\")" + range, 10, false},
+      {"movingAverage 10: 10 series", "/render?target=movingAverage(" + ten + ",10)" + range, 10,
+       false},
+      {"aliasByNode 2: 10 series", "/render?target=aliasByNode(" + ten + ",2)" + range, 10, false},
+      {"sumSeries(bench.g00.*.value): 1000 series",
+       "/render?target=sumSeries(bench.g00.*.value)" + range, 1000, true},
+      {"groupByNode(" + std::to_string(ten_k_series) + " series) mdp=1000",
+       "/render?target=groupByNode(" + ten_k + ",1,\"sum\")&maxDataPoints=1000" + range,
+       ten_k_series, true},
+      {"find bench.* (" + std::to_string(groups) + " nodes)", "/metrics/find?query=bench.*", 0,
+       false},
+      {"find bench.g00.* (1000 nodes)", "/metrics/find?query=bench.g00.*", 0, false},
+      {"find bench.g00.s123.* (leaf)", "/metrics/find?query=bench.g00.s123.*", 0, false},
+  };
+}
+
 void Measure(const query::ApiRouter& router, const Query& q, size_t iterations,
              size_t points_per_series) {
   std::vector<double> ms;
@@ -164,8 +202,7 @@ void Measure(const query::ApiRouter& router, const Query& q, size_t iterations,
 
 int main(int argc, char** argv) {
   const Options o = ParseArgs(argc, argv);
-  const int64_t now = 1'800'000'000 / 3600 * 3600;  // fixed, hour-aligned
-  common::ManualClock clock(now * 1'000'000);
+  common::ManualClock clock(o.now * 1'000'000);
   common::StatsRegistry stats;
   std::filesystem::path dir = o.dir.empty() ? std::filesystem::temp_directory_path() /
                                                   ("render_bench_" + std::to_string(getpid()))
@@ -173,18 +210,21 @@ int main(int argc, char** argv) {
   auto retentions = store::ParseRetentions(o.retentions);
   if (!retentions.ok()) Usage("bad --retentions");
   const bool existing = std::filesystem::exists(dir / "CURRENT");
-  auto opened = store::SeriesStore::Open({dir.string(), *retentions}, clock, stats);
+  store::StoreOptions options;
+  options.path = dir.string();
+  options.retentions = *retentions;
+  auto opened = store::SeriesStore::Open(options, clock, stats);
   if (!opened.ok()) {
     std::fprintf(stderr, "render_bench: %s\n", opened.status().message().c_str());
     return 1;
   }
   store::SeriesStore& store = **opened;
-  std::printf("store %s: %zu series, %lld h at %lld s, retentions %s\n", dir.c_str(), o.series,
-              static_cast<long long>(o.hours), static_cast<long long>(o.step),
-              o.retentions.c_str());
+  std::printf("store %s: %zu series, %lld h at %lld s ending at %lld, retentions %s\n", dir.c_str(),
+              o.series, static_cast<long long>(o.hours), static_cast<long long>(o.step),
+              static_cast<long long>(o.now), o.retentions.c_str());
   if (!existing) {
     const auto t0 = Clock::now();
-    const uint64_t points = Fill(store, o, now);
+    const uint64_t points = Fill(store, o);
     const double s = std::chrono::duration<double>(Clock::now() - t0).count();
     std::printf("fill: %llu points in %.1f s (%.2f M points/s)\n",
                 static_cast<unsigned long long>(points), s, static_cast<double>(points) / s / 1e6);
@@ -193,23 +233,7 @@ int main(int argc, char** argv) {
   }
 
   query::ApiRouter router(store, stats, clock, "1.1.10");
-  const std::string range = "&from=-" + std::to_string(o.hours) + "h&until=now&format=json";
-  const size_t groups = o.series / 1000;
-  const std::string ten_k = groups >= 10 ? "bench.g0*.*.value" : "bench.*.*.value";
-  const size_t ten_k_series = std::min<size_t>(o.series, 10'000);
-  const std::vector<Query> queries = {
-      {"one series over " + std::to_string(o.hours) + " h",
-       "/render?target=bench.g00.s000.value" + range, 1, false},
-      {"sumSeries(bench.g00.*.value): 1000 series",
-       "/render?target=sumSeries(bench.g00.*.value)" + range, 1000, true},
-      {"groupByNode(" + std::to_string(ten_k_series) + " series) mdp=1000",
-       "/render?target=groupByNode(" + ten_k + ",1,\"sum\")&maxDataPoints=1000" + range,
-       ten_k_series, true},
-      {"find bench.* (" + std::to_string(groups) + " nodes)", "/metrics/find?query=bench.*", 0,
-       false},
-      {"find bench.g00.* (1000 nodes)", "/metrics/find?query=bench.g00.*", 0, false},
-      {"find bench.g00.s123.* (leaf)", "/metrics/find?query=bench.g00.s123.*", 0, false},
-  };
+  const std::vector<Query> queries = DashboardQueries(o);
   query::ApiResponse one =
       router.Handle({.method = "GET", .target = queries[0].target, .content_type = "", .body = ""});
   const size_t per_series = CountPairs(one.body);

@@ -297,8 +297,8 @@ void AppendTreeNode(std::string& out, std::string_view text, std::string_view id
   AppendJsonString(out, text);
   out += ",\"id\":";
   AppendJsonString(out, id);
-  out += leaf ? R"(,"allowChildren":0,"expandable":0,"leaf":1,"context":{}})"
-              : R"(,"allowChildren":1,"expandable":1,"leaf":0,"context":{}})";
+  out += leaf ? R"(,"allowChildren":0,"expandable":0,"leaf":1})"
+              : R"(,"allowChildren":1,"expandable":1,"leaf":0})";
 }
 
 // graphite-web's tree_json: optional "*" node, then branches, then leaves.
