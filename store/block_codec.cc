@@ -60,26 +60,27 @@ double RollupBucket::Value(AggregationMethod method, double x_files_factor, int6
   return kNull;
 }
 
-void EncodeRawOperand(RawCombine combine, uint16_t slot, double value, std::string* out) {
+void StartRawOperand(RawCombine combine, std::string* out) {
   out->clear();
   out->push_back(static_cast<char>(kTagRaw | static_cast<uint8_t>(combine)));
+}
+
+void AppendRawRecord(uint16_t slot, double value, std::string* out) {
   Append(out, slot);
   Append(out, value);
 }
 
-void EncodeRollupOperand(uint16_t slot, uint16_t raw_offset, uint16_t weight, double value,
-                         std::string* out) {
+void EncodeRawOperand(RawCombine combine, uint16_t slot, double value, std::string* out) {
+  StartRawOperand(combine, out);
+  AppendRawRecord(slot, value, out);
+}
+
+void StartRollupOperand(std::string* out) {
   out->clear();
-  out->push_back(static_cast<char>(kTagRollupPoint));
-  Append(out, slot);
-  Append(out, raw_offset);
-  Append(out, weight);
-  Append(out, value);
+  out->push_back(static_cast<char>(kTagRollupBlock));
 }
 
-namespace {
-
-void AppendBlockRecord(uint16_t slot, const RollupBucket& b, std::string* out) {
+void AppendRollupRecord(uint16_t slot, const RollupBucket& b, std::string* out) {
   Append(out, slot);
   Append(out, b.last_offset);
   Append(out, b.count);
@@ -90,12 +91,9 @@ void AppendBlockRecord(uint16_t slot, const RollupBucket& b, std::string* out) {
   Append(out, b.last);
 }
 
-}  // namespace
-
 void EncodeRollupBucketOperand(uint16_t slot, const RollupBucket& bucket, std::string* out) {
-  out->clear();
-  out->push_back(static_cast<char>(kTagRollupBlock));
-  AppendBlockRecord(slot, bucket, out);
+  StartRollupOperand(out);
+  AppendRollupRecord(slot, bucket, out);
 }
 
 namespace detail {
@@ -113,9 +111,7 @@ RollupBucket DecodeBlockRecord(const char* p) {
 }
 
 RollupBucket DecodePointRecord(const char* p) {
-  double v = Load<double>(p + 6);
-  RollupBucket b{v, v, v, v, 1, Load<uint16_t>(p + 4), Load<uint16_t>(p + 2)};
-  return b;
+  return RollupBucket::Point(Load<double>(p + 6), Load<uint16_t>(p + 2), Load<uint16_t>(p + 4));
 }
 
 }  // namespace detail
@@ -170,7 +166,7 @@ void RollupBlock::Encode(std::string* out) const {
   out->push_back(static_cast<char>(kTagRollupBlock));
   for (uint16_t slot = 0; slot < kSlotsPerBlock; ++slot) {
     const RollupBucket& b = buckets[slot];
-    if (b.count != 0) AppendBlockRecord(slot, b, out);
+    if (b.count != 0) AppendRollupRecord(slot, b, out);
   }
 }
 

@@ -16,7 +16,8 @@
 namespace hourglass::store {
 
 // Value tags. Raw values carry their RawCombine in the low two bits.
-inline constexpr uint8_t kTagRaw = 0x10;          // records: slot u16, value f64
+inline constexpr uint8_t kTagRaw = 0x10;  // records: slot u16, value f64
+// Single-point rollup records: read (stores written before v0.2), not written.
 inline constexpr uint8_t kTagRollupPoint = 0x20;  // slot u16, raw_offset u16, weight u16, value f64
 inline constexpr uint8_t kTagRollupBlock = 0x30;  // slot u16 + RollupBucket fields (see .cc)
 
@@ -30,18 +31,25 @@ struct RollupBucket {
   uint32_t known = 0;        // raw slots' worth of data (for xFilesFactor)
   uint16_t last_offset = 0;  // raw slot within the bucket of `last`
 
+  // The bucket of one point: `weight` raw slots' worth of data at raw slot
+  // `raw_offset` of the bucket.
+  static RollupBucket Point(double value, uint16_t raw_offset, uint16_t weight) {
+    return {value, value, value, value, 1, weight, raw_offset};
+  }
   void Merge(const RollupBucket& other);
   // The bucket's value under `method`, or NaN if known / ratio < xff.
   // `ratio` = rollup step / raw step.
   double Value(AggregationMethod method, double x_files_factor, int64_t ratio) const;
 };
 
-// Single-point operands, appended to `out` (cleared first).
+// Operands: Start* clears `out` and writes the tag, Append* adds one record.
+// Records of one operand apply in order, as separate operands would.
+void StartRawOperand(RawCombine combine, std::string* out);
+void AppendRawRecord(uint16_t slot, double value, std::string* out);
+void StartRollupOperand(std::string* out);
+void AppendRollupRecord(uint16_t slot, const RollupBucket& bucket, std::string* out);
+// Start + one Append.
 void EncodeRawOperand(RawCombine combine, uint16_t slot, double value, std::string* out);
-void EncodeRollupOperand(uint16_t slot, uint16_t raw_offset, uint16_t weight, double value,
-                         std::string* out);
-// A one-bucket rollup block operand (an accumulated bucket), appended to `out`
-// (cleared first).
 void EncodeRollupBucketOperand(uint16_t slot, const RollupBucket& bucket, std::string* out);
 
 namespace detail {

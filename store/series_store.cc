@@ -79,6 +79,7 @@
 
 #include "store/block_codec.h"
 #include "store/data_key.h"
+#include "store/operand_run.h"
 #include "store/series_store_impl.h"
 
 namespace hourglass::store {
@@ -191,18 +192,17 @@ SeriesStore::Impl::SeriesClass SeriesStore::Impl::ClassOf(uint64_t id,
 // Raw operands go in series order: RocksDB's skip list inserts a sorted run
 // next to the previous entry, several times faster than random order.
 void SeriesStore::Impl::AddRaw(const std::vector<Pending>& pending, rocksdb::WriteBatch* batch) {
-  std::string operand;
-  char key[kDataKeySize];
+  OperandRun run(data_, batch);
   for (const Pending& p : pending) {
     if (p.first > 0) continue;
     const auto& schema = layout_.schemas()[p.schema];
     const int64_t step = schema.retentions[0].step;
     int64_t slot_time = p.timestamp - p.timestamp % step;
     int64_t block_start = slot_time - slot_time % (step * kSlotsPerBlock);
-    EncodeRawOperand(p.combine, uint16_t((slot_time - block_start) / step), p.value, &operand);
-    DataKey{schema.ids[0], p.id, uint32_t(block_start)}.EncodeTo(key);
-    batch->Merge(data_, rocksdb::Slice(key, kDataKeySize), operand);
+    run.AddRaw({schema.ids[0], p.id, uint32_t(block_start)}, p.combine,
+               uint16_t((slot_time - block_start) / step), p.value);
   }
+  run.Finish();
 }
 
 // `pending`: points of one schema, in id order. A point of a bucket at or
@@ -212,8 +212,7 @@ void SeriesStore::Impl::AddRollups(std::span<const Pending> pending, rocksdb::Wr
   if (pending.empty()) return;
   const auto& schema = layout_.schemas()[pending.front().schema];
   const auto& rs = schema.retentions;
-  std::string operand;
-  char key[kDataKeySize];
+  OperandRun run(data_, batch);
   for (size_t level = 1; level < rs.size(); ++level) {
     const uint8_t id = schema.ids[level];
     const int64_t step = rs[level].step;
@@ -228,12 +227,11 @@ void SeriesStore::Impl::AddRollups(std::span<const Pending> pending, rocksdb::Wr
       }
       int64_t block_start = bucket - bucket % (step * kSlotsPerBlock);
       auto weight = uint16_t(rs[p.first].step / rs[0].step);
-      EncodeRollupOperand(uint16_t((bucket - block_start) / step), raw_offset, weight, p.value,
-                          &operand);
-      DataKey{id, p.id, uint32_t(block_start)}.EncodeTo(key);
-      batch->Merge(data_, rocksdb::Slice(key, kDataKeySize), operand);
+      run.AddRollup({id, p.id, uint32_t(block_start)}, uint16_t((bucket - block_start) / step),
+                    RollupBucket::Point(p.value, raw_offset, weight));
     }
   }
+  run.Finish();
 }
 
 common::Status SeriesStore::Impl::WriteBatch(rocksdb::WriteBatch* batch, size_t points) {

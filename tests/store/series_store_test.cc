@@ -122,6 +122,39 @@ TEST_CASE("within one Write, the last point written to a slot wins", "[store]") 
   CHECK(f.At("stats.gauges.g", kNow - 60, kNow - 50) == 160);
 }
 
+TEST_CASE("a batch of many points per series reads as the same points one by one", "[store]") {
+  Fixture f;
+  // Two days at 10 s, with repeats of some slots, for an average and a sum
+  // series: the batch goes in as one operand per block, the others per point.
+  std::vector<Point> batch;
+  for (int64_t t = kNow - 2 * kDay; t < kNow; t += 10) {
+    const double v = double((t / 10) % 97);
+    for (const char* name : {"batch.load", "batch.hits.count"}) {
+      batch.push_back({name, t, v});
+      if (t % 7 == 0) batch.push_back({name, t, v + 1});  // a second write to the slot
+    }
+  }
+  f.Write(batch);
+  for (const Point& p : batch) {
+    f.Write({{std::string("single.") + std::string(p.name).substr(6), p.timestamp, p.value}});
+  }
+  for (const int64_t from : {kNow - kHour, kMinuteFrom, kNow - 2 * kDay, kTenMinuteFrom}) {
+    for (const char* name : {"load", "hits.count"}) {
+      SeriesData a = f.Read(std::string("batch.") + name, from, kNow);
+      SeriesData b = f.Read(std::string("single.") + name, from, kNow);
+      INFO(name << " from now - " << kNow - from);
+      CHECK(a.step == b.step);
+      REQUIRE(a.values.size() == b.values.size());
+      size_t known = 0;
+      for (size_t i = 0; i < a.values.size(); ++i) {
+        CHECK((a.values[i] == b.values[i] || (std::isnan(a.values[i]) && std::isnan(b.values[i]))));
+        known += !std::isnan(a.values[i]);
+      }
+      CHECK(known + 2 >= std::min<size_t>(a.values.size(), 2 * kDay / a.step));
+    }
+  }
+}
+
 TEST_CASE("rollups aggregate per rule, whatever the arrival order", "[store]") {
   Fixture f;
   const int64_t b = kNow - 600;  // a 1 min bucket [b, b + 60)
