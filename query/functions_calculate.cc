@@ -194,16 +194,24 @@ Result<SeriesList> MovingWindowImpl(EvalContext& ctx, const Value& window,
     s.path_expression = s.name;
     s.tags[tag] = window_text;
     const double xff = xff_arg.kind == Value::Kind::kNone ? s.x_files_factor : xff_arg.float_value;
-    std::vector<double> out;
+    // graphite-web hands the aggregation the window's non-null values; only
+    // avg_zero and multiply can tell that from the window itself.
+    const bool filter = func == AggFunc::kAvgZero || func == AggFunc::kMultiply;
+    std::vector<double> out, non_null_values;
+    out.reserve(s.values.size());
     for (int64_t i = std::max<int64_t>(points, 0); i < static_cast<int64_t>(s.values.size()); ++i) {
-      std::vector<double> non_null;
-      for (int64_t j = i - points; j < i; ++j) {
-        if (!std::isnan(s.values[static_cast<size_t>(j)]))
-          non_null.push_back(s.values[static_cast<size_t>(j)]);
+      const auto window =
+          std::span(s.values).subspan(static_cast<size_t>(i - points), static_cast<size_t>(points));
+      const auto non_null =
+          std::count_if(window.begin(), window.end(), [](double v) { return !std::isnan(v); });
+      const bool enough = non_null > 0 && points > 0 &&
+                          static_cast<double>(non_null) / static_cast<double>(points) >= xff;
+      if (enough && filter) {
+        non_null_values.clear();
+        std::copy_if(window.begin(), window.end(), std::back_inserter(non_null_values),
+                     [](double v) { return !std::isnan(v); });
       }
-      const bool enough = !non_null.empty() && points > 0 &&
-                          static_cast<double>(non_null.size()) / static_cast<double>(points) >= xff;
-      out.push_back(enough ? ApplyAgg(func, non_null) : NAN);
+      out.push_back(!enough ? NAN : ApplyAgg(func, filter ? non_null_values : window));
     }
     s.start += preview;
     SetValues(s, std::move(out));

@@ -57,45 +57,64 @@ double StdDev(const std::vector<double>& v) {
 
 }  // namespace
 
+// One pass over the non-null values in order (as graphite-web's Python sums
+// them), without allocating: it runs once per output point. Only median and
+// stddev copy the values.
 double ApplyAgg(AggFunc func, std::span<const double> row) {
-  std::vector<double> v;
+  size_t n = 0;
+  double first = NAN, last = NAN, sum = 0, min = INFINITY, max = -INFINITY, diff = 0;
   for (double x : row) {
-    if (!std::isnan(x)) v.push_back(x);
+    if (std::isnan(x)) continue;
+    if (n++ == 0) {
+      first = x;
+      diff = x;
+    } else {
+      diff = diff + -x;
+    }
+    last = x;
+    sum += x;
+    min = std::min(min, x);
+    max = std::max(max, x);
   }
-  if (func == AggFunc::kCount) return static_cast<double>(v.size());
-  if (func == AggFunc::kAvgZero) {
-    if (row.empty()) return NAN;
-    double sum = 0;
-    for (double x : row) sum += std::isnan(x) ? 0 : x;
-    return sum / static_cast<double>(row.size());
+  switch (func) {
+    case AggFunc::kCount:
+      return static_cast<double>(n);
+    case AggFunc::kAvgZero:
+      return row.empty() ? NAN : sum / static_cast<double>(row.size());
+    case AggFunc::kMultiply: {
+      if (row.empty() || n != row.size()) return NAN;
+      double product = first;
+      for (size_t i = 1; i < row.size(); ++i) product *= row[i];
+      return product;
+    }
+    default:
+      break;
   }
-  if (func == AggFunc::kMultiply) {
-    if (row.empty() || v.size() != row.size()) return NAN;
-    double product = v[0];
-    for (size_t i = 1; i < v.size(); ++i) product *= v[i];
-    return product;
-  }
-  if (v.empty()) return NAN;
+  if (n == 0) return NAN;
   switch (func) {
     case AggFunc::kAverage:
-      return std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size());
-    case AggFunc::kMedian:
-      return Median(std::move(v));
+      return sum / static_cast<double>(n);
     case AggFunc::kSum:
-      return std::accumulate(v.begin(), v.end(), 0.0);
+      return sum;
     case AggFunc::kMin:
-      return *std::min_element(v.begin(), v.end());
+      return min;
     case AggFunc::kMax:
-      return *std::max_element(v.begin(), v.end());
+      return max;
     case AggFunc::kDiff:
-      return std::accumulate(v.begin() + 1, v.end(), v[0],
-                             [](double a, double b) { return a + -b; });
-    case AggFunc::kStddev:
-      return StdDev(v);
+      return diff;
     case AggFunc::kRange:
-      return *std::max_element(v.begin(), v.end()) - *std::min_element(v.begin(), v.end());
+      return max - min;
     case AggFunc::kLast:
-      return v.back();
+      return last;
+    case AggFunc::kMedian:
+    case AggFunc::kStddev: {
+      std::vector<double> v;
+      v.reserve(n);
+      for (double x : row) {
+        if (!std::isnan(x)) v.push_back(x);
+      }
+      return func == AggFunc::kMedian ? Median(std::move(v)) : StdDev(v);
+    }
     default:
       return NAN;
   }
@@ -140,6 +159,75 @@ std::vector<std::vector<double>> Columns(const SeriesList& list, size_t& length)
 
 namespace {
 
+// Each series' values as graphite-web would see them, copied only when
+// consolidation changes them.
+std::vector<std::span<const double>> ColumnViews(const SeriesList& list,
+                                                 std::vector<std::vector<double>>& owned,
+                                                 size_t& length) {
+  std::vector<std::span<const double>> views;
+  length = 0;
+  for (const Series& s : list) {
+    if (s.values_per_point > 1) {
+      owned.push_back(ConsolidatedValues(s));
+      views.emplace_back(owned.back());
+    } else {
+      views.emplace_back(s.values);
+    }
+    length = std::max(length, views.back().size());
+  }
+  return views;
+}
+
+// aggregate() of graphite-web: per timestamp, the function of the non-null
+// values across series when their share is at least xff. sum, average, min,
+// max and count run column by column (values added in series order, as
+// Python sums a row); the others build each row.
+std::vector<double> AggregateColumns(const SeriesList& list, AggFunc func, double xff) {
+  std::vector<std::vector<double>> owned;
+  owned.reserve(list.size());
+  size_t length = 0;
+  const std::vector<std::span<const double>> columns = ColumnViews(list, owned, length);
+  std::vector<double> values(length, NAN);
+  std::vector<uint32_t> counts(length, 0);
+  const double columns_size = static_cast<double>(columns.size());
+  auto enough = [&](size_t i) {
+    return counts[i] > 0 && static_cast<double>(counts[i]) / columns_size >= xff;
+  };
+  const bool columnwise = func == AggFunc::kSum || func == AggFunc::kAverage ||
+                          func == AggFunc::kMin || func == AggFunc::kMax || func == AggFunc::kCount;
+  if (columnwise) {
+    std::vector<double> acc(length, func == AggFunc::kMin   ? INFINITY
+                                    : func == AggFunc::kMax ? -INFINITY
+                                                            : 0.0);
+    for (std::span<const double> column : columns) {
+      for (size_t i = 0; i < column.size(); ++i) {
+        const double x = column[i];
+        if (std::isnan(x)) continue;
+        ++counts[i];
+        acc[i] = func == AggFunc::kMin   ? std::min(acc[i], x)
+                 : func == AggFunc::kMax ? std::max(acc[i], x)
+                                         : acc[i] + x;
+      }
+    }
+    for (size_t i = 0; i < length; ++i) {
+      if (!enough(i)) continue;
+      values[i] = func == AggFunc::kAverage ? acc[i] / counts[i]
+                  : func == AggFunc::kCount ? counts[i]
+                                            : acc[i];
+    }
+    return values;
+  }
+  std::vector<double> row(columns.size());
+  for (size_t i = 0; i < length; ++i) {
+    for (size_t c = 0; c < columns.size(); ++c) {
+      row[c] = i < columns[c].size() ? columns[c][i] : NAN;
+      counts[i] += std::isnan(row[c]) ? 0 : 1;
+    }
+    if (enough(i)) values[i] = ApplyAgg(func, row);
+  }
+  return values;
+}
+
 std::map<std::string, std::string> CommonTags(const SeriesList& list) {
   std::map<std::string, std::string> tags = list[0].tags;
   for (const Series& s : list) {
@@ -163,19 +251,7 @@ Result<SeriesList> AggregateSeries(const EvalContext&, SeriesList list, std::str
   if (list.empty()) return SeriesList{};
   int64_t start = 0, end = 0, step = 1;
   Normalize(list, start, end, step);
-  size_t length = 0;
-  const std::vector<std::vector<double>> columns = Columns(list, length);
-  std::vector<double> values(length, NAN);
-  std::vector<double> row(columns.size());
-  for (size_t i = 0; i < length; ++i) {
-    size_t non_null = 0;
-    for (size_t c = 0; c < columns.size(); ++c) {
-      row[c] = i < columns[c].size() ? columns[c][i] : NAN;
-      non_null += std::isnan(row[c]) ? 0 : 1;
-    }
-    const double ratio = static_cast<double>(non_null) / static_cast<double>(columns.size());
-    if (non_null > 0 && ratio >= xff) values[i] = ApplyAgg(func, row);
-  }
+  std::vector<double> values = AggregateColumns(list, func, xff);
   const std::string name = fmt::format("{}Series({})", func_name, FormatPathExpressions(list));
   Series out = MakeSeries(name, start, end, step, std::move(values));
   out.tags = CommonTags(list);

@@ -4,6 +4,7 @@
 #include <ctime>
 #include <iterator>
 
+#include <fmt/compile.h>
 #include <fmt/format.h>
 
 namespace hourglass::query {
@@ -47,24 +48,26 @@ void AppendTags(std::string& out, const Series& s) {
   out += "}";
 }
 
+// The hot loop of every render: each pair is formatted into a stack buffer
+// (fmt's shortest round-trip form, format string compiled) and appended once.
 void AppendDatapoints(std::string& out, const Series& s, bool no_null_points) {
   const std::vector<double> values = ConsolidatedValues(s);
   const int64_t stride = s.step * std::max<int64_t>(1, s.values_per_point);
-  auto it = std::back_inserter(out);
+  out.reserve(out.size() + values.size() * 20 + 2);
   out.push_back('[');
   bool first = true;
   int64_t ts = s.start;
+  char buf[80];
   for (size_t i = 0; i < values.size() && ts <= s.end && stride > 0; ++i, ts += stride) {
     const double v = values[i];
     const bool null = !std::isfinite(v);
     if (null && no_null_points) continue;
-    if (!first) out.push_back(',');
+    char* p = buf;
+    if (!first) *p++ = ',';
     first = false;
-    if (null) {
-      fmt::format_to(it, "[null,{}]", ts);
-    } else {
-      fmt::format_to(it, "[{},{}]", v, ts);
-    }
+    p = null ? fmt::format_to(p, FMT_COMPILE("[null,{}]"), ts)
+             : fmt::format_to(p, FMT_COMPILE("[{},{}]"), v, ts);
+    out.append(buf, static_cast<size_t>(p - buf));
   }
   out.push_back(']');
 }

@@ -80,15 +80,31 @@ void StartRollupOperand(std::string* out) {
   out->push_back(static_cast<char>(kTagRollupBlock));
 }
 
+namespace {
+
+// Writes one kRollupBlockRecord at `p`; returns the end.
+char* PutRollupRecord(char* p, uint16_t slot, const RollupBucket& b) {
+  auto put = [&p](auto v) {
+    std::memcpy(p, &v, sizeof(v));
+    p += sizeof(v);
+  };
+  put(slot);
+  put(b.last_offset);
+  put(b.count);
+  put(b.known);
+  put(b.sum);
+  put(b.min);
+  put(b.max);
+  put(b.last);
+  return p;
+}
+
+}  // namespace
+
 void AppendRollupRecord(uint16_t slot, const RollupBucket& b, std::string* out) {
-  Append(out, slot);
-  Append(out, b.last_offset);
-  Append(out, b.count);
-  Append(out, b.known);
-  Append(out, b.sum);
-  Append(out, b.min);
-  Append(out, b.max);
-  Append(out, b.last);
+  char record[kRollupBlockRecord];
+  PutRollupRecord(record, slot, b);
+  out->append(record, kRollupBlockRecord);
 }
 
 void EncodeRollupBucketOperand(uint16_t slot, const RollupBucket& bucket, std::string* out) {
@@ -144,14 +160,17 @@ bool RawBlock::Apply(std::string_view value, bool is_base) {
   });
 }
 
+// Merged blocks are encoded on every read that meets unmerged operands:
+// sized once, written in place.
 void RawBlock::Encode(uint8_t combine_bits, std::string* out) const {
-  out->clear();
-  out->reserve(1 + present.count() * kRawRecord);
-  out->push_back(static_cast<char>(kTagRaw | (combine_bits & 0x3)));
+  out->resize(1 + present.count() * kRawRecord);
+  char* p = out->data();
+  *p++ = static_cast<char>(kTagRaw | (combine_bits & 0x3));
   for (uint16_t slot = 0; slot < kSlotsPerBlock; ++slot) {
     if (!present[slot]) continue;
-    Append(out, slot);
-    Append(out, values[slot]);
+    std::memcpy(p, &slot, sizeof(slot));
+    std::memcpy(p + sizeof(slot), &values[slot], sizeof(double));
+    p += kRawRecord;
   }
 }
 
@@ -162,11 +181,13 @@ bool RollupBlock::Apply(std::string_view value) {
 }
 
 void RollupBlock::Encode(std::string* out) const {
-  out->clear();
-  out->push_back(static_cast<char>(kTagRollupBlock));
+  size_t n = 0;
+  for (const RollupBucket& b : buckets) n += b.count != 0;
+  out->resize(1 + n * kRollupBlockRecord);
+  char* p = out->data();
+  *p++ = static_cast<char>(kTagRollupBlock);
   for (uint16_t slot = 0; slot < kSlotsPerBlock; ++slot) {
-    const RollupBucket& b = buckets[slot];
-    if (b.count != 0) AppendRollupRecord(slot, b, out);
+    if (buckets[slot].count != 0) p = PutRollupRecord(p, slot, buckets[slot]);
   }
 }
 

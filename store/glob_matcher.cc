@@ -152,8 +152,17 @@ bool FnMatch(std::string_view p, std::string_view t) {
 
 GlobMatcher::GlobMatcher(std::string_view node_pattern)
     : alternatives_(ExpandBraces(node_pattern)) {
-  for (const auto& alt : alternatives_) {
-    if (alt.find_first_of("*?[") != std::string::npos) is_literal_ = false;
+  for (size_t i = 0; i < alternatives_.size(); ++i) {
+    const std::string& alt = alternatives_[i];
+    const size_t wild = std::min(alt.find_first_of("*?["), alt.size());
+    if (wild != alt.size()) is_literal_ = false;
+    if (i == 0) {
+      literal_prefix_ = alt.substr(0, wild);
+    } else {
+      size_t n = 0;
+      while (n < literal_prefix_.size() && n < wild && literal_prefix_[n] == alt[n]) ++n;
+      literal_prefix_.resize(n);
+    }
   }
 }
 

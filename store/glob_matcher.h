@@ -26,9 +26,13 @@ class GlobMatcher {
   bool is_literal() const { return is_literal_; }
   // The brace-expanded alternatives, sorted and unique.
   const std::vector<std::string>& alternatives() const { return alternatives_; }
+  // Text every matching node starts with ("s00" for "s00*", "" for "*"), so
+  // an index can seek past the rest.
+  const std::string& literal_prefix() const { return literal_prefix_; }
 
  private:
   std::vector<std::string> alternatives_;
+  std::string literal_prefix_;
   bool is_literal_ = true;
 };
 

@@ -165,13 +165,16 @@ common::Status NameIndex::Expand(const std::string& parent, size_t depth,
     }
     return common::Status::Ok();
   }
+  // Children share the key prefix; those that can match share the pattern's
+  // literal prefix too ("s00*" scans 10 of 1,000 children).
   std::string prefix = NodeKey(depth, parent.empty() ? "" : parent + ".");
-  std::string upper = PrefixSuccessor(prefix);
+  const std::string start = prefix + matcher.literal_prefix();
+  std::string upper = PrefixSuccessor(start);
   rocksdb::Slice upper_slice(upper);
   rocksdb::ReadOptions ro;
   ro.iterate_upper_bound = &upper_slice;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, nodes_));
-  for (it->Seek(prefix); it->Valid(); it->Next()) {
+  for (it->Seek(start); it->Valid(); it->Next()) {
     std::string_view child(it->key().data() + prefix.size(), it->key().size() - prefix.size());
     if (child.find('.') != std::string_view::npos || !matcher.Matches(child)) continue;
     if (it->value().empty()) continue;

@@ -57,6 +57,12 @@ TEST_CASE("GlobMatcher literal detection and matching", "[store][glob]") {
   CHECK(glob.Matches("api2"));
   CHECK(glob.Matches("db"));
   CHECK_FALSE(glob.Matches("db2"));
+  // What every match starts with, for an index seek.
+  CHECK(glob.literal_prefix().empty());
+  CHECK(GlobMatcher("s00*").literal_prefix() == "s00");
+  CHECK(GlobMatcher("{srv1?,srv2[0-9]}").literal_prefix() == "srv");
+  CHECK(GlobMatcher("api").literal_prefix() == "api");
+  CHECK(GlobMatcher("*x").literal_prefix().empty());
   CHECK(HasGlob("a{b"));
   CHECK_FALSE(HasGlob("a.b_c-d"));
 }
