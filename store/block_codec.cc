@@ -41,23 +41,15 @@ void RollupBucket::Merge(const RollupBucket& other) {
   known += other.known;
 }
 
-double RollupBucket::Value(AggregationMethod method, double x_files_factor, int64_t ratio) const {
-  constexpr double kNull = std::numeric_limits<double>::quiet_NaN();
-  if (count == 0) return kNull;
-  if (static_cast<double>(known) / static_cast<double>(ratio) < x_files_factor) return kNull;
-  switch (method) {
-    case AggregationMethod::kAverage:
-      return sum / count;
-    case AggregationMethod::kSum:
-      return sum;
-    case AggregationMethod::kMin:
-      return min;
-    case AggregationMethod::kMax:
-      return max;
-    case AggregationMethod::kLast:
-      return last;
+BucketValue::BucketValue(AggregationMethod method, double x_files_factor, int64_t ratio)
+    : method_(method), min_known_(0) {
+  // The smallest k with k / ratio >= xFilesFactor, as Value() computes it;
+  // past ratio every k passes (xFilesFactor <= 1).
+  const auto r = static_cast<uint64_t>(std::max<int64_t>(ratio, 1));
+  while (min_known_ <= r &&
+         static_cast<double>(min_known_) / static_cast<double>(r) < x_files_factor) {
+    ++min_known_;
   }
-  return kNull;
 }
 
 void StartRawOperand(RawCombine combine, std::string* out) {

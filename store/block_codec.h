@@ -7,6 +7,7 @@
 #include <bitset>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <string>
 #include <string_view>
 
@@ -37,9 +38,35 @@ struct RollupBucket {
     return {value, value, value, value, 1, weight, raw_offset};
   }
   void Merge(const RollupBucket& other);
-  // The bucket's value under `method`, or NaN if known / ratio < xff.
-  // `ratio` = rollup step / raw step.
-  double Value(AggregationMethod method, double x_files_factor, int64_t ratio) const;
+};
+
+// A bucket's value under one rule in one archive: NaN when empty or when
+// known / ratio < xFilesFactor (ratio = rollup step / raw step), else the
+// method applied. The xFilesFactor test is turned into a minimum `known`
+// count once: reads call this for every point.
+class BucketValue {
+ public:
+  BucketValue(AggregationMethod method, double x_files_factor, int64_t ratio);
+  double operator()(const RollupBucket& b) const {
+    if (b.count == 0 || b.known < min_known_) return std::numeric_limits<double>::quiet_NaN();
+    switch (method_) {
+      case AggregationMethod::kAverage:
+        return b.sum / b.count;
+      case AggregationMethod::kSum:
+        return b.sum;
+      case AggregationMethod::kMin:
+        return b.min;
+      case AggregationMethod::kMax:
+        return b.max;
+      case AggregationMethod::kLast:
+        return b.last;
+    }
+    return std::numeric_limits<double>::quiet_NaN();
+  }
+
+ private:
+  AggregationMethod method_;
+  uint64_t min_known_;
 };
 
 // Operands: Start* clears `out` and writes the tag, Append* adds one record.

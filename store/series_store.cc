@@ -299,6 +299,7 @@ void SeriesStore::Impl::FillValues(uint8_t archive, uint64_t id, const Aggregati
   const int64_t step = out->step, span = step * kSlotsPerBlock;
   const int64_t ratio = step / layout_.archives()[archive].raw_step;
   const bool raw = ratio == 1;
+  const BucketValue value_of(rule.method, rule.x_files_factor, ratio);
   char lo[kDataKeySize], hi[kDataKeySize];
   DataKey{archive, id, uint32_t(out->start - out->start % span)}.EncodeTo(lo);
   const int64_t last = out->end - step;
@@ -335,11 +336,11 @@ void SeriesStore::Impl::FillValues(uint8_t archive, uint64_t id, const Aggregati
       for (auto& [start, bucket] : open) {
         if (start == t) b.Merge(std::exchange(bucket, RollupBucket{}));
       }
-      put(t, b.Value(rule.method, rule.x_files_factor, ratio));
+      put(t, value_of(b));
     });
   }
   for (const auto& [start, bucket] : open) {
-    if (bucket.count > 0) put(start, bucket.Value(rule.method, rule.x_files_factor, ratio));
+    if (bucket.count > 0) put(start, value_of(bucket));
   }
 }
 
