@@ -186,8 +186,8 @@ TEST_CASE("store schemas and aggregation rules: carbon's keys, defaults replaced
   auto b = LoadConfig(bad.path(), {});
   const std::string at2 = bad.path() + ":2: store.schemas", at3 = bad.path() + ":3: ";
   CHECK(std::count(b.problems.begin(), b.problems.end(), at2 + ".retentions: is required") == 1);
-  CHECK(std::count(b.problems.begin(), b.problems.end(),
-                   at2 + ": each entry must be a table") == 1);
+  CHECK(std::count(b.problems.begin(), b.problems.end(), at2 + ": each entry must be a table") ==
+        1);
   CHECK(std::count(b.problems.begin(), b.problems.end(),
                    at3 + "store.aggregation.xFilesFactor: must be a number from 0 to 1") == 1);
   CHECK(std::count(b.problems.begin(), b.problems.end(),
