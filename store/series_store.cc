@@ -175,6 +175,18 @@ common::Status SeriesStore::Impl::LoadLayout() {
   return s.ok() ? common::Status::Ok() : common::Status::Error(s.ToString());
 }
 
+SeriesStore::Impl::SeriesClass SeriesStore::Impl::MatchClass(std::string_view name) const {
+  return {uint16_t(layout_.Match(name)), uint16_t(rules_.MatchIndex(name))};
+}
+
+void SeriesStore::Impl::RememberClasses(
+    const std::unordered_map<uint64_t, SeriesClass>& learned) const {
+  if (learned.empty()) return;
+  std::unique_lock lock(class_mu_);
+  if (classes_.size() + learned.size() > kMaxCachedClasses) classes_.clear();
+  classes_.insert(learned.begin(), learned.end());
+}
+
 SeriesStore::Impl::SeriesClass SeriesStore::Impl::ClassOf(uint64_t id,
                                                           std::string_view name) const {
   {
@@ -182,10 +194,8 @@ SeriesStore::Impl::SeriesClass SeriesStore::Impl::ClassOf(uint64_t id,
     auto it = classes_.find(id);
     if (it != classes_.end()) return it->second;
   }
-  const SeriesClass c{uint16_t(layout_.Match(name)), uint16_t(rules_.MatchIndex(name))};
-  std::unique_lock lock(class_mu_);
-  if (classes_.size() >= kMaxCachedClasses) classes_.clear();
-  classes_.emplace(id, c);
+  const SeriesClass c = MatchClass(name);
+  RememberClasses({{id, c}});
   return c;
 }
 
@@ -251,6 +261,10 @@ common::Status SeriesStore::Impl::Write(std::span<const Point> points) {
   const int64_t now = clock_.NowSeconds();
   std::vector<Pending> pending;
   pending.reserve(points.size());
+  // Series classes: one shared lock for the whole batch; series seen for the
+  // first time are matched once and cached after the loop.
+  std::unordered_map<uint64_t, SeriesClass> learned;
+  std::shared_lock classes(class_mu_);
   for (const Point& p : points) {
     if (!std::isfinite(p.value) || p.timestamp > now + kMaxFutureSeconds ||
         p.timestamp > std::numeric_limits<uint32_t>::max()) {
@@ -259,7 +273,14 @@ common::Status SeriesStore::Impl::Write(std::span<const Point> points) {
     }
     uint64_t id =
         p.name.find(';') == std::string::npos ? SeriesId(p.name) : SeriesId(CanonicalName(p.name));
-    const SeriesClass c = ClassOf(id, p.name);
+    SeriesClass c;
+    if (auto it = classes_.find(id); it != classes_.end()) {
+      c = it->second;
+    } else {
+      auto [entry, fresh] = learned.try_emplace(id);
+      if (fresh) entry->second = MatchClass(p.name);
+      c = entry->second;
+    }
     const auto& rs = layout_.schemas()[c.schema].retentions;
     if (p.timestamp < now - rs.back().duration || p.timestamp < 0) {
       dropped_old_.Add();
@@ -270,6 +291,8 @@ common::Status SeriesStore::Impl::Write(std::span<const Point> points) {
     pending.push_back(
         {id, p.timestamp, p.value, c.schema, first, RawCombineFor(rules_.Rule(c.rule).method)});
   }
+  classes.unlock();
+  RememberClasses(learned);
   // Stable: points of one slot keep their order, so the last one written wins.
   std::stable_sort(pending.begin(), pending.end(), [](const Pending& a, const Pending& b) {
     return a.schema != b.schema ? a.schema < b.schema : a.id < b.id;

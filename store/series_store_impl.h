@@ -59,6 +59,10 @@ class SeriesStore::Impl {
   };
   void AddRaw(const std::vector<Pending>& pending, rocksdb::WriteBatch* batch);
   void AddRollups(std::span<const Pending> pending, rocksdb::WriteBatch* batch);
+  SeriesClass MatchClass(std::string_view name) const;
+  // Adds classes to the cache (emptied first when it would pass its bound).
+  void RememberClasses(const std::unordered_map<uint64_t, SeriesClass>& learned) const;
+  // The cached class of series `id`, matched and cached on a miss.
   SeriesClass ClassOf(uint64_t id, std::string_view name) const;
   common::Status LoadLayout();
   void FillValues(uint8_t archive, uint64_t id, const AggregationRule& rule, SeriesData* out) const;

@@ -91,14 +91,12 @@ TEST_CASE_METHOD(ServerFixture, "binds port 0 and reports the real address") {
 TEST_CASE_METHOD(ServerFixture, "find, GET and Grafana's unencoded POST") {
   Reply r = Get("/metrics/find?query=a.b.*");
   CHECK(r.status == 200);
-  CHECK(r.body ==
-        R"([{"text":"c","id":"a.b.c","allowChildren":0,"expandable":0,"leaf":1},)"
-        R"({"text":"d","id":"a.b.d","allowChildren":0,"expandable":0,"leaf":1}])");
+  CHECK(r.body == R"([{"text":"c","id":"a.b.c","allowChildren":0,"expandable":0,"leaf":1},)"
+                  R"({"text":"d","id":"a.b.d","allowChildren":0,"expandable":0,"leaf":1}])");
   Client client(server->bound_address());
   Reply post = client.Send(http::verb::post, "/metrics/find", "query=a.*");
   CHECK(post.status == 200);
-  CHECK(post.body ==
-        R"([{"text":"b","id":"a.b","allowChildren":1,"expandable":1,"leaf":0}])");
+  CHECK(post.body == R"([{"text":"b","id":"a.b","allowChildren":1,"expandable":1,"leaf":0}])");
   // Same connection again: keep-alive.
   Reply completer = client.Send(http::verb::get, "/metrics/find?query=a.b.&format=completer");
   CHECK(
