@@ -313,6 +313,7 @@ void ReadSyslog(Reader& r, SyslogConfig& s) {
   s.listen = r.Listen("syslog.listen");
   s.max_connections = static_cast<size_t>(r.Integer("syslog.max_connections", 1, 100'000));
   s.max_message_size = r.Bytes("syslog.max_message_size", 480, 16 << 20);
+  s.max_frame_size = r.Bytes("syslog.max_frame_size", 480, int64_t{1} << 30);
   s.idle_timeout_s = r.Duration("syslog.idle_timeout", 1, 7 * 86400);
   s.read_buffer_bytes = r.Bytes("syslog.read_buffer", 4096, 16 << 20);
   s.threads = static_cast<size_t>(r.Integer("syslog.threads", 1, 64));

@@ -31,6 +31,7 @@ struct SyslogConfig {
   std::string listen;
   size_t max_connections;
   size_t max_message_size;
+  size_t max_frame_size;  // largest octet count believed
   int64_t idle_timeout_s;
   size_t read_buffer_bytes;
   size_t threads;

@@ -55,6 +55,11 @@ listen = "0.0.0.0:5140"
 max_connections = 1024
 # Longer messages are truncated (counted), never dropped.
 max_message_size = "64KiB"
+# The largest octet count believed. A longer counted frame is still read to
+# its end (the message kept truncated, the rest discarded), so the next frame
+# stays in sync. A larger count (or over 10 digits) is a framing error
+# (counted): that frame is read to LF/NUL or to the next proven frame header.
+max_frame_size = "16MiB"
 # A connection silent this long is closed.
 idle_timeout = "1h"
 # Read buffer per connection.

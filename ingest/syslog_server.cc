@@ -147,7 +147,8 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
         id_(id),
         peer_(PeerAddress(Socket())),
         buffer_(std::max<size_t>(core.options.read_buffer_bytes, 512)),
-        framer_(SyslogFramerOptions{.max_message_size = core.options.max_message_size}) {}
+        framer_(SyslogFramerOptions{.max_message_size = core.options.max_message_size,
+                                    .max_frame_size = core.options.max_frame_size}) {}
   ~Session() override { core_.Unregister(id_); }
 
   void Start() override {

@@ -28,6 +28,7 @@ struct SyslogServerOptions {
   std::string listen = "0.0.0.0:5140";  // "[::]:5140" for IPv6 (and IPv4)
   size_t max_connections = 1024;        // more are accepted and closed at once
   size_t max_message_size = 64 * 1024;  // longer messages are truncated
+  size_t max_frame_size = 16 << 20;     // largest octet count believed
   int64_t idle_timeout_s = 3600;        // a connection silent this long is closed
   size_t read_buffer_bytes = 64 * 1024;
   size_t threads = 1;  // io threads

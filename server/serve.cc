@@ -84,6 +84,7 @@ ingest::SyslogServerOptions SyslogOptionsFrom(const config::SyslogConfig& syslog
   options.listen = syslog.listen;
   options.max_connections = syslog.max_connections;
   options.max_message_size = syslog.max_message_size;
+  options.max_frame_size = syslog.max_frame_size;
   options.idle_timeout_s = syslog.idle_timeout_s;
   options.read_buffer_bytes = syslog.read_buffer_bytes;
   options.threads = syslog.threads;

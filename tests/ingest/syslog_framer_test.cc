@@ -90,7 +90,7 @@ TEST_CASE("an octet count not followed by SP falls back to LF framing, nothing l
   CHECK_FALSE(frames[1].framing_error);
 }
 
-TEST_CASE("an absurd octet count falls back to LF framing") {
+TEST_CASE("an absurd octet count is a framing error; LF still ends the frame") {
   const auto frames = FrameAll("99999999999999999999 <13>x\n<13>y\n");
   REQUIRE(frames.size() == 2);
   CHECK(frames[0].data == "99999999999999999999 <13>x");
@@ -105,7 +105,7 @@ TEST_CASE("a zero octet count falls back to LF framing") {
   CHECK(frames[0].framing_error);
 }
 
-TEST_CASE("an octet count above the frame limit falls back; above the message limit truncates") {
+TEST_CASE("an octet count above max_frame_size is a framing error; the stream resyncs at LF") {
   SyslogFramerOptions options{.max_message_size = 10, .max_frame_size = 20};
   auto frames = FrameAll("21 <13>aaaaaaaaaaaaaaaaa\n<13>b\n", 0, options);
   REQUIRE(frames.size() == 2);
@@ -120,6 +120,134 @@ TEST_CASE("an octet count above the frame limit falls back; above the message li
   CHECK(frames[0].truncated);
   CHECK_FALSE(frames[0].framing_error);
   CHECK(frames[1].data == "<13>b");
+}
+
+// Frames of an octet-counted stream with no LF anywhere, as rsyslog and
+// `logger --octet-count` send them; messages end in digits on purpose.
+std::string CountedStream(int n, const std::string& label) {
+  std::string stream;
+  for (int i = 0; i < n; ++i) stream += Counted("<13>" + label + " message " + std::to_string(i));
+  return stream;
+}
+
+Strings CountedMessages(int n, const std::string& label) {
+  Strings out;
+  for (int i = 0; i < n; ++i) out.push_back("<13>" + label + " message " + std::to_string(i));
+  return out;
+}
+
+TEST_CASE("at the message limit: N octets kept whole, N+1 truncated, the rest discarded") {
+  SyslogFramerOptions options{.max_message_size = 16, .max_frame_size = 4096};
+  const std::string exact = "<13>" + std::string(12, 'e');       // 16 octets
+  const std::string over = "<13>" + std::string(13, 'o');        // 17 octets
+  const std::string far_over = "<13>" + std::string(3000, 'f');  // below max_frame_size
+  const std::string stream = Counted(exact) + Counted(over) + Counted(far_over) + Counted("<13>n");
+  for (size_t chunk : {0, 1, 2, 3, 5, 7, 16, 17, 100}) {
+    INFO("chunk " << chunk);
+    const auto frames = FrameAll(stream, chunk, options);
+    REQUIRE(frames.size() == 4);
+    CHECK(frames[0].data == exact);
+    CHECK_FALSE(frames[0].truncated);
+    CHECK(frames[1].data == over.substr(0, 16));
+    CHECK(frames[1].truncated);
+    CHECK(frames[2].data == far_over.substr(0, 16));
+    CHECK(frames[2].truncated);
+    CHECK(frames[3].data == "<13>n");
+    CHECK_FALSE(frames[3].truncated);
+    for (const auto& frame : frames) CHECK_FALSE(frame.framing_error);
+  }
+}
+
+TEST_CASE("a count of exactly max_frame_size is read through; one more is impossible") {
+  SyslogFramerOptions options{.max_message_size = 8, .max_frame_size = 32};
+  const std::string body32 = "<13>" + std::string(28, 'x');
+  auto frames = FrameAll(Counted(body32) + "5 <13>a", 0, options);
+  REQUIRE(frames.size() == 2);
+  CHECK(frames[0].data == "<13>xxxx");
+  CHECK(frames[0].truncated);
+  CHECK_FALSE(frames[0].framing_error);
+  CHECK(frames[1].data == "<13>a");
+
+  const std::string body33 = "<13>" + std::string(29, 'x');
+  frames = FrameAll(Counted(body33) + "5 <13>a5 <13>b5 <13>c", 0, options);
+  REQUIRE(frames.size() == 4);
+  CHECK(frames[0].data == "33 <13>x");
+  CHECK(frames[0].framing_error);
+  CHECK(Data({frames.begin() + 1, frames.end()}) == Strings{"<13>a", "<13>b", "<13>c"});
+}
+
+TEST_CASE("the issue's oversized frame: 204,809 octets, then the next frames stay separate") {
+  const std::string big = "<13>" + std::string(204'805, 'b');
+  const auto frames = FrameAll(Counted(big) + CountedStream(100, "after"), 4096);
+  REQUIRE(frames.size() == 101);
+  CHECK(frames[0].truncated);
+  CHECK(frames[0].data.size() == 64 * 1024);
+  CHECK(Data({frames.begin() + 1, frames.end()}) == CountedMessages(100, "after"));
+  for (const auto& frame : frames) CHECK_FALSE(frame.framing_error);
+}
+
+TEST_CASE("an impossible count (10^12) does not swallow the frames after it") {
+  const std::string stream =
+      "1000000000000 <13>bad frame 7" + CountedStream(10, "after") + "<13>plain tail\n";
+  Strings want = {"1000000000000 <13>bad frame 7"};
+  for (const auto& m : CountedMessages(10, "after")) want.push_back(m);
+  want.push_back("<13>plain tail");
+  for (size_t chunk : {0, 1, 2, 3, 4, 5, 6, 7, 11, 64}) {
+    INFO("chunk " << chunk);
+    const auto frames = FrameAll(stream, chunk);
+    CHECK(Data(frames) == want);
+    REQUIRE(!frames.empty());
+    CHECK(frames[0].framing_error);
+    for (size_t i = 1; i < frames.size(); ++i) CHECK_FALSE(frames[i].framing_error);
+  }
+}
+
+TEST_CASE("an impossible count followed by one frame and the end of the stream") {
+  const auto frames = FrameAll("99999999999 <13>bad" + Counted("<13>last 12"));
+  CHECK(Data(frames) == Strings{"99999999999 <13>bad", "<13>last 12"});
+}
+
+TEST_CASE("after an impossible count, LF-framed lines starting with epoch seconds stay lines") {
+  const std::string stream = "1733529600 host a: one\n1733529601 host b: two 5 <x>\n<13>three\n";
+  const auto frames = FrameAll(stream);
+  CHECK(Data(frames) ==
+        Strings{"1733529600 host a: one", "1733529601 host b: two 5 <x>", "<13>three"});
+}
+
+TEST_CASE("a bad frame longer than the message limit is emitted truncated; sync comes back") {
+  SyslogFramerOptions options{.max_message_size = 32};
+  const std::string stream =
+      "99999999999 <13>" + std::string(1000, 'g') + CountedStream(3, "after");
+  for (size_t chunk : {0, 1, 7}) {
+    INFO("chunk " << chunk);
+    const auto frames = FrameAll(stream, chunk, options);
+    REQUIRE(frames.size() == 4);
+    CHECK(frames[0].truncated);
+    CHECK(frames[0].framing_error);
+    CHECK(frames[0].data.size() == 32);
+    CHECK(Data({frames.begin() + 1, frames.end()}) == CountedMessages(3, "after"));
+  }
+}
+
+TEST_CASE("Finish after a lone CR emits nothing") {
+  CHECK(FrameAll("\r").empty());
+  CHECK(Data(FrameAll("<13>a\n\r")) == Strings{"<13>a"});
+}
+
+// The regression input syslog_framer_empty_frame.bin (shared repro set), inline.
+TEST_CASE("regression input: syslog_framer_empty_frame.bin gives no empty frame") {
+  const std::string stream(
+      "\x00\x40\x03\x00\x6f\x73\x74\x29\x22\x7e\x22\x62\x22\x6d\x73\xff\xff\x5f\x40\x00\x0d\x07\xb7"
+      "\x67\x73",
+      25);
+  for (size_t limit : {1, 2, 3, 480, 64 * 1024}) {
+    for (size_t chunk = 0; chunk <= stream.size(); ++chunk) {
+      for (const auto& frame :
+           FrameAll(stream, chunk, SyslogFramerOptions{.max_message_size = limit})) {
+        CHECK_FALSE(frame.data.empty());
+      }
+    }
+  }
 }
 
 TEST_CASE("an overlong delimited message is truncated and the stream carries on") {
