@@ -21,8 +21,6 @@ bool IsKeyChar(char c) {
          c == '-' || c == '.';
 }
 
-bool IsTagValueChar(char c) { return IsKeyChar(c) || c == ':' || c == '/'; }
-
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && IsSpace(s.front())) s.remove_prefix(1);
   while (!s.empty() && IsSpace(s.back())) s.remove_suffix(1);
@@ -30,8 +28,8 @@ std::string_view Trim(std::string_view s) {
 }
 
 // etsy: runs of whitespace -> '_', '/' -> '-', then drop [^A-Za-z0-9_.-].
-// Tag values keep ':' and '/' as well.
-void AppendSanitized(std::string_view raw, bool tag_value, std::string& out) {
+// A tag (etsy 0.9) first has ':' -> '=' and ';' -> '_', and keeps '='.
+void AppendSanitized(std::string_view raw, bool tag, std::string& out) {
   bool in_space = false;
   for (char c : raw) {
     if (IsSpace(c)) {
@@ -40,7 +38,9 @@ void AppendSanitized(std::string_view raw, bool tag_value, std::string& out) {
       continue;
     }
     in_space = false;
-    if (tag_value ? IsTagValueChar(c) : IsKeyChar(c)) {
+    if (tag && c == ':') c = '=';
+    if (tag && c == ';') c = '_';
+    if (IsKeyChar(c) || (tag && c == '=')) {
       out.push_back(c);
     } else if (c == '/') {
       out.push_back('-');
@@ -156,9 +156,10 @@ class LineParser {
 
  private:
   bool PrepareKey(std::string_view raw_key);
-  void ParseSegment(const Segment& seg);
-  // Returns the canonical key for this segment's tags (or the bare key).
-  std::optional<std::string_view> KeyWithTags(const Segment& seg);
+  void ParseSegment(const Segment& seg, std::optional<std::string_view> key);
+  // Returns the canonical key with the line's tags (or the bare key);
+  // nullopt when it would be longer than kMaxKeyLength.
+  std::optional<std::string_view> KeyWithTags(const Segment& tags);
   size_t CollectTags(std::string_view field, std::array<TagRef, kMaxTags>& tags, size_t n);
 
   std::string& scratch_;
@@ -182,7 +183,7 @@ bool LineParser::PrepareKey(std::string_view raw_key) {
   raw_key_ = raw_key;
   key_len_ = 0;
   if (key_in_scratch_) {
-    AppendSanitized(raw_key, /*tag_value=*/false, scratch_);
+    AppendSanitized(raw_key, /*tag=*/false, scratch_);
     key_len_ = scratch_.size();
   }
   const std::string_view key = Key();
@@ -197,9 +198,21 @@ void LineParser::ParseLine(std::string_view line) {
     return;
   }
   const std::string_view rest = line.substr(colon + 1);
+  // etsy 0.9 cuts a line at "|#" before splitting its values: the tags
+  // belong to every value of the line, wherever the tag field is.
+  Segment tags;
   size_t pos = 0;
   do {
-    ParseSegment(ScanSegment(rest, pos));
+    const Segment seg = ScanSegment(rest, pos);
+    for (size_t i = 0; i < seg.tag_field_count && tags.tag_field_count < tags.tag_fields.size();
+         ++i) {
+      tags.tag_fields[tags.tag_field_count++] = seg.tag_fields[i];
+    }
+  } while (pos < rest.size());
+  const std::optional<std::string_view> key = KeyWithTags(tags);
+  pos = 0;
+  do {
+    ParseSegment(ScanSegment(rest, pos), key);
   } while (pos < rest.size());
 }
 
@@ -209,30 +222,33 @@ size_t LineParser::CollectTags(std::string_view field, std::array<TagRef, kMaxTa
     const size_t comma = field.find(',');
     const std::string_view tag = field.substr(0, comma);
     field = comma == std::string_view::npos ? std::string_view() : field.substr(comma + 1);
-    const size_t sep = tag.find(':');
-    if (sep == std::string_view::npos) continue;  // `#flag`: dropped
-    TagRef ref;
-    ref.name_off = static_cast<uint32_t>(scratch_.size());
-    AppendSanitized(tag.substr(0, sep), /*tag_value=*/false, scratch_);
-    ref.name_len = static_cast<uint32_t>(scratch_.size() - ref.name_off);
-    ref.value_off = static_cast<uint32_t>(scratch_.size());
-    AppendSanitized(tag.substr(sep + 1), /*tag_value=*/true, scratch_);
-    ref.value_len = static_cast<uint32_t>(scratch_.size() - ref.value_off);
-    if (ref.name_len == 0 || ref.value_len == 0) {
-      scratch_.resize(ref.name_off);  // empty name or value: dropped
+    // Sanitized as etsy does (`url:http://x` -> `url=http=--x`), then split
+    // at the first '=' as Graphite reads `;name=value`.
+    const size_t start = scratch_.size();
+    AppendSanitized(tag, /*tag=*/true, scratch_);
+    const size_t eq = scratch_.find('=', start);
+    if (eq == std::string::npos || eq == start || eq + 1 == scratch_.size()) {
+      scratch_.resize(start);  // `#flag`, empty name or empty value: dropped
       continue;
     }
+    TagRef ref;
+    ref.name_off = static_cast<uint32_t>(start);
+    ref.name_len = static_cast<uint32_t>(eq - start);
+    ref.value_off = static_cast<uint32_t>(eq + 1);
+    ref.value_len = static_cast<uint32_t>(scratch_.size() - eq - 1);
     tags[n++] = ref;
   }
   return n;
 }
 
-std::optional<std::string_view> LineParser::KeyWithTags(const Segment& seg) {
-  if (seg.tag_field_count == 0) return Key();
-  scratch_.resize(key_len_);  // drop the previous segment's tags
+std::optional<std::string_view> LineParser::KeyWithTags(const Segment& fields) {
+  if (fields.tag_field_count == 0) return Key();
+  scratch_.resize(key_len_);
   std::array<TagRef, kMaxTags> tags;
   size_t n = 0;
-  for (size_t i = 0; i < seg.tag_field_count; ++i) n = CollectTags(seg.tag_fields[i], tags, n);
+  for (size_t i = 0; i < fields.tag_field_count; ++i) {
+    n = CollectTags(fields.tag_fields[i], tags, n);
+  }
   if (n == 0) return Key();
   size_t needed = Key().size();
   for (size_t i = 0; i < n; ++i) needed += 2 + tags[i].name_len + tags[i].value_len;
@@ -270,7 +286,23 @@ std::optional<std::string_view> LineParser::KeyWithTags(const Segment& seg) {
   return std::string_view(scratch_).substr(start);
 }
 
-void LineParser::ParseSegment(const Segment& seg) {
+// What the aggregator will add for this sample must be finite: etsy adds
+// value * (1 / rate) to a counter and 1 / rate to a timer's count, which is
+// inf (or NaN) for a huge value or a tiny rate such as 1e-310.
+bool FiniteWhenScaled(const Sample& sample) {
+  switch (sample.type) {
+    case MetricType::kCounter:
+      return std::isfinite(sample.value * (1 / sample.sample_rate));
+    case MetricType::kTimer:
+      return std::isfinite(1 / sample.sample_rate);
+    case MetricType::kGauge:
+    case MetricType::kSet:
+      return true;  // the rate is not used
+  }
+  return false;
+}
+
+void LineParser::ParseSegment(const Segment& seg, std::optional<std::string_view> key) {
   std::optional<MetricType> type;
   std::optional<double> rate = 1.0;
   if (!seg.bad) type = ParseType(seg.type);
@@ -287,10 +319,11 @@ void LineParser::ParseSegment(const Segment& seg) {
     sample.value = value.value_or(0);
     sample.gauge_delta = *type == MetricType::kGauge && !seg.value.empty() &&
                          (seg.value.front() == '+' || seg.value.front() == '-');
+    // etsy's helpers.is_valid_packet: an `ms` value must be >= 0.
+    if (ok && Trim(seg.type) == "ms" && sample.value < 0) ok = false;
+    ok = ok && FiniteWhenScaled(sample);
   }
-  std::optional<std::string_view> key;
-  if (ok) key = KeyWithTags(seg);
-  if (!key) {
+  if (!ok || !key) {
     ++counts_.bad_lines;
     return;
   }

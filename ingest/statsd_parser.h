@@ -4,19 +4,23 @@
 // beyond the caller's scratch buffer; safe to call from any thread (each
 // thread with its own scratch string).
 //
-// Accepted exactly as etsy's helpers.is_valid_packet accepts, with these
-// documented differences: unknown types (etsy counts them as counters), an
-// empty key, an empty or whitespace-only number, NaN/inf and a zero sample
-// rate are bad lines; keys longer than kMaxKeyLength are bad lines; bytes
-// >= 0x80 are removed from keys (etsy maps Unicode spaces to '_').
-// DogStatsD extensions: `|#k:v,k2:v2` becomes Graphite tags appended to the
-// key in canonical form `key;k=v;k2=v2` (sorted by name, first of duplicate
-// names kept, at most kMaxTags). A tag without a value (`#flag`, `#k:`) is
-// dropped, as Prometheus' statsd_exporter does: Graphite tag values cannot be
-// empty. Tag names are sanitized like keys; tag values keep [A-Za-z0-9_.:/-]
-// (whitespace runs become '_'). A tag field runs to the next '|' or the end
-// of the line, so it ends the line's list of values. `|c:ID` (container id)
-// and `|T<epoch>` fields are accepted and ignored.
+// Accepted exactly as etsy's helpers.is_valid_packet accepts (a negative
+// `ms` value is a bad line), with these documented differences: unknown
+// types (etsy counts them as counters), an empty key, an empty or
+// whitespace-only number, NaN/inf, a zero sample rate, and a counter or timer
+// whose value * (1 / rate) or 1 / rate is not finite are bad lines; keys
+// longer than kMaxKeyLength are bad lines; bytes >= 0x80 are removed from
+// keys (etsy maps Unicode spaces to '_').
+// DogStatsD tags (`|#k:v,k2:v2`) are handled as etsy 0.9 does: they belong
+// to every value of the line, and each tag is sanitized like a key after
+// ':' -> '=' and ';' -> '_' ('=' kept), then split at its first '='
+// (`#url:http://x` -> `url=http=--x`). They are appended to the key in
+// Graphite's canonical form `key;k=v;k2=v2` (sorted, first of duplicate names
+// kept, at most kMaxTags). A tag without a value (`#flag`, `#k:`) is dropped,
+// as Prometheus' statsd_exporter does: Graphite tag values cannot be empty.
+// A tag field runs to the next '|' or the end of the line, so it ends the
+// line's list of values. `|c:ID` (container id) and `|T<epoch>` fields are
+// accepted and ignored.
 #pragma once
 
 #include <cstddef>

@@ -133,8 +133,12 @@ TEST_CASE("parser: DogStatsD tags become canonical Graphite tags", "[statsd_pars
   // Graphite's order: ";name=value" strings, as carbon writes the same series
   // ('-' sorts before '=', so "a-b" comes before "a").
   CHECK(Parse("t:1|c|#a:2,a-b:1,ab:3").samples.at(0).key == "t;a-b=1;a=2;ab=3");
-  // Sanitizing: names like keys, values keep ':' and '/'.
-  CHECK(Parse("t:1|c|#na me:ht tp://x;y=z").samples.at(0).key == "t;na_me=ht_tp://xyz");
+  // Sanitizing as etsy 0.9: ':' -> '=' and ';' -> '_' first, then like a
+  // key with '=' kept; the first '=' separates name and value.
+  CHECK(Parse("t:1|c|#na me:ht tp://x;y=z").samples.at(0).key == "t;na_me=ht_tp=--x_y=z");
+  CHECK(Parse("t:1|c|#url:http://x").samples.at(0).key == "t;url=http=--x");
+  CHECK(Parse("t:1|c|#a=b:c").samples.at(0).key == "t;a=b=c");
+  CHECK(Parse("t:1|c|#:v,=w,k=").samples.at(0).key == "t");
   // The key itself is sanitized too.
   CHECK(Parse("a b:1|c|#k:v").samples.at(0).key == "a_b;k=v");
   // DogStatsD container id and timestamp fields are ignored.
@@ -142,6 +146,61 @@ TEST_CASE("parser: DogStatsD tags become canonical Graphite tags", "[statsd_pars
   REQUIRE(dd.samples.size() == 1);
   CHECK(dd.samples[0].key == "x;k=v");
   CHECK(dd.counts.bad_lines == 0);
+}
+
+TEST_CASE("parser: the tags of a line belong to every value in it, as in etsy 0.9",
+          "[statsd_parser]") {
+  const Result r = Parse("t:1|ms:2|ms|#env:prod,host:a");
+  REQUIRE(r.samples.size() == 2);
+  CHECK(r.samples[0].key == "t;env=prod;host=a");
+  CHECK(r.samples[0].value == 1);
+  CHECK(r.samples[1].key == "t;env=prod;host=a");
+  CHECK(r.samples[1].value == 2);
+  CHECK(r.counts.bad_lines == 0);
+  // A key too long with its tags makes every value of the line bad.
+  const Result lng = Parse("t:1|c:2|c|#k:" + std::string(kMaxKeyLength, 'v'));
+  CHECK(lng.samples.empty());
+  CHECK(lng.counts.bad_lines == 2);
+}
+
+TEST_CASE("parser: a negative timer is a bad line (etsy's is_valid_packet)", "[statsd_parser]") {
+  ExpectBad("x:-5|ms");
+  ExpectBad("x:-0.001|ms|@0.5");
+  CHECK(Parse("x:0|ms").samples.size() == 1);
+  CHECK(Parse("x:-0|ms").samples.size() == 1);  // Number("-0") >= 0 in JavaScript
+  const Result mixed = Parse("x:1|ms:-1|ms:2|ms");
+  CHECK(mixed.samples.size() == 2);
+  CHECK(mixed.counts.bad_lines == 1);
+  // Other types keep their negative values.
+  CHECK(Parse("x:-5|c").samples.at(0).value == -5);
+  CHECK(Parse("x:-5|h").samples.at(0).value == -5);
+  CHECK(Parse("x:-5|g").samples.at(0).delta);
+}
+
+// "0." followed by `zeros` zeros and `digits`.
+std::string Decimal(int zeros, std::string_view digits) {
+  return "0." + std::string(static_cast<size_t>(zeros), '0') + std::string(digits);
+}
+
+TEST_CASE("parser: a rate or value that would make a counter or timer inf is a bad line",
+          "[statsd_parser]") {
+  // 1 / 1e-310 is inf (the issue's subnormal rate).
+  const std::string tiny = "@" + Decimal(309, "1");
+  ExpectBad("a:1|c|" + tiny);
+  ExpectBad("t:1|ms|" + tiny);
+  ExpectBad("a:0|c|" + tiny);  // 0 * inf is NaN
+  // Gauges and sets do not use the rate: kept.
+  CHECK(Parse("g:1|g|" + tiny).samples.size() == 1);
+  CHECK(Parse("s:x|s|" + tiny).samples.size() == 1);
+  // At the bound: 1 / DBL_MAX is 5.5627e-309.
+  CHECK(Parse("a:1|c|@" + Decimal(308, "557")).samples.size() == 1);
+  CHECK(Parse("t:1|ms|@" + Decimal(308, "557")).samples.size() == 1);
+  ExpectBad("a:1|c|@" + Decimal(308, "556"));
+  ExpectBad("t:1|ms|@" + Decimal(308, "556"));
+  // value * (1 / rate): finite up to DBL_MAX.
+  CHECK(Parse("a:8.98e307|c|@0.5").samples.size() == 1);
+  ExpectBad("a:8.99e307|c|@0.5");
+  CHECK(Parse("a:1.7e308|c").samples.size() == 1);
 }
 
 TEST_CASE("parser: sets", "[statsd_parser]") {
