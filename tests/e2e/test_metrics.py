@@ -72,6 +72,35 @@ class MetricsEndToEndTest(unittest.TestCase):
             server.wait_for(lambda: total(server, "stats_counts.statsd.bad_lines_seen") >= 2, what="bad lines series")
             self.assertGreaterEqual(server.prometheus().get("hourglass_statsd_bad_lines_seen", 0), 2)
 
+    def test_etsy_validity_negative_timer_and_subnormal_rate_are_bad_lines(self):
+        tiny_rate = "0." + "0" * 309 + "1"  # 1e-310: 1 / rate is inf
+        with Hourglass() as server:
+            server.send_statsd("e2e.neg.ok:1|c\ne2e.neg.t:-5|ms\ne2e.neg.t:5|ms\n"
+                               f"e2e.neg.c:1|c|@{tiny_rate}\ne2e.neg.c:2|c")
+            server.wait_for(lambda: total(server, "stats_counts.e2e.neg.ok") == 1, what="good line")
+            server.wait_for(lambda: server.prometheus().get("hourglass_statsd_bad_lines_seen", 0) >= 2,
+                            what="bad lines counted")
+            time.sleep(1.5)
+            self.assertEqual(server.prometheus().get("hourglass_statsd_bad_lines_seen"), 2)
+            self.assertEqual(total(server, "stats.timers.e2e.neg.t.count"), 1)
+            self.assertEqual(min(values(server.render("stats.timers.e2e.neg.t.lower")[0])), 5)
+            self.assertEqual(total(server, "stats_counts.e2e.neg.c"), 2)
+
+    def test_tags_of_a_multi_value_line_reach_every_value(self):
+        with Hourglass() as server:
+            server.send_statsd("e2e.mv.t:1|ms:2|ms|#env:prod,host:a", "e2e.mv.url:1|c|#url:http://x")
+            tagged = "seriesByTag('name=stats.timers.e2e.mv.t.count','env=prod','host=a')"
+            server.wait_for(lambda: server.render(tagged), what="tagged timer series")
+            time.sleep(1.5)
+            result = server.render(tagged)
+            self.assertEqual([s["target"] for s in result], ["stats.timers.e2e.mv.t.count;env=prod;host=a"])
+            self.assertEqual(sum(values(result[0])), 2)
+            self.assertEqual(max(values(server.render(tagged.replace(".count'", ".upper'"))[0])), 2)
+            self.assertEqual(server.render("stats.timers.e2e.mv.t.count"), [])
+            # etsy 0.9 names a tag value's ':' '=' and its '/' '-'.
+            urls = server.render("seriesByTag('name=stats_counts.e2e.mv.url')")
+            self.assertEqual([s["target"] for s in urls], ["stats_counts.e2e.mv.url;url=http=--x"])
+
     def test_find_and_globs(self):
         with Hourglass() as server:
             server.send_statsd("e2e.find.alpha.x:1|c\ne2e.find.beta.x:1|c\ne2e.find.gamma.y:1|c")
