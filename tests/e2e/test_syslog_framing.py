@@ -5,6 +5,7 @@ end, and an impossible octet count must not swallow the frames after it:
 either used to turn the rest of an octet-counted connection (which has no
 LFs) into one message.
 """
+import contextlib
 import json
 import re
 import socket
@@ -21,6 +22,20 @@ def counted(message):
     return str(len(data)).encode() + b" " + data
 
 
+@contextlib.contextmanager
+def send_then_frames(first, run, n):
+    """A running server that got `first`, then n octet-counted frames, on one connection."""
+    stream = [first] + [counted(f"<13>1 - h app - - - framing-{run}-{i:05d}") for i in range(n)]
+    with serve() as hg:
+        with socket.create_connection(syslog_address(hg)) as sock:
+            sock.sendall(b"".join(stream))
+        yield hg
+
+
+def run_id():
+    return format(int(time.time() * 1000) & 0xFFFFFFFF, "08x")
+
+
 def records(hg):
     return [json.loads(line) for lines in audit_lines(hg).values() for line in lines]
 
@@ -35,15 +50,11 @@ def wait_for_lines(hg, n, timeout=60):
 
 class OctetCountedFraming(unittest.TestCase):
     def test_oversized_frame_then_10000_frames_gives_10001_lines(self):
-        run = format(int(time.time() * 1000) & 0xFFFFFFFF, "08x")
+        run = run_id()
         head = f"<13>1 - h app - - - framing-{run}-big "
         big = head + "x" * (204_809 - len(head))
         self.assertEqual(len(big), 204_809)
-        stream = [counted(big)]
-        stream += [counted(f"<13>1 - h app - - - framing-{run}-{i:05d}") for i in range(10_000)]
-        with serve() as hg:
-            with socket.create_connection(syslog_address(hg)) as sock:
-                sock.sendall(b"".join(stream))
+        with send_then_frames(counted(big), run, 10_000) as hg:
             got = wait_for_lines(hg, 10_001)
             self.assertEqual(len(got), 10_001)
             self.assertTrue(got[0]["message"].startswith(f"framing-{run}-big xxx"))
@@ -56,12 +67,8 @@ class OctetCountedFraming(unittest.TestCase):
             self.assertEqual(metric(hg, "syslog.messages_received"), 10_001)
 
     def test_count_of_10_to_the_12_does_not_merge_the_next_frames(self):
-        run = format(int(time.time() * 1000) & 0xFFFFFFFF, "08x")
-        stream = [b"1000000000000 <13>1 - h app - - - impossible count 1"]
-        stream += [counted(f"<13>1 - h app - - - framing-{run}-{i:05d}") for i in range(10)]
-        with serve() as hg:
-            with socket.create_connection(syslog_address(hg)) as sock:
-                sock.sendall(b"".join(stream))
+        run = run_id()
+        with send_then_frames(b"1000000000000 <13>1 - h app - - - impossible count 1", run, 10) as hg:
             got = wait_for_lines(hg, 11)
             self.assertEqual(len(got), 11)
             self.assertIn("impossible count 1", json.dumps(got[0]))
