@@ -139,9 +139,17 @@ void SyslogFramer::EnterResync(uint64_t seen) {
   candidates_.clear();
 }
 
-// One byte at a time: this is the slow path of a broken stream.
+// Bytes that cannot start a header go in bulk; a possible header byte by byte.
 size_t SyslogFramer::ConsumeResync(std::string_view bytes, std::vector<SyslogFrame>& out) {
-  for (size_t i = 0; i < bytes.size(); ++i) {
+  size_t i = 0;
+  while (i < bytes.size()) {
+    if (run_.empty()) {
+      size_t j = i;
+      while (j < bytes.size() && !IsDigit(bytes[j]) && bytes[j] != '\n' && bytes[j] != '\0') ++j;
+      AppendResync(bytes.substr(i, j - i), out);
+      i = j;
+      if (i == bytes.size()) break;
+    }
     const char c = bytes[i];
     if (c == '\n' || c == '\0') {
       EndResync(out, false);
@@ -165,7 +173,8 @@ size_t SyslogFramer::ConsumeResync(std::string_view bytes, std::vector<SyslogFra
     } else {
       run_.clear();
     }
-    AppendResync(c, out);
+    AppendResync(bytes.substr(i, 1), out);
+    ++i;
   }
   return bytes.size();
 }
@@ -220,14 +229,17 @@ void SyslogFramer::Commit(const Candidate& frame, std::vector<SyslogFrame>& out)
 }
 
 // The frame in progress holds room for a whole bad frame and a whole proven
-// one; bytes no candidate needs are dropped as they come.
-void SyslogFramer::AppendResync(char c, std::vector<SyslogFrame>& out) {
+// one; bytes no candidate needs are dropped once the bad frame is emitted.
+void SyslogFramer::AppendResync(std::string_view bytes, std::vector<SyslogFrame>& out) {
   const size_t limit = options_.max_message_size;
   if (candidates_.empty() && run_.empty()) {
-    if (resync_emitted_) {
-      frame_.data.clear();  // more of a frame already emitted
+    if (resync_emitted_) {  // more of a frame already emitted
+      frame_.data.clear();
       seen_ = 0;
-    } else if (frame_.data.size() >= limit) {
+      return;
+    }
+    if (frame_.data.size() + bytes.size() > limit) {
+      frame_.data.append(bytes.substr(0, limit - std::min(limit, frame_.data.size())));
       frame_.data.resize(limit);
       frame_.truncated = true;
       frame_.framing_error = true;
@@ -235,14 +247,14 @@ void SyslogFramer::AppendResync(char c, std::vector<SyslogFrame>& out) {
       frame_ = SyslogFrame{};
       resync_emitted_ = true;
       seen_ = 0;
+      return;
     }
   }
-  if (frame_.data.size() < 2 * limit + 2 * kMaxCountDigits) {
-    frame_.data.push_back(c);
-  } else {
-    frame_.truncated = true;
-  }
-  ++seen_;
+  const size_t cap = 2 * limit + 2 * kMaxCountDigits;
+  const size_t room = cap - std::min(cap, frame_.data.size());
+  if (bytes.size() > room) frame_.truncated = true;
+  frame_.data.append(bytes.substr(0, room));
+  seen_ += bytes.size();
 }
 
 // LF, NUL or the end of the stream ends the frame in progress; at the end

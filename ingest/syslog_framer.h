@@ -64,7 +64,7 @@ class SyslogFramer {
   void EnterResync(uint64_t seen);
   bool HeaderComplete(std::vector<SyslogFrame>& out);
   void Commit(const Candidate& frame, std::vector<SyslogFrame>& out);
-  void AppendResync(char c, std::vector<SyslogFrame>& out);
+  void AppendResync(std::string_view bytes, std::vector<SyslogFrame>& out);
   void EndResync(std::vector<SyslogFrame>& out, bool at_end);
   void Append(std::string_view bytes);
   void Emit(std::vector<SyslogFrame>& out);

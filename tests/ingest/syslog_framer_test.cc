@@ -1,6 +1,7 @@
 #include "ingest/syslog_framer.h"
 
 #include <catch2/catch.hpp>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -260,6 +261,25 @@ TEST_CASE("an overlong delimited message is truncated and the stream carries on"
     CHECK(frames[0].truncated);
     CHECK(frames[1].data == "<13>ok");
     CHECK_FALSE(frames[1].truncated);
+  }
+}
+
+TEST_CASE("random streams: how the bytes are split never changes the frames") {
+  std::mt19937 rng(9);
+  const std::string alphabet("0123456789  <<>\n\r\0ab", 22);
+  SyslogFramerOptions options{.max_message_size = 24, .max_frame_size = 40};
+  for (int round = 0; round < 300; ++round) {
+    std::string stream;
+    for (int i = 0; i < 400; ++i) stream.push_back(alphabet[rng() % alphabet.size()]);
+    const auto whole = FrameAll(stream, 0, options);
+    for (const auto& frame : whole) {
+      CHECK_FALSE(frame.data.empty());
+      CHECK(frame.data.size() <= 24);
+    }
+    for (size_t chunk : {1, 2, 5, 13}) {
+      const auto split = FrameAll(stream, chunk, options);
+      CHECK(Data(split) == Data(whole));
+    }
   }
 }
 
