@@ -323,6 +323,21 @@ std::string TreeJson(const std::vector<FoundNode>& nodes, const std::string& bas
   return out + "]";
 }
 
+// graphite-web's query.replace('..', '*.'): one pass, left to right.
+std::string CompleterQuery(std::string_view query) {
+  std::string out;
+  out.reserve(query.size());
+  for (size_t i = 0; i < query.size(); ++i) {
+    if (query[i] == '.' && i + 1 < query.size() && query[i + 1] == '.') {
+      out += "*.";
+      ++i;
+    } else {
+      out.push_back(query[i]);
+    }
+  }
+  return out;
+}
+
 std::string CompleterJson(const std::vector<FoundNode>& nodes, bool wildcards) {
   std::string out = "{\"metrics\":[";
   for (size_t i = 0; i < nodes.size(); ++i) {
@@ -355,7 +370,7 @@ ApiResponse ApiRouter::Find(const FormParams& params) const {
   const size_t dot = query.rfind('.');
   const std::string base_path = dot == std::string::npos ? "" : query.substr(0, dot) + ".";
   if (format == "completer") {
-    for (size_t at; (at = query.find("..")) != std::string::npos;) query.replace(at, 2, "*.");
+    query = CompleterQuery(query);
     if (query.back() != '*') query.push_back('*');
   }
   common::Result<std::vector<store::Node>> found = store_.FindNodes(query);

@@ -179,11 +179,14 @@ Result<SeriesList> MovingWindowImpl(EvalContext& ctx, const Value& window,
     if (!seconds.ok()) return seconds.status();
     preview = std::abs(*seconds);
   } else {
+    if (window.int_value < 0) return Status::Error("windowSize must not be negative");
     int64_t max_step = 0;
     for (const Series& s : input) max_step = std::max(max_step, s.step);
-    preview = max_step * window.int_value;
+    if (__builtin_mul_overflow(max_step, window.int_value, &preview)) preview = INT64_MAX;
   }
-  Result<SeriesList> list = EvaluateFirstArgOver(ctx, ctx.from - preview, ctx.until);
+  Result<int64_t> from = ShiftTime(ctx.from, -preview);
+  if (!from.ok()) return from.status();
+  Result<SeriesList> list = EvaluateFirstArgOver(ctx, *from, ctx.until);
   if (!list.ok()) return list.status();
   const std::string tag = TagName(func_name);
   const std::string window_text = by_time ? window.string_value : std::to_string(window.int_value);

@@ -207,7 +207,11 @@ Result<SeriesList> TimeShift(EvalContext& ctx, std::vector<Value>& args) {
   if (!delta.ok()) return delta.status();
   if (args[0].series.empty()) return SeriesList{};
   const Series& first = args[0].series[0];
-  Result<SeriesList> shifted = EvaluateFirstArgOver(ctx, ctx.from + *delta, ctx.until + *delta);
+  Result<int64_t> from = ShiftTime(ctx.from, *delta);
+  if (!from.ok()) return from.status();
+  Result<int64_t> until = ShiftTime(ctx.until, *delta);
+  if (!until.ok()) return until.status();
+  Result<SeriesList> shifted = EvaluateFirstArgOver(ctx, *from, *until);
   if (!shifted.ok()) return shifted.status();
   const bool reset_end = args[2].bool_value;
   for (Series& s : *shifted) {

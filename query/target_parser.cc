@@ -3,6 +3,8 @@
 #include <cctype>
 #include <charconv>
 #include <optional>
+#include <utility>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -36,6 +38,23 @@ bool IsPathChar(char c) {
   }
 }
 
+constexpr std::string_view kTooDeep = "expression nested too deeply";
+
+// True when no call or path lies under more than kMaxNestingDepth calls.
+// Iterative: the tree may be deeper than the limit before this refuses it.
+bool WithinDepth(const Expr& root) {
+  std::vector<std::pair<const Expr*, int>> todo{{&root, 0}};
+  while (!todo.empty()) {
+    const auto [expr, depth] = todo.back();
+    todo.pop_back();
+    if (expr->kind != Expr::Kind::kCall && expr->kind != Expr::Kind::kPath) continue;
+    if (depth > kMaxNestingDepth) return false;
+    for (const Expr& arg : expr->args) todo.emplace_back(&arg, depth + 1);
+    for (const Expr& arg : expr->kwarg_values) todo.emplace_back(&arg, depth + 1);
+  }
+  return true;
+}
+
 class Parser {
  public:
   explicit Parser(std::string_view text) : text_(text) {}
@@ -45,6 +64,7 @@ class Parser {
     if (!expr.ok()) return expr;
     SkipSpace();
     if (pos_ != text_.size()) return Error("unexpected character");
+    if (!WithinDepth(*expr)) return Error(kTooDeep);
     return expr;
   }
 
@@ -62,13 +82,17 @@ class Parser {
     return at == text_.size() || text_[at] == ',' || text_[at] == ')';
   }
 
-  // (call | path) followed by zero or more "| call".
+  // (call | path) followed by zero or more "| call". Each pipe nests what
+  // came before one level deeper (`a|f()|g()` is g(f(a))), so pipes count
+  // toward the depth; WithinDepth() checks the whole tree once parsed.
   Result<Expr> ParseExpression(int depth) {
-    if (depth > kMaxNestingDepth) return Error("expression nested too deeply");
+    if (depth > kMaxNestingDepth) return Error(kTooDeep);
     SkipSpace();
     Result<Expr> expr = ParseCallOrPath(depth);
     if (!expr.ok()) return expr;
+    int pipes = 0;
     for (SkipSpace(); Peek() == '|'; SkipSpace()) {
+      if (depth + ++pipes > kMaxNestingDepth) return Error(kTooDeep);
       ++pos_;
       SkipSpace();
       Result<Expr> call = ParseCallOrPath(depth);

@@ -27,6 +27,8 @@ struct Expr {
 };
 
 inline constexpr size_t kMaxTargetLength = 16 * 1024;
+// Calls and paths may sit under at most this many calls; a pipe `x|f()`
+// puts x under f, so pipes count too. Refused beyond (a 400).
 inline constexpr int kMaxNestingDepth = 64;
 
 common::Result<Expr> ParseTarget(std::string_view target);

@@ -60,6 +60,11 @@ bool ParseInt(std::string_view s, int64_t& out) {
   return true;
 }
 
+std::string Shorten(std::string_view text) {
+  constexpr size_t kShown = 40;
+  return std::string(text.substr(0, kShown)) + (text.size() > kShown ? "..." : "");
+}
+
 bool ValidDate(int64_t y, int64_t m, int64_t d) {
   if (y < 1 || y > 9999 || m < 1 || m > 12 || d < 1) return false;
   const int64_t month_days =
@@ -209,7 +214,7 @@ Result<int64_t> ParseTimeOffset(std::string_view offset) {
     while (i < offset.size() && std::isdigit(static_cast<unsigned char>(offset[i]))) ++i;
     int64_t num = 0;
     if (!ParseInt(offset.substr(0, i), num) || num > 1'000'000'000) {
-      return Status::Error("invalid offset number in '" + std::string(offset) + "'");
+      return Status::Error("invalid offset number in '" + Shorten(offset) + "'");
     }
     offset.remove_prefix(i);
     i = 0;
@@ -217,9 +222,22 @@ Result<int64_t> ParseTimeOffset(std::string_view offset) {
     Result<int64_t> unit = UnitSeconds(offset.substr(0, i));
     if (!unit.ok()) return unit.status();
     offset.remove_prefix(i);
-    total += sign * num * *unit;
+    int64_t term = 0;  // at most 1e9 * 365 days: cannot overflow, checked anyway
+    if (__builtin_mul_overflow(num, *unit, &term) ||
+        __builtin_add_overflow(total, sign * term, &total) || total > kMaxOffset ||
+        total < -kMaxOffset) {
+      return Status::Error("time offset out of range: more than 999999999 days");
+    }
   }
   return total;
+}
+
+Result<int64_t> ShiftTime(int64_t time, int64_t delta) {
+  int64_t out = 0;
+  if (__builtin_add_overflow(time, delta, &out) || out < kMinTime || out > kMaxTime) {
+    return Status::Error("date value out of range: times must be within years 1 to 9999");
+  }
+  return out;
 }
 
 Result<int64_t> ParseAtTime(std::string_view text, int64_t now) {
@@ -237,10 +255,10 @@ Result<int64_t> ParseAtTime(std::string_view text, int64_t now) {
                           d < 32;
     if (!yyyymmdd) {
       if (!ParseInt(s, epoch)) return Status::Error("epoch seconds out of range");
-      return epoch;
+      return ShiftTime(epoch, 0);
     }
   } else if (s.size() == 13 && s.find(':') != std::string::npos) {
-    return ParseClockDate(s);
+    return ParseClockDate(s);  // years 1 to 9999 by its format
   }
   std::string_view view(s);
   std::string_view ref = view, offset;
@@ -254,7 +272,7 @@ Result<int64_t> ParseAtTime(std::string_view text, int64_t now) {
   if (!base.ok()) return base.status();
   Result<int64_t> delta = ParseTimeOffset(offset);
   if (!delta.ok()) return delta.status();
-  return *base + *delta;
+  return ShiftTime(*base, *delta);
 }
 
 }  // namespace hourglass::query

@@ -2,22 +2,35 @@
 // is split on every '.', and each node is matched on its own, so a glob never
 // crosses a dot. Per node: `*`, `?`, `[a-z]`, `[!a]` as Python's fnmatch,
 // `{a,b}` alternatives (nestable, may hold globs; a group without a comma is
-// literal text). Pure functions and immutable objects: any thread.
+// literal text). Expansion and matching run in time linear in the pattern
+// (times the name for matching), with no recursion. Pure functions and
+// immutable objects: any thread.
 #pragma once
 
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "common/status.h"
+
 namespace hourglass::store {
 
-// Upper bound on brace alternatives one node expands to; beyond it the rest
-// are dropped (a bound on work, not a real-world limit).
+// Parser safety bounds (not config keys). A node pattern expanding to more
+// brace alternatives than this is refused, never silently cut short.
 inline constexpr size_t kMaxBraceAlternatives = 4096;
+// Longest glob pattern (a whole dotted path) the name index accepts.
+inline constexpr size_t kMaxGlobLength = 16 * 1024;
+// Bytes one node's alternatives may add up to (4,096 names of 256 bytes:
+// whisper's node names are file names of at most 255 bytes).
+inline constexpr size_t kMaxBraceExpansionBytes = 1024 * 1024;
 
 class GlobMatcher {
  public:
-  // Never fails: unbalanced `[` or `{` are matched literally, as graphite does.
+  // Fails with a one-line message (for a 400) when the node expands to more
+  // than kMaxBraceAlternatives alternatives or kMaxBraceExpansionBytes.
+  static common::Result<GlobMatcher> Create(std::string_view node_pattern);
+  // Never fails: unbalanced `[` or `{` are matched literally, as graphite
+  // does; a node Create() would refuse has no alternatives and matches nothing.
   explicit GlobMatcher(std::string_view node_pattern);
 
   bool Matches(std::string_view node) const;
@@ -31,6 +44,10 @@ class GlobMatcher {
   const std::string& literal_prefix() const { return literal_prefix_; }
 
  private:
+  GlobMatcher() = default;
+  // Sets is_literal_ and literal_prefix_ from alternatives_.
+  void Describe();
+
   std::vector<std::string> alternatives_;
   std::string literal_prefix_;
   bool is_literal_ = true;
@@ -42,14 +59,22 @@ bool HasGlob(std::string_view pattern);
 // Splits a dotted path on every '.' ("a..b" has an empty middle node).
 std::vector<std::string_view> SplitNodes(std::string_view path);
 
-// Expands `{...}` groups (see header comment); sorted, unique, at most `limit`.
+// Expands `{...}` groups (see header comment) into `out`, sorted and unique.
+// Fails, naming the limit, when there would be more than `limit` of them or
+// more than kMaxBraceExpansionBytes; `out` is then empty. Groups multiply
+// by their distinct alternatives, so groups whose concatenations coincide
+// ("{,a}{,a}" has 3, not 4) may be refused a little before `limit`.
+common::Status ExpandBraces(std::string_view pattern, size_t limit, std::vector<std::string>* out);
+
+// As above; empty when the pattern cannot be expanded within `limit`.
 std::vector<std::string> ExpandBraces(std::string_view pattern,
                                       size_t limit = kMaxBraceAlternatives);
 
 // fnmatch of one node pattern without braces against one node.
 bool FnMatch(std::string_view pattern, std::string_view text);
 
-// Full-path match: same node count and every node matches its pattern node.
+// Full-path match: same node count and every node matches its pattern node
+// (a node that cannot be expanded matches nothing).
 bool GlobMatch(std::string_view pattern, std::string_view path);
 
 }  // namespace hourglass::store

@@ -153,8 +153,7 @@ common::Status NameIndex::Register(std::span<const std::string> names) {
 }
 
 common::Status NameIndex::Expand(const std::string& parent, size_t depth,
-                                 std::string_view node_pattern, std::vector<Level>* out) const {
-  GlobMatcher matcher(node_pattern);
+                                 const GlobMatcher& matcher, std::vector<Level>* out) const {
   std::string value;
   if (matcher.is_literal()) {
     for (const std::string& alt : matcher.alternatives()) {
@@ -193,14 +192,20 @@ common::Result<std::vector<Node>> NameIndex::FindNodes(std::string_view pattern)
     for (auto& name : *series) result.push_back(Node{std::move(name), true, false});
     return result;
   }
+  if (pattern.size() > kMaxGlobLength) {
+    return common::Status::Error(
+        fmt::format("glob pattern is longer than {} characters", kMaxGlobLength));
+  }
   std::vector<std::string_view> parts = SplitNodes(pattern);
   if (parts.size() > kMaxNodeDepth) return result;
   std::vector<Level> level{{"", kNodeBranch}};
   for (size_t i = 0; i < parts.size() && !level.empty(); ++i) {
+    common::Result<GlobMatcher> matcher = GlobMatcher::Create(parts[i]);
+    if (!matcher.ok()) return matcher.status();
     std::vector<Level> next;
     for (const Level& parent : level) {
       if (!(parent.flags & kNodeBranch)) continue;
-      if (auto s = Expand(parent.path, i + 1, parts[i], &next); !s.ok()) return s;
+      if (auto s = Expand(parent.path, i + 1, *matcher, &next); !s.ok()) return s;
     }
     level = std::move(next);
   }

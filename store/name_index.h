@@ -20,6 +20,7 @@
 
 #include "common/stats.h"
 #include "common/status.h"
+#include "store/glob_matcher.h"
 #include "store/series_store.h"
 
 namespace hourglass::store {
@@ -57,7 +58,7 @@ class NameIndex {
     uint8_t flags;
   };
   // Nodes at `depth` under `parent` whose last component matches `matcher`.
-  common::Status Expand(const std::string& parent, size_t depth, std::string_view node_pattern,
+  common::Status Expand(const std::string& parent, size_t depth, const GlobMatcher& matcher,
                         std::vector<Level>* out) const;
   bool AddPath(std::string_view name, std::vector<std::pair<std::string, char>>* ops,
                std::vector<uint64_t>* new_branches);

@@ -100,7 +100,9 @@ class SeriesStore {
   common::Status RegisterNames(std::span<const std::string> names);
 
   // Nodes matching a Graphite glob pattern (`* ? [a-z] {a,b}` per node), in
-  // name order. "a.*" lists the children of "a".
+  // name order. "a.*" lists the children of "a". Fails, with a message for a
+  // 400, on a pattern past the bounds in store/glob_matcher.h (length, brace
+  // alternatives per node).
   common::Result<std::vector<Node>> FindNodes(std::string_view pattern) const;
 
   // Series (leaf) names matching a pattern, in name order; at most `limit`.

@@ -140,5 +140,36 @@ TEST_CASE_METHOD(Fixture, "keyword arguments bind by name") {
   CHECK(Eval("alias(a.b.c, newName='k')")[0].name == "k");
 }
 
+TEST_CASE_METHOD(Fixture, "time arithmetic on user numbers is checked, never overflows") {
+  CHECK(Eval("timeShift(a.b.c, '1d')").size() == 1);
+  // Shifted past year 9999 or before year 1: refused as graphite-web's datetime.
+  CHECK_THAT(Error("timeShift(a.b.c, '+999999999d')"), Catch::Contains("out of range"));
+  CHECK_THAT(Error("timeShift(a.b.c, '7000y')"), Catch::Contains("out of range"));
+  std::string huge;
+  for (int i = 0; i < 300; ++i) huge += "1000000000y";
+  CHECK_FALSE(evaluator.EvaluateTarget("timeShift(a.b.c, '+" + huge + "')", ctx).ok());
+  CHECK_FALSE(evaluator.EvaluateTarget("summarize(a.b.c, '" + huge + "')", ctx).ok());
+  CHECK(Eval("summarize(a.b.c, '999999999d')").size() == 1);
+  // movingAverage's window times the step: INT64_MAX points, or a negative
+  // count (read out of bounds before).
+  CHECK(Eval("movingAverage(a.b.c, 5)").size() == 1);
+  CHECK_THAT(Error("movingAverage(a.b.c, 9223372036854775807)"), Catch::Contains("out of range"));
+  CHECK_THAT(Error("movingAverage(a.b.c, -5)"), Catch::Contains("negative"));
+  CHECK_THAT(Error("movingWindow(a.b.c, '-999999999d')"), Catch::Contains("out of range"));
+}
+
+TEST_CASE_METHOD(Fixture, "a glob past 4,096 brace alternatives is an error, not fewer series") {
+  // "{c,x1,...}{,y1,...}": a.b.c is one of n x m alternatives.
+  auto glob = [](int n, int m) {
+    std::string out = "a.b.{c";
+    for (int i = 1; i < n; ++i) out += ",x" + std::to_string(i);
+    out += "}{";
+    for (int i = 1; i < m; ++i) out += ",y" + std::to_string(i);
+    return out + "}";
+  };
+  CHECK(Eval(glob(16, 256)).size() == 1);  // 4,096 alternatives
+  CHECK_THAT(Error(glob(17, 241)), Catch::Contains("more than 4096 alternatives"));
+}
+
 }  // namespace
 }  // namespace hourglass::query

@@ -94,6 +94,47 @@ TEST_CASE("bad expressions are errors, never crashes") {
   CHECK_FALSE(ParseTarget(std::string(kMaxTargetLength + 1, 'a')).ok());
 }
 
+namespace {
+
+std::string Repeat(std::string_view text, int n) {
+  std::string out;
+  for (int i = 0; i < n; ++i) out += text;
+  return out;
+}
+
+// The path "a" under `n` nested calls.
+std::string Nested(int n) { return Repeat("f(", n) + "a" + Repeat(")", n); }
+// The path "a" under `n` piped calls: a|f()|f()... is f(f(a)).
+std::string Piped(int n) { return "a" + Repeat("|f()", n); }
+
+void CheckTooDeep(const std::string& target) {
+  auto r = ParseTarget(target);
+  REQUIRE_FALSE(r.ok());
+  CHECK_THAT(r.status().message(), Catch::Contains("nested too deeply"));
+}
+
+}  // namespace
+
+TEST_CASE("nesting limit: 64 levels accepted, 65 refused, pipes included") {
+  static_assert(kMaxNestingDepth == 64);
+  CHECK(Parse(Nested(64)).kind == Kind::kCall);
+  CheckTooDeep(Nested(65));
+  Expr piped = Parse(Piped(64));
+  CHECK(piped.kind == Kind::kCall);
+  CheckTooDeep(Piped(65));
+  // A pipe chain deep inside calls: the depths add up.
+  CHECK(Parse(Repeat("f(", 32) + Piped(32) + Repeat(")", 32)).kind == Kind::kCall);
+  CheckTooDeep(Repeat("f(", 32) + Piped(33) + Repeat(")", 32));
+  // A pipe after a 64-deep call puts the innermost path at 65.
+  CHECK(Parse(Nested(63) + "|g()").kind == Kind::kCall);
+  CheckTooDeep(Nested(64) + "|g()");
+  CheckTooDeep(Nested(32) + Repeat("|g()", 33));
+  // 1,400 pipes in 16 KB (the regression input's shape) are refused at once.
+  CheckTooDeep("constantLine(1)" + Repeat("|absolute()", 1400));
+  // The path inside a piped call's own arguments counts from that call.
+  CHECK(Parse("a" + Repeat("|f()", 63) + "|g(" + Nested(0) + ")").kind == Kind::kCall);
+}
+
 TEST_CASE("ExprToString prints calls back") {
   CHECK(ExprToString(Parse("f(a.b, 'x', 1, k=2.5)")) == "f(a.b,'x',1,k=2.5)");
 }

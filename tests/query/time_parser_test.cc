@@ -101,5 +101,38 @@ TEST_CASE("ParseTimeOffset") {
   CHECK(*ParseTimeOffset("-7d") == -7 * kDay);
 }
 
+TEST_CASE("offsets beyond timedelta's range are refused, never overflow") {
+  // The regression input: 300 terms of 1e9 years overflowed int64 before.
+  std::string huge = "+";
+  for (int i = 0; i < 300; ++i) huge += "1000000000y";
+  auto r = ParseTimeOffset(huge);
+  REQUIRE_FALSE(r.ok());
+  CHECK_THAT(r.status().message(), Catch::Contains("out of range"));
+  // At the bound: 999,999,999 days either way, one second more refused.
+  CHECK(*ParseTimeOffset("+999999999d") == kMaxOffset);
+  CHECK(*ParseTimeOffset("-999999999d") == -kMaxOffset);
+  CHECK_FALSE(ParseTimeOffset("+999999999d1s").ok());
+  CHECK_FALSE(ParseTimeOffset("-999999999d1s").ok());
+  CHECK_FALSE(ParseTimeOffset("1000000000d").ok());
+  CHECK_FALSE(ParseTimeOffset("-1000000000y").ok());
+  CHECK_FALSE(ParseAtTime("now" + huge, kNow).ok());
+  CHECK_FALSE(ParseAtTime("-1000000000y", kNow).ok());
+}
+
+TEST_CASE("times stay within years 1 to 9999, as Python's datetime") {
+  CHECK(At("253402300799") == kMaxTime);
+  CHECK_FALSE(ParseAtTime("253402300800", kNow).ok());
+  CHECK_FALSE(ParseAtTime("999999999999999999", kNow).ok());
+  CHECK_FALSE(ParseAtTime("-9000y", kNow).ok());  // before year 1
+  CHECK_FALSE(ParseAtTime("+8000y", kNow).ok());  // after 9999
+  CHECK(*ShiftTime(kMaxTime, 0) == kMaxTime);
+  CHECK(*ShiftTime(kMinTime, 0) == kMinTime);
+  CHECK_FALSE(ShiftTime(kMaxTime, 1).ok());
+  CHECK_FALSE(ShiftTime(kMinTime, -1).ok());
+  CHECK_FALSE(ShiftTime(INT64_MAX, 1).ok());  // no signed overflow
+  CHECK_FALSE(ShiftTime(INT64_MIN, -1).ok());
+  CHECK_THAT(ShiftTime(kMaxTime, kMaxOffset).status().message(), Catch::Contains("out of range"));
+}
+
 }  // namespace
 }  // namespace hourglass::query

@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 
+using namespace hourglass;
 using namespace hourglass::store;
 
 TEST_CASE("FnMatch wildcards", "[store][glob]") {
@@ -43,7 +44,100 @@ TEST_CASE("ExpandBraces", "[store][glob]") {
   CHECK(ExpandBraces("{a,b") == V{"{a,b"});  // unbalanced: literal
   CHECK(ExpandBraces("{a,a}") == V{"a"});
   CHECK(ExpandBraces("{x*,y?}") == V{"x*", "y?"});
-  CHECK(ExpandBraces("{a,b}{c,d}{e,f}", 5).size() == 5);  // bounded
+  CHECK(ExpandBraces("{{a,b}}") == V{"{a}", "{b}"});  // the outer pair has no comma
+  CHECK(ExpandBraces("}{a,b}{") == V{"}a{", "}b{"});  // unpaired braces are literal
+  CHECK(ExpandBraces("{x,{b}") == V{"{x,{b}"});
+  CHECK(ExpandBraces("a,b") == V{"a,b"});             // a comma outside a group is literal
+  CHECK(ExpandBraces("{a,b}{c,d}{e,f}", 5).empty());  // over the limit: refused, not cut
+}
+
+namespace {
+
+// "{p0,p1,...}" with `n` alternatives.
+std::string Group(std::string_view prefix, int n) {
+  std::string out = "{";
+  for (int i = 0; i < n; ++i) out += (i ? "," : "") + std::string(prefix) + std::to_string(i);
+  return out + "}";
+}
+
+std::string Repeat(std::string_view text, size_t n) {
+  std::string out;
+  for (size_t i = 0; i < n; ++i) out += text;
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("ExpandBraces at the alternatives limit", "[store][glob]") {
+  std::vector<std::string> out;
+  // 2^12 = 4,096 alternatives: all of them, none dropped.
+  REQUIRE(ExpandBraces(Repeat("{a,b}", 12), kMaxBraceAlternatives, &out).ok());
+  CHECK(out.size() == 4096);
+  CHECK(out.front() == "aaaaaaaaaaaa");
+  CHECK(out.back() == "bbbbbbbbbbbb");
+  REQUIRE(ExpandBraces(Group("a", 16) + Group("b", 256), kMaxBraceAlternatives, &out).ok());
+  CHECK(out.size() == 4096);
+  // 17 x 241 = 4,097: refused with a message naming the limit.
+  const common::Status s = ExpandBraces(Group("a", 17) + Group("b", 241), 4096, &out);
+  REQUIRE_FALSE(s.ok());
+  CHECK_THAT(s.message(), Catch::Contains("more than 4096 alternatives"));
+  CHECK(out.empty());
+  // One group of 4,097, and a union of nested groups past the limit.
+  CHECK_FALSE(ExpandBraces(Group("a", 4097), 4096, &out).ok());
+  REQUIRE(ExpandBraces(Group("a", 4096), 4096, &out).ok());
+  CHECK(out.size() == 4096);
+  CHECK_FALSE(ExpandBraces("{" + Group("a", 4000) + "," + Group("b", 97) + "}", 4096, &out).ok());
+  // Duplicates count once.
+  REQUIRE(ExpandBraces(Repeat("{,a}", 20), 4096, &out).ok());
+  CHECK(out.size() == 21);
+  // GlobMatcher::Create says why; the constructor matches nothing.
+  auto refused = GlobMatcher::Create(Repeat("{a,b}", 13));
+  REQUIRE_FALSE(refused.ok());
+  CHECK_THAT(refused.status().message(), Catch::Contains("4096"));
+  CHECK_FALSE(GlobMatcher(Repeat("{a,b}", 13)).Matches("aaaaaaaaaaaaa"));
+  auto fine = GlobMatcher::Create(Repeat("{a,b}", 12));
+  REQUIRE(fine.ok());
+  CHECK(fine->Matches("abababababab"));
+}
+
+TEST_CASE("ExpandBraces bounds the bytes it builds", "[store][glob]") {
+  std::vector<std::string> out;
+  // 4,096 alternatives of 256 bytes fit; of 300 bytes they do not.
+  REQUIRE(ExpandBraces(Repeat("{a,b}", 12) + std::string(244, 'x'), 4096, &out).ok());
+  const common::Status s = ExpandBraces(Repeat("{a,b}", 12) + std::string(288, 'x'), 4096, &out);
+  REQUIRE_FALSE(s.ok());
+  CHECK_THAT(s.message(), Catch::Contains("1048576 bytes"));
+}
+
+TEST_CASE("ExpandBraces handles deep nesting without recursion", "[store][glob]") {
+  // 30,000 pairs around "a,b": only the innermost has a comma.
+  const std::string deep = std::string(30000, '{') + "a,b" + std::string(30000, '}');
+  std::vector<std::string> out;
+  REQUIRE(ExpandBraces(deep, kMaxBraceAlternatives, &out).ok());
+  REQUIRE(out.size() == 2);
+  CHECK(out[0] == std::string(29999, '{') + "a" + std::string(29999, '}'));
+  CHECK(out[1] == std::string(29999, '{') + "b" + std::string(29999, '}'));
+  // 20,000 nested groups that each hold a comma.
+  const std::string commas = Repeat("{a,", 20000) + "b" + std::string(20000, '}');
+  REQUIRE(ExpandBraces(commas, kMaxBraceAlternatives, &out).ok());
+  CHECK(out == std::vector<std::string>{"a", "b"});
+  CHECK(GlobMatch(deep + ".x", std::string(29999, '{') + "b" + std::string(29999, '}') + ".x"));
+}
+
+TEST_CASE("Unbalanced braces and brackets stay linear", "[store][glob]") {
+  // Quadratic before: each unpaired '{' and unclosed '[' scanned to the end.
+  const std::string braces(100000, '{');
+  CHECK(ExpandBraces(braces) == std::vector<std::string>{braces});
+  CHECK(ExpandBraces(braces + "a,b}") ==
+        std::vector<std::string>{std::string(99999, '{') + "a", std::string(99999, '{') + "b"});
+  const std::string brackets = Repeat("*[", 50000);
+  CHECK_FALSE(FnMatch(brackets, std::string(200, 'x')));
+  CHECK(FnMatch(brackets, Repeat("[", 50000)));  // unclosed '[' is literal
+  CHECK(FnMatch("*[a-c]*[", "xxbyy["));
+  CHECK_FALSE(FnMatch("*[a-c]*[", "xxbyy"));
+  GlobMatcher matcher(brackets);
+  CHECK_FALSE(matcher.is_literal());
+  CHECK_FALSE(matcher.Matches("abc"));
 }
 
 TEST_CASE("GlobMatcher literal detection and matching", "[store][glob]") {

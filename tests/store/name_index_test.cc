@@ -145,3 +145,22 @@ TEST_CASE("Read and Write accept tagged names in any tag order", "[store][index]
   REQUIRE(d.ok());
   CHECK(d->values[(now - 20 - d->start) / d->step] == 7);
 }
+
+TEST_CASE("FindNodes refuses globs past the length and alternatives bounds", "[store][index]") {
+  IndexFixture f;
+  // kMaxGlobLength characters are searched; one more is refused.
+  const std::string at_bound = "a.b." + std::string(kMaxGlobLength - 4, 'c');
+  CHECK(f.Find(at_bound).empty());
+  auto longer = f.store->FindNodes(at_bound + "c");
+  REQUIRE_FALSE(longer.ok());
+  CHECK_THAT(longer.status().message(), Catch::Contains("longer than 16384"));
+  // 2^12 alternatives in a node are searched, 2^13 refused (no silent drop).
+  std::string twelve = "a.";
+  for (int i = 0; i < 11; ++i) twelve += "{b,x}";
+  twelve += "{c,y}";
+  CHECK(f.Find(twelve).empty());  // "a.bbbbbbbbbbbc" does not exist
+  CHECK(f.Find("a.{b,x,y,z}{,c,d,e}.*") == V{"a.b.c:L", "a.bc.d:L"});
+  auto refused = f.store->FindNodes(twelve + "{,z}");
+  REQUIRE_FALSE(refused.ok());
+  CHECK_THAT(refused.status().message(), Catch::Contains("more than 4096 alternatives"));
+}
