@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "common/listen_address.h"
+#include "tests/common/fd_pressure.h"
 
 namespace hourglass::ingest {
 namespace {
@@ -150,6 +151,27 @@ TEST_CASE("connections past max_connections are refused and counted") {
   CHECK(f.Stat("syslog.connections_open") == 1);
   f.Send(first, "<13>two\n");
   f.WaitFor("syslog.messages_received", 2);
+}
+
+// The shared acceptor (common::TcpAcceptor): accept errors back off.
+TEST_CASE("syslog server: out of descriptors, accepting backs off (counted) and then resumes") {
+  Fixture f;
+  auto address = common::ParseListenAddress(f.server->bound_address());
+  tcp::socket socket(f.client_io);
+  socket.open(tcp::v4());
+  {
+    testing::FdPressure pressure;  // accept() now fails with EMFILE
+    socket.connect(tcp::endpoint(asio::ip::make_address(address->host), address->port));
+    for (int i = 0; i < 1000 && f.Stat("syslog.accept_errors") < 3; ++i) {
+      std::this_thread::sleep_for(5ms);
+    }
+    CHECK(f.Stat("syslog.accept_errors") >= 3);
+    CHECK(f.Stat("syslog.accept_errors") < 30);  // backing off, not spinning
+    CHECK(f.Stat("syslog.connections_accepted") == 0);
+  }
+  f.Send(socket, "<13>after EMFILE\n");
+  f.WaitFor("syslog.messages_received", 1);
+  CHECK(f.Stat("syslog.connections_accepted") == 1);
 }
 
 TEST_CASE("an idle connection is closed after idle_timeout_s, its partial frame kept") {
