@@ -110,6 +110,7 @@ query::HttpOptions HttpOptionsFrom(const config::HttpConfig& http) {
   options.max_connections = http.max_connections;
   options.max_body_bytes = http.max_body_bytes;
   options.idle_timeout_s = http.idle_timeout_s;
+  options.header_timeout_s = http.header_timeout_s;
   options.cors_origins = http.cors_origins;
   options.token = http.token;
   return options;
