@@ -9,7 +9,7 @@
 #include <thread>
 
 #include "common/listen_address.h"
-#include "tests/common/fd_pressure.h"
+#include "tests/ingest/emfile_connect.h"
 
 namespace hourglass::ingest {
 namespace {
@@ -156,19 +156,7 @@ TEST_CASE("connections past max_connections are refused and counted") {
 // The shared acceptor (common::TcpAcceptor): accept errors back off.
 TEST_CASE("syslog server: out of descriptors, accepting backs off (counted) and then resumes") {
   Fixture f;
-  auto address = common::ParseListenAddress(f.server->bound_address());
-  tcp::socket socket(f.client_io);
-  socket.open(tcp::v4());
-  {
-    testing::FdPressure pressure;  // accept() now fails with EMFILE
-    socket.connect(tcp::endpoint(asio::ip::make_address(address->host), address->port));
-    for (int i = 0; i < 1000 && f.Stat("syslog.accept_errors") < 3; ++i) {
-      std::this_thread::sleep_for(5ms);
-    }
-    CHECK(f.Stat("syslog.accept_errors") >= 3);
-    CHECK(f.Stat("syslog.accept_errors") < 30);  // backing off, not spinning
-    CHECK(f.Stat("syslog.connections_accepted") == 0);
-  }
+  auto socket = testing::ConnectThroughEmfile(f, "syslog");
   f.Send(socket, "<13>after EMFILE\n");
   f.WaitFor("syslog.messages_received", 1);
   CHECK(f.Stat("syslog.connections_accepted") == 1);
