@@ -118,7 +118,7 @@ class SlowHeaders(unittest.TestCase):
                     except ConnectionResetError:
                         pass  # closed with bytes unread: also closed
                 metrics = server.prometheus()
-                self.assertEqual(metrics["hourglass_http_header_timeouts"], self.MAX)
+                self.assertGreaterEqual(metrics["hourglass_http_header_timeouts"], self.MAX)
                 self.assertGreaterEqual(metrics["hourglass_http_connections_refused"], 4)
             finally:
                 stop.set()
