@@ -392,6 +392,7 @@ void ReadHttp(Reader& r, HttpConfig& h) {
   h.max_connections = static_cast<size_t>(r.Integer("http.max_connections", 1, 100'000));
   h.max_body_bytes = r.Bytes("http.max_body_size", 1024, int64_t{1} << 30);
   h.idle_timeout_s = r.Duration("http.idle_timeout", 1, 86400);
+  h.header_timeout_s = r.Duration("http.header_timeout", 1, 3600);
   h.cors_origins = r.Strings("http.cors_origins");
   h.token = r.String("http.token");
 }

@@ -80,6 +80,7 @@ struct HttpConfig {
   size_t max_connections;
   size_t max_body_bytes;
   int64_t idle_timeout_s;
+  int64_t header_timeout_s;
   std::vector<std::string> cors_origins;
   std::string token;  // a secret: never logged
 };

@@ -154,7 +154,12 @@ listen = "127.0.0.1:8080"
 threads = 2
 max_connections = 512
 max_body_size = "1MiB"
+# How long a kept-alive connection may wait between requests.
 idle_timeout = "60s"
+# A request's whole header must arrive within this (counted from the
+# connection's start, or from the first byte of a kept-alive request), else
+# the connection is closed: slow clients cannot hold connections.
+header_timeout = "10s"
 # Origins allowed to call the API from a browser (CORS), e.g.
 # ["https://grafana.example.com"], or ["*"].
 cors_origins = []

@@ -4,4 +4,4 @@
 add_library(hg_carbon
   ${CMAKE_CURRENT_LIST_DIR}/carbon_parser.cc
   ${CMAKE_CURRENT_LIST_DIR}/carbon_server.cc)
-target_link_libraries(hg_carbon PUBLIC hg_peer_address hg_common Boost::headers spdlog::spdlog)
+target_link_libraries(hg_carbon PUBLIC hg_tcp hg_common Boost::headers spdlog::spdlog)

@@ -14,14 +14,16 @@
 #include <vector>
 
 #include "common/listen_address.h"
+#include "common/peer_address.h"
 #include "common/rate_limited_log.h"
+#include "common/tcp_acceptor.h"
 #include "ingest/carbon_parser.h"
-#include "ingest/peer_address.h"
 
 namespace hourglass::ingest {
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 using boost::system::error_code;
+using common::PeerAddress;
 
 namespace {
 
@@ -30,8 +32,6 @@ struct Counters {
   explicit Counters(common::StatsRegistry& s)
       : open(s.GetGauge("carbon.connections_open", "carbon plaintext TCP connections open")),
         accepted(s.GetCounter("carbon.connections_accepted", "carbon TCP connections accepted")),
-        refused(s.GetCounter("carbon.connections_refused",
-                             "carbon connections closed at once: carbon.max_connections reached")),
         idle(s.GetCounter("carbon.idle_timeouts", "carbon connections closed for being idle")),
         bytes(s.GetCounter("carbon.bytes_received", "carbon plaintext bytes received")),
         lines(s.GetCounter("carbon.lines_received", "carbon plaintext lines received")),
@@ -45,7 +45,6 @@ struct Counters {
                                   "carbon points lost because the store write failed")) {}
   common::Gauge& open;
   common::Counter& accepted;
-  common::Counter& refused;
   common::Counter& idle;
   common::Counter& bytes;
   common::Counter& lines;
@@ -68,16 +67,10 @@ class CarbonServerCore {
  public:
   CarbonServerCore(const CarbonServerOptions& options, CarbonSink sink,
                    common::StatsRegistry& stats, const common::Clock& clock)
-      : options(options),
-        sink(std::move(sink)),
-        clock(clock),
-        counters(stats),
-        acceptor(asio::make_strand(ioc)),
-        accept_retry(acceptor.get_executor()) {}
+      : options(options), sink(std::move(sink)), clock(clock), counters(stats) {}
 
-  common::Status Listen();
-  void Accept();
-  void OnAccept(const error_code& ec, tcp::socket socket);
+  // The acceptor's connection hook: starts a session, or refuses (false).
+  bool Admit(tcp::socket& socket);
   void Unregister(uint64_t id);
   void Stop();
   // Hands one batch to the sink with the names not passed before.
@@ -87,8 +80,7 @@ class CarbonServerCore {
   const CarbonSink sink;
   const common::Clock& clock;
   Counters counters;
-  common::RateLimitedLog refused_log, bad_log, too_long_log, accept_log, write_log;
-  std::string bound_address;
+  common::RateLimitedLog bad_log, too_long_log, write_log;
 
   std::mutex names_mu;
   std::unordered_set<uint64_t> known_names;  // hashes of names already passed
@@ -101,8 +93,7 @@ class CarbonServerCore {
 
   // Declared last: destroyed first, while the members above still exist.
   asio::io_context ioc;
-  tcp::acceptor acceptor;
-  asio::steady_timer accept_retry;
+  std::unique_ptr<common::TcpAcceptor> acceptor;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
   std::vector<std::thread> threads;
 };
@@ -274,70 +265,22 @@ void CarbonServerCore::Deliver(std::vector<store::Point>& points, const std::str
   known_names.insert(new_hashes.begin(), new_hashes.end());
 }
 
-common::Status CarbonServerCore::Listen() {
-  auto listen = common::ParseListenAddress(options.listen);
-  if (!listen) return listen.status();
-  error_code ec;
-  const auto address = asio::ip::make_address(listen->host, ec);
-  if (ec) return common::Status::Error("not a numeric address: " + listen->host);
-  const tcp::endpoint endpoint(address, listen->port);
-  acceptor.open(endpoint.protocol(), ec);
-  if (!ec && address.is_v6()) acceptor.set_option(asio::ip::v6_only(false), ec);
-  if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec) acceptor.bind(endpoint, ec);
-  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) return common::Status::Error(ec.message());
-  const tcp::endpoint bound = acceptor.local_endpoint(ec);
-  if (ec) return common::Status::Error(ec.message());
-  bound_address = common::FormatAddress(bound.address().to_string(), bound.port());
-  return common::Status::Ok();
-}
-
-void CarbonServerCore::Accept() {
-  acceptor.async_accept(asio::make_strand(ioc), [this](error_code ec, tcp::socket socket) {
-    OnAccept(ec, std::move(socket));
-  });
-}
-
-void CarbonServerCore::OnAccept(const error_code& ec, tcp::socket socket) {
-  if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
-  if (ec) {  // EMFILE and the like: log, back off a little, keep accepting
-    if (const uint64_t n = accept_log.Take(clock.NowSeconds())) {
-      spdlog::error("carbon: accept failed: {}; {} since the last report", ec.message(), n);
-    }
-    accept_retry.expires_after(std::chrono::milliseconds(100));
-    accept_retry.async_wait([this](error_code wait_ec) {
-      if (!wait_ec) Accept();
-    });
-    return;
-  }
+// Carbon connections past carbon.max_connections are refused.
+bool CarbonServerCore::Admit(tcp::socket& socket) {
   std::shared_ptr<Session> session;
   {
     std::lock_guard lock(mu);
-    if (!stopping && sessions.size() < options.max_connections) {
-      counters.accepted.Add();
-      error_code opt_ec;
-      socket.set_option(asio::socket_base::keep_alive(true), opt_ec);
-      const uint64_t id = next_id++;
-      session = std::make_shared<Session>(*this, std::move(socket), id);
-      sessions.emplace(id, session);
-      counters.open.Set(static_cast<double>(sessions.size()));
-    }
+    if (stopping || sessions.size() >= options.max_connections) return false;
+    counters.accepted.Add();
+    error_code opt_ec;
+    socket.set_option(asio::socket_base::keep_alive(true), opt_ec);
+    const uint64_t id = next_id++;
+    session = std::make_shared<Session>(*this, std::move(socket), id);
+    sessions.emplace(id, session);
+    counters.open.Set(static_cast<double>(sessions.size()));
   }
-  if (session) {
-    session->Start();
-  } else {
-    counters.refused.Add();
-    if (const uint64_t n = refused_log.Take(clock.NowSeconds())) {
-      spdlog::warn(
-          "carbon: refused connection from {}: {} connections open (carbon.max_connections); "
-          "{} refused since the last report",
-          PeerAddress(socket), options.max_connections, n);
-    }
-    error_code close_ec;
-    socket.close(close_ec);
-  }
-  Accept();
+  session->Start();
+  return true;
 }
 
 void CarbonServerCore::Unregister(uint64_t id) {
@@ -357,11 +300,7 @@ void CarbonServerCore::Stop() {
       if (auto session = weak.lock()) live.push_back(std::move(session));
     }
   }
-  asio::post(acceptor.get_executor(), [this] {
-    error_code ec;
-    acceptor.close(ec);
-    accept_retry.cancel();
-  });
+  acceptor->Close();
   for (auto& session : live) session->Shutdown();
   live.clear();
   {
@@ -388,17 +327,25 @@ common::Result<std::unique_ptr<CarbonServer>> CarbonServer::Start(
     const CarbonServerOptions& options, CarbonSink sink, common::StatsRegistry& stats,
     const common::Clock& clock) {
   auto core = std::make_unique<detail::CarbonServerCore>(options, std::move(sink), stats, clock);
-  if (auto status = core->Listen(); !status.ok()) {
+  auto fail = [&](const common::Status& status) {
     return common::Status::Error("cannot listen for carbon on tcp " + options.listen + ": " +
                                  status.message());
-  }
+  };
+  auto address = common::ParseListenAddress(options.listen);
+  if (!address) return fail(address.status());
+  auto acceptor = common::TcpAcceptor::Open(
+      core->ioc, *address,
+      {.log_name = "carbon", .metric_prefix = "carbon", .cap_key = "carbon.max_connections"}, stats,
+      clock);
+  if (!acceptor) return fail(acceptor.status());
+  core->acceptor = std::move(*acceptor);
   core->work.emplace(core->ioc.get_executor());
-  core->Accept();
+  core->acceptor->Start([c = core.get()](tcp::socket& socket) { return c->Admit(socket); });
   core->threads.emplace_back([c = core.get()] { c->ioc.run(); });
   return std::unique_ptr<CarbonServer>(new CarbonServer(std::move(core)));
 }
 
-const std::string& CarbonServer::bound_address() const { return core_->bound_address; }
+const std::string& CarbonServer::bound_address() const { return core_->acceptor->bound_address(); }
 
 void CarbonServer::Stop() {
   if (core_) core_->Stop();

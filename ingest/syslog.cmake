@@ -5,5 +5,5 @@ add_library(hg_syslog
   ${CMAKE_CURRENT_LIST_DIR}/syslog_parser.cc
   ${CMAKE_CURRENT_LIST_DIR}/syslog_server.cc
   ${CMAKE_CURRENT_LIST_DIR}/syslog_tls_context.cc)
-target_link_libraries(hg_syslog PUBLIC hg_peer_address hg_archive hg_common Boost::headers spdlog::spdlog
+target_link_libraries(hg_syslog PUBLIC hg_tcp hg_archive hg_common Boost::headers spdlog::spdlog
                       OpenSSL::SSL)

@@ -15,8 +15,9 @@
 #include <vector>
 
 #include "common/listen_address.h"
+#include "common/peer_address.h"
 #include "common/rate_limited_log.h"
-#include "ingest/peer_address.h"
+#include "common/tcp_acceptor.h"
 #include "ingest/syslog_framer.h"
 #include "ingest/syslog_parser.h"
 #include "ingest/syslog_tls_context.h"
@@ -27,6 +28,7 @@ namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 using TlsStream = ssl::stream<tcp::socket>;
 using boost::system::error_code;
+using common::PeerAddress;
 
 namespace {
 
@@ -38,8 +40,6 @@ struct Counters {
   explicit Counters(common::StatsRegistry& s)
       : open(s.GetGauge("syslog.connections_open", "syslog TCP connections open")),
         accepted(s.GetCounter("syslog.connections_accepted", "syslog TCP connections accepted")),
-        refused(s.GetCounter("syslog.connections_refused",
-                             "syslog connections closed at once: syslog.max_connections reached")),
         idle(s.GetCounter("syslog.idle_timeouts", "syslog connections closed for being idle")),
         messages(s.GetCounter("syslog.messages_received", "syslog messages received")),
         bytes(s.GetCounter("syslog.bytes_received", "syslog bytes received")),
@@ -54,7 +54,6 @@ struct Counters {
             "syslog TLS handshakes that failed or timed out (no TLS, old version, bad cert)")) {}
   common::Gauge& open;
   common::Counter& accepted;
-  common::Counter& refused;
   common::Counter& idle;
   common::Counter& messages;
   common::Counter& bytes;
@@ -73,16 +72,6 @@ class SessionBase {
   virtual void Shutdown() = 0;
 };
 
-// One acceptor: the plain TCP one or the TLS one.
-struct Listener {
-  Listener(asio::io_context& ioc, bool tls)
-      : acceptor(asio::make_strand(ioc)), retry(acceptor.get_executor()), tls(tls) {}
-  tcp::acceptor acceptor;
-  asio::steady_timer retry;
-  std::string bound_address;
-  const bool tls;
-};
-
 }  // namespace
 
 namespace detail {
@@ -93,14 +82,13 @@ class SyslogServerCore {
  public:
   SyslogServerCore(const SyslogServerOptions& options, archive::AuditWriter& writer,
                    common::StatsRegistry& stats, const common::Clock& clock)
-      : options(options), writer(writer), clock(clock), counters(stats), plain(ioc, false) {}
+      : options(options), writer(writer), clock(clock), counters(stats) {}
 
-  common::Status Listen(Listener& listener, const std::string& address);
-  void Accept(Listener& listener);
-  void OnAccept(Listener& listener, const error_code& ec, tcp::socket socket);
-  std::shared_ptr<SessionBase> NewSession(const Listener& listener, tcp::socket socket,
-                                          uint64_t id);
-  void Refuse(tcp::socket& socket);
+  // Binds the plain (tls = false) or TLS listener, with a clear line on failure.
+  common::Status Listen(common::StatsRegistry& stats, bool tls);
+  // The acceptors' connection hook: starts a session, or refuses (false).
+  bool Admit(bool tls, tcp::socket& socket);
+  std::shared_ptr<SessionBase> NewSession(bool tls, tcp::socket socket, uint64_t id);
   void ReportFrameProblems(const std::string& peer, uint64_t framing_errors, uint64_t truncated,
                            int64_t now_s);
   void HandshakeFailed(const std::string& peer, const std::string& reason);
@@ -111,7 +99,7 @@ class SyslogServerCore {
   archive::AuditWriter& writer;
   const common::Clock& clock;
   Counters counters;
-  common::RateLimitedLog refused_log, framing_log, truncated_log, accept_log, handshake_log;
+  common::RateLimitedLog framing_log, truncated_log, handshake_log;
   std::unique_ptr<ssl::context> tls_context;  // set when TLS is on
 
   std::mutex mu;
@@ -122,8 +110,8 @@ class SyslogServerCore {
 
   // Declared last: destroyed first, while the members above still exist.
   asio::io_context ioc;
-  Listener plain;
-  std::optional<Listener> tls;
+  std::unique_ptr<common::TcpAcceptor> plain;
+  std::unique_ptr<common::TcpAcceptor> tls;  // set when TLS is on
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
   std::vector<std::thread> threads;
 };
@@ -320,86 +308,50 @@ void Session<Stream>::Close() {
 
 namespace detail {
 
-common::Status SyslogServerCore::Listen(Listener& listener, const std::string& text) {
-  auto listen = common::ParseListenAddress(text);
-  if (!listen) return listen.status();
-  error_code ec;
-  const auto address = asio::ip::make_address(listen->host, ec);
-  if (ec) return common::Status::Error("not a numeric address: " + listen->host);
-  const tcp::endpoint endpoint(address, listen->port);
-  tcp::acceptor& acceptor = listener.acceptor;
-  acceptor.open(endpoint.protocol(), ec);
-  if (!ec && address.is_v6()) acceptor.set_option(asio::ip::v6_only(false), ec);
-  if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec) acceptor.bind(endpoint, ec);
-  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) return common::Status::Error(ec.message());
-  const tcp::endpoint bound = acceptor.local_endpoint(ec);
-  if (ec) return common::Status::Error(ec.message());
-  listener.bound_address = common::FormatAddress(bound.address().to_string(), bound.port());
+common::Status SyslogServerCore::Listen(common::StatsRegistry& stats, bool tls) {
+  const std::string& text = tls ? options.tls_listen : options.listen;
+  const std::string name = tls ? "syslog-tls" : "syslog";
+  auto fail = [&](const common::Status& status) {
+    return common::Status::Error("cannot listen for " + name + " on tcp " + text + ": " +
+                                 status.message());
+  };
+  auto address = common::ParseListenAddress(text);
+  if (!address) return fail(address.status());
+  // Plain and TLS share the syslog.* stats and syslog.max_connections.
+  auto acceptor = common::TcpAcceptor::Open(
+      ioc, *address,
+      {.log_name = name, .metric_prefix = "syslog", .cap_key = "syslog.max_connections"}, stats,
+      clock);
+  if (!acceptor) return fail(acceptor.status());
+  (tls ? this->tls : plain) = std::move(*acceptor);
   return common::Status::Ok();
 }
 
-void SyslogServerCore::Accept(Listener& listener) {
-  listener.acceptor.async_accept(asio::make_strand(ioc),
-                                 [this, &listener](error_code ec, tcp::socket socket) {
-                                   OnAccept(listener, ec, std::move(socket));
-                                 });
-}
-
 // Plain and TLS connections count against the same syslog.max_connections.
-void SyslogServerCore::OnAccept(Listener& listener, const error_code& ec, tcp::socket socket) {
-  if (ec == asio::error::operation_aborted || !listener.acceptor.is_open()) return;
-  if (ec) {  // EMFILE and the like: log, back off a little, keep accepting
-    if (const uint64_t n = accept_log.Take(clock.NowSeconds())) {
-      spdlog::error("syslog: accept failed: {}; {} since the last report", ec.message(), n);
-    }
-    listener.retry.expires_after(std::chrono::milliseconds(100));
-    listener.retry.async_wait([this, &listener](error_code wait_ec) {
-      if (!wait_ec) Accept(listener);
-    });
-    return;
-  }
+bool SyslogServerCore::Admit(bool tls, tcp::socket& socket) {
   std::shared_ptr<SessionBase> session;
   {
     std::lock_guard lock(mu);
-    if (!stopping && sessions.size() < options.max_connections) {
-      counters.accepted.Add();
-      error_code opt_ec;
-      socket.set_option(asio::socket_base::keep_alive(true), opt_ec);
-      const uint64_t id = next_id++;
-      session = NewSession(listener, std::move(socket), id);
-      sessions.emplace(id, session);
-      counters.open.Set(static_cast<double>(sessions.size()));
-    }
+    if (stopping || sessions.size() >= options.max_connections) return false;
+    counters.accepted.Add();
+    error_code opt_ec;
+    socket.set_option(asio::socket_base::keep_alive(true), opt_ec);
+    const uint64_t id = next_id++;
+    session = NewSession(tls, std::move(socket), id);
+    sessions.emplace(id, session);
+    counters.open.Set(static_cast<double>(sessions.size()));
   }
-  if (session) {
-    session->Start();
-  } else {
-    Refuse(socket);
-  }
-  Accept(listener);
+  session->Start();
+  return true;
 }
 
-std::shared_ptr<SessionBase> SyslogServerCore::NewSession(const Listener& listener,
-                                                          tcp::socket socket, uint64_t id) {
-  if (listener.tls) {
+std::shared_ptr<SessionBase> SyslogServerCore::NewSession(bool tls, tcp::socket socket,
+                                                          uint64_t id) {
+  if (tls) {
     return std::make_shared<Session<TlsStream>>(*this, TlsStream(std::move(socket), *tls_context),
                                                 id);
   }
   return std::make_shared<Session<tcp::socket>>(*this, std::move(socket), id);
-}
-
-void SyslogServerCore::Refuse(tcp::socket& socket) {
-  counters.refused.Add();
-  if (const uint64_t n = refused_log.Take(clock.NowSeconds())) {
-    spdlog::warn(
-        "syslog: refused connection from {}: {} connections open "
-        "(syslog.max_connections); {} refused since the last report",
-        PeerAddress(socket), options.max_connections, n);
-  }
-  error_code ec;
-  socket.close(ec);
 }
 
 void SyslogServerCore::ReportFrameProblems(const std::string& peer, uint64_t framing_errors,
@@ -449,14 +401,8 @@ void SyslogServerCore::Stop() {
       if (auto session = weak.lock()) live.push_back(std::move(session));
     }
   }
-  for (Listener* listener : {&plain, tls ? &*tls : nullptr}) {
-    if (listener == nullptr) continue;
-    asio::post(listener->acceptor.get_executor(), [listener] {
-      error_code ec;
-      listener->acceptor.close(ec);
-      listener->retry.cancel();
-    });
-  }
+  plain->Close();
+  if (tls) tls->Close();
   for (auto& session : live) session->Shutdown();
   live.clear();
   {
@@ -491,32 +437,26 @@ common::Result<std::unique_ptr<SyslogServer>> SyslogServer::Start(
     auto context = MakeSyslogTlsContext(options);
     if (!context) return context.status();
     core->tls_context = std::move(*context);
-    core->tls.emplace(core->ioc, true);
   }
-  if (auto status = core->Listen(core->plain, options.listen); !status.ok()) {
-    return common::Status::Error("cannot listen for syslog on tcp " + options.listen + ": " +
-                                 status.message());
-  }
-  if (core->tls) {
-    if (auto status = core->Listen(*core->tls, options.tls_listen); !status.ok()) {
-      return common::Status::Error("cannot listen for syslog-tls on tcp " + options.tls_listen +
-                                   ": " + status.message());
-    }
+  if (auto status = core->Listen(stats, false); !status.ok()) return status;
+  if (core->tls_context) {
+    if (auto status = core->Listen(stats, true); !status.ok()) return status;
   }
   core->work.emplace(core->ioc.get_executor());
-  core->Accept(core->plain);
-  if (core->tls) core->Accept(*core->tls);
+  auto* c = core.get();
+  c->plain->Start([c](tcp::socket& socket) { return c->Admit(false, socket); });
+  if (c->tls) c->tls->Start([c](tcp::socket& socket) { return c->Admit(true, socket); });
   for (size_t i = 0; i < std::max<size_t>(options.threads, 1); ++i) {
     core->threads.emplace_back([c = core.get()] { c->ioc.run(); });
   }
   return std::unique_ptr<SyslogServer>(new SyslogServer(std::move(core)));
 }
 
-const std::string& SyslogServer::bound_address() const { return core_->plain.bound_address; }
+const std::string& SyslogServer::bound_address() const { return core_->plain->bound_address(); }
 
 const std::string& SyslogServer::tls_bound_address() const {
   static const std::string kNone;
-  return core_->tls ? core_->tls->bound_address : kNone;
+  return core_->tls ? core_->tls->bound_address() : kNone;
 }
 
 void SyslogServer::Stop() {

@@ -1,9 +1,13 @@
-// DESIGN: Listener accepts on the io_context; each accepted socket gets its
-// own strand (make_strand) and a Session that loops read -> ApiRouter ->
-// write while keep-alive holds. Every read re-arms the idle timeout on the
-// beast::tcp_stream; a fresh request_parser per request carries the header
-// and body limits. The open-connection count is an atomic shared by the
-// listener and the sessions; past max_connections a new socket gets a
+// DESIGN: a common::TcpAcceptor accepts (backing off on EMFILE and the
+// like); each accepted socket gets its own strand and a Session that loops
+// read -> ApiRouter -> write while keep-alive holds. Deadlines are set on the
+// beast::tcp_stream once per phase, never per byte: a new connection must
+// bring its whole request header within header_timeout; a kept-alive one may
+// idle up to idle_timeout for the first byte of its next request, and then
+// has header_timeout for the rest of the header; the body gets idle_timeout
+// as a whole. A fresh request_parser per request carries the header and body
+// limits. The open-connection count is an atomic shared by the acceptor's
+// hook and the sessions; past max_connections a new socket gets a
 // best-effort 503 and is closed. All state the sessions touch (Shared) is
 // declared before the io_context in Impl, so it outlives every handler.
 #include "query/http_server.h"
@@ -19,6 +23,7 @@
 #include <boost/beast/http.hpp>
 
 #include "common/listen_address.h"
+#include "common/tcp_acceptor.h"
 #include "query/api_router.h"
 #include "store/series_store.h"
 
@@ -31,6 +36,9 @@ namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
 constexpr uint32_t kHeaderLimit = 16 * 1024;
+constexpr size_t kFirstRead = 4096;  // bytes asked for while waiting for a kept-alive request
+constexpr std::string_view kBusy =
+    "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
 
 struct Shared {
   Shared(const HttpOptions& opts, store::SeriesStore& store, common::StatsRegistry& stats,
@@ -40,15 +48,16 @@ struct Shared {
         requests(stats.GetCounter("http.requests", "HTTP requests received")),
         errors(
             stats.GetCounter("http.errors", "HTTP responses with status >= 400 and bad requests")),
-        refused(stats.GetCounter("http.connections_refused",
-                                 "HTTP connections closed at once: max_connections reached")),
+        header_timeouts(stats.GetCounter(
+            "http.header_timeouts",
+            "HTTP connections closed: request header not complete within http.header_timeout")),
         open(stats.GetGauge("http.connections_open", "HTTP connections open")) {}
 
   HttpOptions options;
   ApiRouter router;
   common::Counter& requests;
   common::Counter& errors;
-  common::Counter& refused;
+  common::Counter& header_timeouts;
   common::Gauge& open;
   std::atomic<size_t> open_count{0};
 };
@@ -70,10 +79,40 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
  private:
+  // The next request. A new connection (or pipelined bytes) goes straight
+  // to the header deadline; a kept-alive one first waits for a byte.
   void DoRead() {
     parser_.emplace();
     parser_->header_limit(kHeaderLimit);
     parser_->body_limit(shared_.options.max_body_bytes);
+    if (first_request_ || buffer_.size() > 0) {
+      first_request_ = false;
+      return ReadHeader();
+    }
+    stream_.expires_after(std::chrono::seconds(shared_.options.idle_timeout_s));
+    stream_.async_read_some(buffer_.prepare(kFirstRead),
+                            beast::bind_front_handler(&Session::OnFirstBytes, shared_from_this()));
+  }
+
+  void OnFirstBytes(beast::error_code ec, size_t n) {
+    if (ec) return DoClose();  // idle past idle_timeout, or the peer left
+    buffer_.commit(n);
+    ReadHeader();
+  }
+
+  // One deadline for the whole header: a byte now and then does not extend it.
+  void ReadHeader() {
+    stream_.expires_after(std::chrono::seconds(shared_.options.header_timeout_s));
+    http::async_read_header(stream_, buffer_, *parser_,
+                            beast::bind_front_handler(&Session::OnHeader, shared_from_this()));
+  }
+
+  void OnHeader(beast::error_code ec, size_t n) {
+    if (ec == beast::error::timeout) {
+      shared_.header_timeouts.Add();
+      return DoClose();
+    }
+    if (ec || parser_->is_done()) return OnRead(ec, n);
     stream_.expires_after(std::chrono::seconds(shared_.options.idle_timeout_s));
     http::async_read(stream_, buffer_, *parser_,
                      beast::bind_front_handler(&Session::OnRead, shared_from_this()));
@@ -159,69 +198,9 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
   Shared& shared_;
+  bool first_request_ = true;
   std::optional<http::request_parser<http::string_body>> parser_;
   http::response<http::string_body> res_;
-};
-
-class Listener : public std::enable_shared_from_this<Listener> {
- public:
-  Listener(net::io_context& ioc, Shared& shared) : ioc_(ioc), acceptor_(ioc), shared_(shared) {}
-
-  common::Status Open(const common::ListenAddress& address, const std::string& text) {
-    beast::error_code ec;
-    const tcp::endpoint endpoint(net::ip::make_address(address.host, ec), address.port);
-    auto fail = [&](beast::error_code e) {
-      return common::Status::Error("cannot listen on " + text + ": " + e.message());
-    };
-    if (ec) return fail(ec);
-    if (acceptor_.open(endpoint.protocol(), ec)) return fail(ec);
-    if (acceptor_.set_option(net::socket_base::reuse_address(true), ec)) return fail(ec);
-    if (acceptor_.bind(endpoint, ec)) return fail(ec);
-    if (acceptor_.listen(net::socket_base::max_listen_connections, ec)) return fail(ec);
-    return common::Status::Ok();
-  }
-
-  tcp::endpoint local_endpoint() const {
-    beast::error_code ec;
-    return acceptor_.local_endpoint(ec);
-  }
-
-  void Accept() {
-    acceptor_.async_accept(net::make_strand(ioc_),
-                           beast::bind_front_handler(&Listener::OnAccept, shared_from_this()));
-  }
-
-  void Close() {
-    beast::error_code ec;
-    acceptor_.close(ec);
-  }
-
- private:
-  void OnAccept(beast::error_code ec, tcp::socket socket) {
-    if (ec == net::error::operation_aborted || !acceptor_.is_open()) return;
-    if (!ec) {
-      if (shared_.open_count.load() >= shared_.options.max_connections) {
-        Refuse(socket);
-      } else {
-        std::make_shared<Session>(std::move(socket), shared_)->Run();
-      }
-    }
-    Accept();
-  }
-
-  void Refuse(tcp::socket& socket) {
-    shared_.refused.Add();
-    static constexpr std::string_view kBusy =
-        "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
-    beast::error_code ec;
-    socket.non_blocking(true, ec);
-    socket.write_some(net::buffer(kBusy.data(), kBusy.size()), ec);
-    socket.close(ec);
-  }
-
-  net::io_context& ioc_;
-  tcp::acceptor acceptor_;
-  Shared& shared_;
 };
 
 }  // namespace
@@ -235,7 +214,7 @@ class HttpServer::Impl {
 
   void Stop() {
     if (stopped.exchange(true)) return;
-    net::post(ioc, [l = listener] { l->Close(); });
+    if (acceptor) acceptor->Close();
     ioc.stop();
     for (std::thread& t : threads) {
       if (t.joinable()) t.join();
@@ -244,7 +223,7 @@ class HttpServer::Impl {
 
   Shared shared;  // before ioc: outlives every handler
   net::io_context ioc;
-  std::shared_ptr<Listener> listener;
+  std::unique_ptr<common::TcpAcceptor> acceptor;  // after ioc: destroyed first
   std::vector<std::thread> threads;
   std::string bound;
   std::atomic<bool> stopped{false};
@@ -260,11 +239,23 @@ common::Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpOptions&
                                  "': " + address.status().message());
   }
   auto impl = std::make_unique<Impl>(options, store, stats, clock);
-  impl->listener = std::make_shared<Listener>(impl->ioc, impl->shared);
-  if (common::Status s = impl->listener->Open(*address, options.listen); !s.ok()) return s;
-  const tcp::endpoint endpoint = impl->listener->local_endpoint();
-  impl->bound = common::FormatAddress(endpoint.address().to_string(), endpoint.port());
-  impl->listener->Accept();
+  auto acceptor = common::TcpAcceptor::Open(impl->ioc, *address,
+                                            {.log_name = "http",
+                                             .metric_prefix = "http",
+                                             .cap_key = "http.max_connections",
+                                             .refusal = std::string(kBusy)},
+                                            stats, clock);
+  if (!acceptor) {
+    return common::Status::Error("cannot listen on " + options.listen + ": " +
+                                 acceptor.status().message());
+  }
+  impl->acceptor = std::move(*acceptor);
+  impl->bound = impl->acceptor->bound_address();
+  impl->acceptor->Start([shared = &impl->shared](tcp::socket& socket) {
+    if (shared->open_count.load() >= shared->options.max_connections) return false;
+    std::make_shared<Session>(std::move(socket), *shared)->Run();
+    return true;
+  });
   for (size_t i = 0; i < std::max<size_t>(1, options.threads); ++i) {
     impl->threads.emplace_back([ioc = &impl->ioc] {
       while (!ioc->stopped()) {

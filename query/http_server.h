@@ -1,7 +1,8 @@
 // HttpServer: the Graphite-compatible HTTP API on Boost.Beast, modelled on
-// Beast's advanced server: one acceptor, `threads` io threads, a strand per
-// connection, keep-alive, header/body limits, an idle timeout and a cap on
-// open connections (excess ones are closed at once and counted). Requests
+// Beast's advanced server: one acceptor (common::TcpAcceptor), `threads` io
+// threads, a strand per connection, keep-alive, header/body limits, a header
+// deadline, an idle timeout and a cap on open connections (excess ones are
+// closed at once and counted). Requests
 // are answered by ApiRouter. Start() binds or returns a clear Status; Stop()
 // (also run by the destructor) closes everything and joins the threads.
 #pragma once
@@ -28,7 +29,8 @@ struct HttpOptions {
   size_t threads = 2;
   size_t max_connections = 512;
   size_t max_body_bytes = 1 << 20;
-  int64_t idle_timeout_s = 60;
+  int64_t idle_timeout_s = 60;            // a kept-alive connection waits this long for a request
+  int64_t header_timeout_s = 10;          // a request's whole header must arrive within this
   std::string version = "1.1.10";         // what /version reports (graphite-web's API level)
   std::vector<std::string> cors_origins;  // origins answered with CORS headers; "*" = any
   std::string token;                      // bearer token required on all but /health

@@ -2,9 +2,11 @@
 
 #include <signal.h>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "aggregator/aggregator.h"
@@ -36,6 +38,29 @@ sigset_t BlockStopSignals() {
   sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   return signals;
+}
+
+// Raises the soft RLIMIT_NOFILE to the hard limit (every connection is a
+// descriptor; the usual soft default is 1024) and exposes it as the gauge
+// process.max_fds. An unlimited hard limit means the kernel's nr_open.
+// Returns the soft limit before and after, for the start-up log line.
+std::pair<uint64_t, uint64_t> RaiseFdLimit(common::StatsRegistry& stats) {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return {0, 0};
+  const rlim_t before = limit.rlim_cur;
+  rlim_t target = limit.rlim_max;
+  if (target == RLIM_INFINITY) {
+    uint64_t nr_open = 0;
+    std::ifstream("/proc/sys/fs/nr_open") >> nr_open;
+    if (nr_open > 0) target = nr_open;
+  }
+  if (limit.rlim_cur < target) {
+    const rlimit raised{target, limit.rlim_max};
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) limit.rlim_cur = target;
+  }
+  stats.GetGauge("process.max_fds", "open file descriptors allowed (soft RLIMIT_NOFILE)")
+      .Set(static_cast<double>(limit.rlim_cur));
+  return {before, limit.rlim_cur};
 }
 
 common::Status PrepareDataDir(const std::string& data_dir) {
@@ -111,6 +136,7 @@ query::HttpOptions HttpOptionsFrom(const config::HttpConfig& http) {
   options.max_connections = http.max_connections;
   options.max_body_bytes = http.max_body_bytes;
   options.idle_timeout_s = http.idle_timeout_s;
+  options.header_timeout_s = http.header_timeout_s;
   options.cors_origins = http.cors_origins;
   options.token = http.token;
   return options;
@@ -170,6 +196,7 @@ int RunServe(const config::Config& config) {
   const sigset_t signals = BlockStopSignals();
   common::SystemClock clock;
   common::StatsRegistry stats;
+  const auto [fds_before, max_fds] = RaiseFdLimit(stats);  // before anything opens files
 
   if (auto status = PrepareDataDir(config.data_dir); !status) return Fail(status.message());
 
@@ -232,6 +259,7 @@ int RunServe(const config::Config& config) {
   spdlog::info("started data_dir={} statsd_threads={} socket_buffer={} flush_interval={}s",
                config.data_dir, threads, (*statsd)->socket_buffer_bytes(),
                config.statsd.flush_interval_s);
+  spdlog::info("open files limit {} (soft limit was {})", max_fds, fds_before);
 
   WaitForStop(signals);
   (*statsd)->Stop();  // stop accepting; what was read is in the shards

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "common/listen_address.h"
+#include "tests/ingest/emfile_connect.h"
 
 namespace hourglass::ingest {
 namespace {
@@ -144,6 +145,15 @@ TEST_CASE("carbon server: connections past max_connections are refused") {
   CHECK(ec);  // closed by the server
   f.Send(first, "still.works 1 1600000000\n");
   f.WaitFor("carbon.points_written", 1);
+}
+
+// The shared acceptor (common::TcpAcceptor): accept errors back off.
+TEST_CASE("carbon server: out of descriptors, accepting backs off (counted) and then resumes") {
+  Fixture f;
+  auto socket = testing::ConnectThroughEmfile(f, "carbon");
+  f.Send(socket, "after.emfile 1 1600000000\n");
+  f.WaitFor("carbon.points_written", 1);
+  CHECK(f.Stat("carbon.connections_accepted") == 1);
 }
 
 TEST_CASE("carbon server: idle connections are closed") {

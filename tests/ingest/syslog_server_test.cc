@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "common/listen_address.h"
+#include "tests/ingest/emfile_connect.h"
 
 namespace hourglass::ingest {
 namespace {
@@ -150,6 +151,15 @@ TEST_CASE("connections past max_connections are refused and counted") {
   CHECK(f.Stat("syslog.connections_open") == 1);
   f.Send(first, "<13>two\n");
   f.WaitFor("syslog.messages_received", 2);
+}
+
+// The shared acceptor (common::TcpAcceptor): accept errors back off.
+TEST_CASE("syslog server: out of descriptors, accepting backs off (counted) and then resumes") {
+  Fixture f;
+  auto socket = testing::ConnectThroughEmfile(f, "syslog");
+  f.Send(socket, "<13>after EMFILE\n");
+  f.WaitFor("syslog.messages_received", 1);
+  CHECK(f.Stat("syslog.connections_accepted") == 1);
 }
 
 TEST_CASE("an idle connection is closed after idle_timeout_s, its partial frame kept") {

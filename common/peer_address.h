@@ -6,9 +6,9 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <string>
 
-namespace hourglass::ingest {
+namespace hourglass::common {
 
 // "unknown" when the socket has no peer (already closed).
 std::string PeerAddress(const boost::asio::ip::tcp::socket& socket);
 
-}  // namespace hourglass::ingest
+}  // namespace hourglass::common

@@ -1,8 +1,8 @@
-#include "ingest/peer_address.h"
+#include "common/peer_address.h"
 
 #include "common/listen_address.h"
 
-namespace hourglass::ingest {
+namespace hourglass::common {
 
 std::string PeerAddress(const boost::asio::ip::tcp::socket& socket) {
   namespace asio = boost::asio;
@@ -13,7 +13,7 @@ std::string PeerAddress(const boost::asio::ip::tcp::socket& socket) {
   if (address.is_v6() && address.to_v6().is_v4_mapped()) {
     address = asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6());
   }
-  return common::FormatAddress(address.to_string(), peer.port());
+  return FormatAddress(address.to_string(), peer.port());
 }
 
-}  // namespace hourglass::ingest
+}  // namespace hourglass::common
