@@ -20,6 +20,10 @@
 #include "store/aggregation_rules.h"
 #include "store/series_point.h"
 
+namespace rocksdb {
+class Env;
+}
+
 namespace hourglass::store {
 
 // One archive of a retention policy: points every `step` seconds, kept for
@@ -63,6 +67,8 @@ struct StoreOptions {
   size_t retry_buffer_bytes = 128 << 20;
   // How often a failed store tries to recover (reopen or resume RocksDB).
   int64_t retry_interval_ms = 1000;
+  // Tests: the RocksDB Env (a fault-injecting file system); null: the default.
+  std::shared_ptr<rocksdb::Env> env = nullptr;
 };
 
 // A range read, shaped as graphite-web's TimeSeries: values[i] is the point at

@@ -33,7 +33,8 @@ namespace hourglass::store {
 
 // RocksDB options of the store (store_db_options.cc). `listener` hears of
 // background errors; RocksDB's own recovery is left to the store.
-rocksdb::DBOptions StoreDbOptions(std::shared_ptr<rocksdb::EventListener> listener);
+rocksdb::DBOptions StoreDbOptions(std::shared_ptr<rocksdb::EventListener> listener,
+                                  rocksdb::Env* env);
 std::vector<rocksdb::ColumnFamilyDescriptor> StoreFamilies(rocksdb::CompactionFilter* filter);
 
 class SeriesStore::Impl {

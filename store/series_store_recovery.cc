@@ -26,10 +26,9 @@
 // Then it writes the retry buffer in order and reports "ok" again. Readers
 // wait (db_mu_) while RocksDB is reopened; while a reopen fails they get an
 // error and Write() drops points (counted).
-#include <sys/statvfs.h>
-
 #include <fmt/format.h>
 #include <rocksdb/db.h>
+#include <rocksdb/env.h>
 #include <spdlog/spdlog.h>
 
 #include "store/series_store_impl.h"
@@ -98,8 +97,8 @@ common::Status SeriesStore::Impl::OpenRocksDb() {
   if (listener_ == nullptr) listener_ = std::make_shared<Listener>();
   rocksdb::DB* db = nullptr;
   handles_.clear();
-  auto s = rocksdb::DB::Open(StoreDbOptions(listener_), options_.path, StoreFamilies(&filter_),
-                             &handles_, &db);
+  auto s = rocksdb::DB::Open(StoreDbOptions(listener_, options_.env.get()), options_.path,
+                             StoreFamilies(&filter_), &handles_, &db);
   if (!s.ok()) return common::Status::Error(s.ToString());
   db_.reset(db);
   data_ = handles_[1];
@@ -261,9 +260,9 @@ void SeriesStore::Impl::Recover() {
   if (db_ != nullptr) {
     uint64_t memtables = 0;
     db_->GetAggregatedIntProperty(rocksdb::DB::Properties::kCurSizeAllMemTables, &memtables);
-    struct statvfs fs {};
-    if (::statvfs(options_.path.c_str(), &fs) == 0 &&
-        uint64_t(fs.f_bavail) * fs.f_frsize < memtables + kReopenSpareBytes) {
+    uint64_t free = 0;
+    rocksdb::Env* env = options_.env ? options_.env.get() : rocksdb::Env::Default();
+    if (env->GetFreeSpace(options_.path, &free).ok() && free < memtables + kReopenSpareBytes) {
       return ReportLocked();  // still full: keep RocksDB open for reads
     }
     CloseRocksDb();

@@ -72,6 +72,7 @@ void SeriesStore::Impl::Sweep(int64_t now, rocksdb::WriteBatch* batch) {
 // crash rebuild never replays a point that is already in a rollup.
 common::Status SeriesStore::Impl::Close() {
   StopRecovery();
+  if (listener_ != nullptr) Recover();  // one last try: space may be back
   std::lock_guard lock(write_mu_);
   std::shared_lock db_lock(db_mu_);
   if (closed_ || db_ == nullptr) {

@@ -78,8 +78,10 @@ rocksdb::ColumnFamilyOptions DataFamilyOptions(const std::shared_ptr<rocksdb::Ca
 // the no-space auto recovery): in 7.8 a Resume() after a failed WAL write
 // keeps the failed WAL writer, and the next write aborts on an assertion in
 // debug-asserting builds (Debian's). The store recovers by reopening.
-rocksdb::DBOptions StoreDbOptions(std::shared_ptr<rocksdb::EventListener> listener) {
+rocksdb::DBOptions StoreDbOptions(std::shared_ptr<rocksdb::EventListener> listener,
+                                  rocksdb::Env* env) {
   rocksdb::DBOptions db_options;
+  if (env != nullptr) db_options.env = env;
   db_options.create_if_missing = true;
   db_options.create_missing_column_families = true;
   db_options.max_background_jobs = 2;
@@ -89,8 +91,8 @@ rocksdb::DBOptions StoreDbOptions(std::shared_ptr<rocksdb::EventListener> listen
   db_options.max_total_wal_size = 1 << 30;
   db_options.bytes_per_sync = 1 << 20;
   db_options.wal_bytes_per_sync = 1 << 20;
-  rocksdb::Env::Default()->LowerThreadPoolCPUPriority(rocksdb::Env::Priority::LOW);
-  rocksdb::Env::Default()->LowerThreadPoolCPUPriority(rocksdb::Env::Priority::HIGH);
+  db_options.env->LowerThreadPoolCPUPriority(rocksdb::Env::Priority::LOW);
+  db_options.env->LowerThreadPoolCPUPriority(rocksdb::Env::Priority::HIGH);
   return db_options;
 }
 
