@@ -171,6 +171,12 @@ common::Status AppendFile::Append(std::string_view data, uint64_t lines) {
   return common::Status::Ok();
 }
 
+bool IsDiskFull(const common::Status& status) {
+  const std::string& m = status.message();
+  return m.find(std::strerror(ENOSPC)) != std::string::npos ||
+         m.find(std::strerror(EDQUOT)) != std::string::npos;
+}
+
 common::Status AppendFile::Sync() {
   if (::fsync(fd_.get()) != 0) {
     return common::Status::Error(fmt::format("fsync failed: {}", std::strerror(errno)));

@@ -43,6 +43,10 @@ common::Status WriteCompleteMarker(const std::string& dir, const AuditFileInfo& 
 
 common::Status FsyncDir(const std::string& dir);
 
+// Whether a failure of the functions above came from a full filesystem
+// (ENOSPC or EDQUOT): its message names the error.
+bool IsDiskFull(const common::Status& status);
+
 // An audit file open for appending whole lines.
 class AppendFile {
  public:

@@ -270,7 +270,8 @@ void AuditWriter::SetFailed(const common::Status& status) {
   failed_ = true;
   counters_->paused.Set(1);
   stats_.SetHealth("audit", common::HealthState::kDegraded,
-                   status.message() + " (syslog input paused, retrying)");
+                   (IsDiskFull(status) ? "disk full: " : "") + status.message() +
+                       " (syslog input paused, retrying)");
   spdlog::error("audit: {}; syslog input paused, retrying every {} ms", status.message(),
                 options_.retry_interval_ms);
 }

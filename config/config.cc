@@ -402,6 +402,7 @@ void ReadHttp(Reader& r, HttpConfig& h) {
 // checked against the store (server/store_settings.cc).
 void ReadStore(Reader& r, StoreConfig& s) {
   s.retentions = r.String("store.retentions");
+  s.retry_buffer_bytes = r.Bytes("store.retry_buffer", 1 << 20, int64_t{16} << 30);
   constexpr size_t kMaxEntries = 200;
   const char* schemas = "store.schemas";
   for (const toml::table* entry : r.Tables(schemas, {"name", "pattern", "retentions"})) {

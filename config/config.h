@@ -101,7 +101,8 @@ struct StoreAggregationConfig {
 };
 
 struct StoreConfig {
-  std::string retentions;  // carbon syntax, "10s:6h,1m:7d,10m:5y"
+  std::string retentions;     // carbon syntax, "10s:6h,1m:7d,10m:5y"
+  size_t retry_buffer_bytes;  // write batches held while the store cannot write
   std::vector<StoreSchemaConfig> schemas;
   std::vector<StoreAggregationConfig> aggregation;
 };

@@ -171,6 +171,10 @@ token = ""
 # them (STEP:DURATION), for every series that no entry of `schemas` matches.
 # The finest step should equal statsd.flush_interval.
 retentions = "10s:6h,1m:7d,10m:5y"
+# While the store cannot write (disk full), write batches wait in memory up
+# to this size and are written once it recovers (it retries every second);
+# past it, points are dropped and counted in store.write_errors.
+retry_buffer = "128MiB"
 # Retentions by series name, like storage-schemas.conf: the first entry whose
 # `pattern` (a regular expression, searched in the name without its tags)
 # matches decides. For example:

@@ -22,6 +22,7 @@ common::Result<store::StoreOptions> StoreOptionsFrom(const config::StoreConfig& 
     return common::Status::Error("store.retentions: " + retentions.status().message());
   }
   options.retentions = std::move(retentions).value();
+  options.retry_buffer_bytes = config.retry_buffer_bytes;
 
   for (const config::StoreSchemaConfig& s : config.schemas) {
     auto r = store::ParseRetentions(s.retentions);

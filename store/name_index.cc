@@ -72,10 +72,11 @@ std::string NodeKey(size_t depth, std::string_view path) {
 }
 
 NameIndex::NameIndex(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* nodes,
-                     rocksdb::ColumnFamilyHandle* tags, common::StatsRegistry& stats)
+                     rocksdb::ColumnFamilyHandle* tags, common::StatsRegistry& stats, Commit commit)
     : db_(db),
       nodes_(nodes),
       tags_(tags),
+      commit_(std::move(commit)),
       names_registered_(
           stats.GetCounter("store.names_registered", "series names added to the name index")),
       index_errors_(stats.GetCounter("store.index_errors",
@@ -141,12 +142,18 @@ common::Status NameIndex::Register(std::span<const std::string> names) {
   }
   std::sort(ops.begin(), ops.end());
   for (const auto& [key, flag] : ops) batch.Merge(nodes_, key, rocksdb::Slice(&flag, 1));
-  auto s = batch.Count() == 0 ? rocksdb::Status::OK() : db_->Write(rocksdb::WriteOptions(), &batch);
-  if (!s.ok()) {  // forget what was not written, so a retry writes it
+  common::Status status;
+  if (batch.Count() > 0 && commit_) {
+    status = commit_(&batch);
+  } else if (batch.Count() > 0) {
+    auto s = db_->Write(rocksdb::WriteOptions(), &batch);
+    if (!s.ok()) status = common::Status::Error(s.ToString());
+  }
+  if (!status.ok()) {  // forget what was not written, so a retry writes it
     for (uint64_t id : new_names) known_names_.erase(id);
     for (uint64_t id : new_branches) known_branches_.erase(id);
     index_errors_.Add();
-    return common::Status::Error("name index write failed: " + s.ToString());
+    return common::Status::Error("name index write failed: " + status.message());
   }
   names_registered_.Add(new_names.size());
   return common::Status::Ok();

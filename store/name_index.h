@@ -8,6 +8,7 @@
 #include <rocksdb/db.h>
 #include <rocksdb/merge_operator.h>
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -35,9 +36,13 @@ std::shared_ptr<rocksdb::MergeOperator> NewNodeFlagsMergeOperator();
 
 class NameIndex {
  public:
-  // `db` and the handles must outlive the index.
+  // Writes a batch of index entries; Ok once written or held to be written.
+  using Commit = std::function<common::Status(rocksdb::WriteBatch*)>;
+
+  // `db` and the handles must outlive the index. Register() writes through
+  // `commit` when given (the store's retry buffer), else straight to `db`.
   NameIndex(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* nodes, rocksdb::ColumnFamilyHandle* tags,
-            common::StatsRegistry& stats);
+            common::StatsRegistry& stats, Commit commit = {});
 
   common::Status Register(std::span<const std::string> names);
   common::Result<std::vector<Node>> FindNodes(std::string_view pattern) const;
@@ -72,6 +77,7 @@ class NameIndex {
   rocksdb::DB* db_;
   rocksdb::ColumnFamilyHandle* nodes_;
   rocksdb::ColumnFamilyHandle* tags_;
+  Commit commit_;
   common::Counter& names_registered_;
   common::Counter& index_errors_;
 

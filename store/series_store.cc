@@ -113,15 +113,24 @@ SeriesStore::Impl::Impl(const StoreOptions& options, AggregationRules rules,
       open_buckets_(stats.GetGauge("store.open_rollup_buckets",
                                    "rollup buckets accumulated in memory, not yet written")),
       open_bucket_bytes_(stats.GetGauge("store.open_rollup_bucket_bytes",
-                                        "memory held by the open rollup buckets")) {}
+                                        "memory held by the open rollup buckets")),
+      write_failures_(stats.GetCounter("store.write_failures",
+                                       "RocksDB writes that failed (disk full); held and retried")),
+      recoveries_(stats.GetCounter("store.recoveries",
+                                   "times the store reopened or resumed RocksDB after a failure")),
+      writable_gauge_(
+          stats.GetGauge("store.writable", "1 while the store can write, 0 after a failed write")),
+      held_points_gauge_(stats.GetGauge("store.held_points",
+                                        "points held in memory while the store cannot write")),
+      held_bytes_gauge_(stats.GetGauge("store.held_bytes",
+                                       "bytes of write batches held while the store cannot "
+                                       "write (bounded by store.retry_buffer)")) {
+  writable_gauge_.Set(1);
+}
 
 SeriesStore::Impl::~Impl() {
   if (auto s = Close(); !s.ok()) spdlog::error("{}", s.message());
-  names_.reset();
-  for (auto* handle : handles_) {
-    if (db_ != nullptr) db_->DestroyColumnFamilyHandle(handle);
-  }
-  db_.reset();
+  CloseRocksDb();
 }
 
 common::Status SeriesStore::Impl::OpenDb() {
@@ -133,13 +142,10 @@ common::Status SeriesStore::Impl::OpenDb() {
   std::error_code ec;
   std::filesystem::create_directories(options_.path, ec);
   if (ec) return fail(ec.message());
-  rocksdb::DB* db = nullptr;
-  auto s =
-      rocksdb::DB::Open(StoreDbOptions(), options_.path, StoreFamilies(&filter_), &handles_, &db);
-  if (!s.ok()) return fail(s.ToString());
-  db_.reset(db);
-  data_ = handles_[1];
-  names_ = std::make_unique<NameIndex>(db, handles_[2], handles_[3], stats_);
+  if (auto st = OpenRocksDb(); !st.ok()) {
+    closed_ = true;  // nothing to emit
+    return fail(st.message());
+  }
   if (auto st = LoadLayout(); !st.ok()) {
     closed_ = true;  // nothing to emit
     return fail(st.message());
@@ -149,6 +155,7 @@ common::Status SeriesStore::Impl::OpenDb() {
     return fail(st.message());
   }
   stats_.SetHealth("store", common::HealthState::kOk);
+  StartRecovery();
   return common::Status::Ok();
 }
 
@@ -244,20 +251,12 @@ void SeriesStore::Impl::AddRollups(std::span<const Pending> pending, rocksdb::Wr
   run.Finish();
 }
 
-common::Status SeriesStore::Impl::WriteBatch(rocksdb::WriteBatch* batch, size_t points) {
-  auto s = batch->Count() == 0 ? rocksdb::Status::OK() : db_->Write(rocksdb::WriteOptions(), batch);
-  if (!s.ok()) {
-    write_errors_.Add(points);
-    stats_.SetHealth("store", common::HealthState::kFailed, "write failed: " + s.ToString());
-    return common::Status::Error("metric store write failed: " + s.ToString());
-  }
-  return common::Status::Ok();
-}
-
 common::Status SeriesStore::Impl::Write(std::span<const Point> points) {
   auto started = std::chrono::steady_clock::now();
   std::lock_guard lock(write_mu_);
   if (closed_) return common::Status::Error("metric store is closed");
+  std::shared_lock db_lock(db_mu_);
+  if (auto s = Admit(points.size()); !s.ok()) return s;
   const int64_t now = clock_.NowSeconds();
   std::vector<Pending> pending;
   pending.reserve(points.size());
@@ -307,14 +306,17 @@ common::Status SeriesStore::Impl::Write(std::span<const Point> points) {
       while (end < pending.size() && pending[end].schema == pending[begin].schema) ++end;
       AddRollups(std::span(pending).subspan(begin, end - begin), &batch);
     }
-    status = WriteBatch(&batch, pending.size());
+    status = Commit(&batch, pending.size());
     open_buckets_.Set(double(acc_.entries()));
     open_bucket_bytes_.Set(double(acc_.bytes()));
   }
   auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started);
   last_write_ms_.Set(ms.count());
-  if (status.ok()) points_written_.Add(pending.size());
   return status;
+}
+
+common::Status SeriesStore::Impl::RegisterNames(std::span<const std::string> names) {
+  return WithNames([&](NameIndex& index) { return index.Register(names); });
 }
 
 void SeriesStore::Impl::FillValues(uint8_t archive, uint64_t id, const AggregationRule& rule,
@@ -373,6 +375,8 @@ common::Result<SeriesData> SeriesStore::Impl::Read(std::string_view name, int64_
     return common::Status::Error(
         fmt::format("invalid time interval: from {} > until {}", from, until));
   }
+  std::shared_lock db_lock(db_mu_);
+  if (db_ == nullptr) return common::Status::Error(Unavailable());
   const std::string canonical = CanonicalName(name);
   const uint64_t id = SeriesId(canonical);
   const SeriesClass c = ClassOf(id, canonical);
@@ -399,6 +403,8 @@ common::Result<SeriesData> SeriesStore::Impl::Read(std::string_view name, int64_
 common::Status SeriesStore::Impl::Compact() {
   rocksdb::CompactRangeOptions options;
   options.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+  std::shared_lock db_lock(db_mu_);
+  if (db_ == nullptr) return common::Status::Error(Unavailable());
   auto s = db_->CompactRange(options, data_, nullptr, nullptr);
   if (!s.ok()) return common::Status::Error("metric store compaction failed: " + s.ToString());
   return common::Status::Ok();
@@ -431,16 +437,16 @@ common::Status SeriesStore::Close() { return impl_->Close(); }
 common::Status SeriesStore::Write(std::span<const Point> points) { return impl_->Write(points); }
 
 common::Status SeriesStore::RegisterNames(std::span<const std::string> names) {
-  return impl_->names().Register(names);
+  return impl_->RegisterNames(names);
 }
 
 common::Result<std::vector<Node>> SeriesStore::FindNodes(std::string_view pattern) const {
-  return impl_->names().FindNodes(pattern);
+  return impl_->WithNames([&](NameIndex& n) { return n.FindNodes(pattern); });
 }
 
 common::Result<std::vector<std::string>> SeriesStore::FindSeries(std::string_view pattern,
                                                                  size_t limit) const {
-  return impl_->names().FindSeries(pattern, limit);
+  return impl_->WithNames([&](NameIndex& n) { return n.FindSeries(pattern, limit); });
 }
 
 common::Result<SeriesData> SeriesStore::Read(std::string_view name, int64_t from, int64_t until,
@@ -452,18 +458,18 @@ common::Status SeriesStore::Compact() { return impl_->Compact(); }
 
 common::Result<std::vector<std::string>> SeriesStore::FindTagged(
     std::string_view tag, std::optional<std::string_view> value, size_t limit) const {
-  return impl_->names().FindTagged(tag, value, limit);
+  return impl_->WithNames([&](NameIndex& n) { return n.FindTagged(tag, value, limit); });
 }
 
 common::Result<std::vector<std::string>> SeriesStore::ListTags(std::string_view prefix,
                                                                size_t limit) const {
-  return impl_->names().ListTags(prefix, limit);
+  return impl_->WithNames([&](NameIndex& n) { return n.ListTags(prefix, limit); });
 }
 
 common::Result<std::vector<std::string>> SeriesStore::ListTagValues(std::string_view tag,
                                                                     std::string_view prefix,
                                                                     size_t limit) const {
-  return impl_->names().ListTagValues(tag, prefix, limit);
+  return impl_->WithNames([&](NameIndex& n) { return n.ListTagValues(tag, prefix, limit); });
 }
 
 const std::vector<Retention>& SeriesStore::retentions() const { return impl_->retentions(); }

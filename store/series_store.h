@@ -20,6 +20,10 @@
 #include "store/aggregation_rules.h"
 #include "store/series_point.h"
 
+namespace rocksdb {
+class Env;
+}
+
 namespace hourglass::store {
 
 // One archive of a retention policy: points every `step` seconds, kept for
@@ -57,6 +61,14 @@ struct StoreOptions {
   // aggregation_rules.h). Applied when a rollup is read, so a change applies
   // to points already stored.
   std::vector<AggregationRule> aggregation = StatsdAggregationRules();
+  // While RocksDB cannot write (disk full), batches wait in memory up to this
+  // many bytes and are written once it recovers; past it, points are dropped
+  // and counted (store.write_errors).
+  size_t retry_buffer_bytes = 128 << 20;
+  // How often a failed store tries to recover (reopen or resume RocksDB).
+  int64_t retry_interval_ms = 1000;
+  // Tests: the RocksDB Env (a fault-injecting file system); null: the default.
+  std::shared_ptr<rocksdb::Env> env = nullptr;
 };
 
 // A range read, shaped as graphite-web's TimeSeries: values[i] is the point at
@@ -88,7 +100,10 @@ class SeriesStore {
   // Writes each point to every archive (raw slot and rollup buckets). A point
   // older than the longest retention is counted and skipped. The open rollup
   // buckets near now are kept in memory (reads see them) and written to
-  // RocksDB once closed; see the DESIGN note in series_store.cc.
+  // RocksDB once closed; see the DESIGN note in series_store.cc. While
+  // RocksDB cannot write (disk full) the batch is held in memory and written
+  // once the store recovers (Ok, not readable until then); an error means
+  // the points were dropped (retry buffer full).
   common::Status Write(std::span<const Point> points);
 
   // Writes every open rollup bucket and marks the store cleanly closed. Later

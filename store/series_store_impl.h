@@ -1,17 +1,24 @@
 // SeriesStore::Impl: the store's internals, shared by series_store.cc (open,
 // write, read), series_store_rollups.cc (open rollup buckets: emission,
-// watermarks, crash recovery) and store_db_options.cc. Internal to store/.
-// Threads: Write/Close serialize on write_mu_; readers take acc_mu_ shared.
+// watermarks, crash recovery), series_store_recovery.cc (failed writes: the
+// retry buffer, reopening RocksDB) and store_db_options.cc. Internal to
+// store/. Threads: Write/Close serialize on write_mu_; everyone using db_
+// holds db_mu_ (shared; exclusive to reopen). Lock order: write_mu_, db_mu_,
+// acc_mu_, NameIndex's mutex, commit_mu_.
 #pragma once
 
 #include <rocksdb/db.h>
+#include <rocksdb/listener.h>
 #include <rocksdb/write_batch.h>
 
+#include <condition_variable>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
 #include <span>
 #include <string>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -24,8 +31,10 @@
 
 namespace hourglass::store {
 
-// RocksDB options of the store (store_db_options.cc).
-rocksdb::DBOptions StoreDbOptions();
+// RocksDB options of the store (store_db_options.cc). `listener` hears of
+// background errors; RocksDB's own recovery is left to the store.
+rocksdb::DBOptions StoreDbOptions(std::shared_ptr<rocksdb::EventListener> listener,
+                                  rocksdb::Env* env);
 std::vector<rocksdb::ColumnFamilyDescriptor> StoreFamilies(rocksdb::CompactionFilter* filter);
 
 class SeriesStore::Impl {
@@ -36,12 +45,23 @@ class SeriesStore::Impl {
 
   common::Status OpenDb();
   common::Status Write(std::span<const Point> points);
+  common::Status RegisterNames(std::span<const std::string> names);
   common::Status Close();
   common::Result<SeriesData> Read(std::string_view name, int64_t from, int64_t until,
                                   int64_t now) const;
   common::Status Compact();
   const std::vector<Retention>& retentions() const { return options_.retentions; }
-  NameIndex& names() const { return *names_; }
+  // Runs `f(NameIndex&)` with db_mu_ shared; an error while RocksDB is
+  // closed (being reopened after a failure).
+  template <typename F>
+  auto WithNames(F f) const -> decltype(f(std::declval<NameIndex&>())) {
+    std::shared_lock lock(db_mu_);
+    if (names_ == nullptr) return common::Status::Error(Unavailable());
+    return f(*names_);
+  }
+
+  // RocksDB reports background errors here (series_store_recovery.cc).
+  class Listener;
 
  private:
   // What a series' name decides: its retention schema and aggregation rule.
@@ -66,7 +86,26 @@ class SeriesStore::Impl {
   SeriesClass ClassOf(uint64_t id, std::string_view name) const;
   common::Status LoadLayout();
   void FillValues(uint8_t archive, uint64_t id, const AggregationRule& rule, SeriesData* out) const;
-  common::Status WriteBatch(rocksdb::WriteBatch* batch, size_t points);
+
+  // Failed writes (series_store_recovery.cc). Commit writes `batch`, or holds
+  // it in the retry buffer while RocksDB cannot write (Ok: it will be
+  // written, in order, once the store recovers), or drops it when the buffer
+  // is full (an error; its points counted in write_errors_). Called with
+  // db_mu_ shared.
+  common::Status Commit(rocksdb::WriteBatch* batch, size_t points);
+  // Whether a Write of `points` should be refused now (buffer full): then
+  // counts them as lost and says why.
+  common::Status Admit(size_t points);
+  common::Status OpenRocksDb();
+  void CloseRocksDb();
+  std::string Unavailable() const;
+  void StartRecovery();
+  void StopRecovery();
+  void RecoveryLoop();
+  void Recover();
+  bool DrainLocked();
+  void MarkFailedLocked(const rocksdb::Status& s, bool wal);
+  void ReportLocked();
 
   // Open rollup buckets (series_store_rollups.cc).
   int64_t WatermarkAt(size_t archive, int64_t now) const;
@@ -85,10 +124,14 @@ class SeriesStore::Impl {
   AggregationRules rules_;
   ArchiveLayout layout_;    // set by OpenDb, then immutable
   RetentionFilter filter_;  // must outlive db_
+  // Guards db_, handles_, data_ and names_: shared to use them, exclusive to
+  // close and reopen RocksDB. db_ is null while a reopen fails.
+  mutable std::shared_mutex db_mu_;
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // default, data, nodes, tags
   rocksdb::ColumnFamilyHandle* data_ = nullptr;
   std::unique_ptr<NameIndex> names_;
+  std::shared_ptr<Listener> listener_;
 
   common::Counter& points_written_;
   common::Counter& write_errors_;
@@ -98,6 +141,31 @@ class SeriesStore::Impl {
   common::Gauge& last_write_ms_;
   common::Gauge& open_buckets_;
   common::Gauge& open_bucket_bytes_;
+  common::Counter& write_failures_;
+  common::Counter& recoveries_;
+  common::Gauge& writable_gauge_;
+  common::Gauge& held_points_gauge_;
+  common::Gauge& held_bytes_gauge_;
+
+  // Guards the retry buffer and the write state below.
+  std::mutex commit_mu_;
+  struct HeldBatch {
+    rocksdb::WriteBatch batch;
+    size_t points;
+  };
+  std::deque<HeldBatch> held_;  // batches not yet written, in order
+  size_t held_bytes_ = 0;
+  size_t held_points_ = 0;
+  bool writable_ = true;        // false from a failed write until recovered
+  bool reopen_needed_ = false;  // a WAL write failed: Resume() is not safe
+  std::string failure_;         // what failed, for /health
+  bool disk_full_ = false;
+
+  // The recovery thread: retries every options_.retry_interval_ms.
+  std::mutex recovery_mu_;  // guards stopping_
+  std::condition_variable recovery_cv_;
+  bool stopping_ = false;
+  std::thread recovery_thread_;
 
   // Guards classes_: the class of each series seen (by id), so the patterns
   // are matched once per series, not per point or read.

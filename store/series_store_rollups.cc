@@ -71,8 +71,14 @@ void SeriesStore::Impl::Sweep(int64_t now, rocksdb::WriteBatch* batch) {
 // Emits every open bucket and records watermarks past all of them, so a later
 // crash rebuild never replays a point that is already in a rollup.
 common::Status SeriesStore::Impl::Close() {
+  StopRecovery();
+  if (listener_ != nullptr) Recover();  // one last try: space may be back
   std::lock_guard lock(write_mu_);
-  if (closed_ || db_ == nullptr) return common::Status::Ok();
+  std::shared_lock db_lock(db_mu_);
+  if (closed_ || db_ == nullptr) {
+    closed_ = true;
+    return common::Status::Ok();
+  }
   closed_ = true;
   std::unique_lock acc_lock(acc_mu_);
   rocksdb::WriteBatch batch;
@@ -90,6 +96,16 @@ common::Status SeriesStore::Impl::Close() {
   open_buckets_.Set(0);
   open_bucket_bytes_.Set(0);
   PutRollupState(true, &batch);
+  // Never touch a WAL after a failed write (see series_store_recovery.cc):
+  // what is still held is lost, and the next start rebuilds the open
+  // buckets from the raw points on disk.
+  std::lock_guard commit_lock(commit_mu_);
+  if (writable_) DrainLocked();
+  if (!writable_) {
+    return common::Status::Error(
+        fmt::format("metric store close failed: {}; {} points held in memory are lost", failure_,
+                    held_points_));
+  }
   auto s = db_->Write(rocksdb::WriteOptions(), &batch);
   if (s.ok()) s = db_->FlushWAL(true);
   if (!s.ok()) return common::Status::Error("metric store close failed: " + s.ToString());

@@ -10,6 +10,7 @@
 #include <rocksdb/table.h>
 
 #include "store/block_merge_operator.h"
+#include "store/rocksdb_logger.h"
 #include "store/series_store_impl.h"
 
 namespace hourglass::store {
@@ -72,17 +73,26 @@ rocksdb::ColumnFamilyOptions DataFamilyOptions(const std::shared_ptr<rocksdb::Ca
 // Two background threads (one flush, one compaction) at low CPU priority:
 // the statsd receivers win the cores when they need them. The WAL stays on
 // (a clean stop loses nothing); it is synced by the OS, as carbon's writes.
-rocksdb::DBOptions StoreDbOptions() {
+// RocksDB's info log goes to spdlog (no LOG files on the data disk). Its own
+// error recovery is off (max_bgerror_resume_count, and the listener refuses
+// the no-space auto recovery): in 7.8 a Resume() after a failed WAL write
+// keeps the failed WAL writer, and the next write aborts on an assertion in
+// debug-asserting builds (Debian's). The store recovers by reopening.
+rocksdb::DBOptions StoreDbOptions(std::shared_ptr<rocksdb::EventListener> listener,
+                                  rocksdb::Env* env) {
   rocksdb::DBOptions db_options;
+  if (env != nullptr) db_options.env = env;
   db_options.create_if_missing = true;
   db_options.create_missing_column_families = true;
   db_options.max_background_jobs = 2;
-  db_options.keep_log_file_num = 5;
+  db_options.info_log = NewSpdlogRocksDbLogger();
+  db_options.listeners.push_back(std::move(listener));
+  db_options.max_bgerror_resume_count = 0;
   db_options.max_total_wal_size = 1 << 30;
   db_options.bytes_per_sync = 1 << 20;
   db_options.wal_bytes_per_sync = 1 << 20;
-  rocksdb::Env::Default()->LowerThreadPoolCPUPriority(rocksdb::Env::Priority::LOW);
-  rocksdb::Env::Default()->LowerThreadPoolCPUPriority(rocksdb::Env::Priority::HIGH);
+  db_options.env->LowerThreadPoolCPUPriority(rocksdb::Env::Priority::LOW);
+  db_options.env->LowerThreadPoolCPUPriority(rocksdb::Env::Priority::HIGH);
   return db_options;
 }
 
