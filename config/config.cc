@@ -395,6 +395,10 @@ void ReadHttp(Reader& r, HttpConfig& h) {
   h.header_timeout_s = r.Duration("http.header_timeout", 1, 3600);
   h.cors_origins = r.Strings("http.cors_origins");
   h.token = r.String("http.token");
+  h.max_points_read =
+      static_cast<size_t>(r.Integer("http.max_points_read", 1, int64_t{1'000'000'000'000}));
+  h.max_points_written =
+      static_cast<size_t>(r.Integer("http.max_points_written", 1, int64_t{1'000'000'000'000}));
 }
 
 // carbon's storage-schemas.conf and storage-aggregation.conf as arrays of

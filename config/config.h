@@ -82,7 +82,9 @@ struct HttpConfig {
   int64_t idle_timeout_s;
   int64_t header_timeout_s;
   std::vector<std::string> cors_origins;
-  std::string token;  // a secret: never logged
+  std::string token;          // a secret: never logged
+  size_t max_points_read;     // per /render request: store reads and summarize/hitcount buckets
+  size_t max_points_written;  // per /render request: datapoints in the answer
 };
 
 // One [[store.schemas]] entry (carbon's storage-schemas.conf section).

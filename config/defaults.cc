@@ -165,6 +165,18 @@ header_timeout = "10s"
 cors_origins = []
 # When set, every route but /health requires "Authorization: Bearer TOKEN".
 token = ""
+# Work one /render request may do, counted before it is done. Points read:
+# the values read from the store (each series' points over the time range
+# at the step of the archive read, nulls included) plus the buckets
+# summarize and hitcount make; all are held in memory while the request is
+# evaluated (8 bytes each, some functions hold two copies), so this bounds
+# its memory: 10,000,000 keeps one request near 100-200 MB. Points written:
+# the datapoints of the answer after maxDataPoints (nulls included);
+# answers are streamed, so this bounds time and bandwidth rather than
+# memory. Requests over either get a 400 naming the key, counted in
+# http.render_refused.
+max_points_read = 10000000
+max_points_written = 10000000
 
 [store]
 # Metric retentions, finest first, as carbon's storage-schemas.conf writes

@@ -79,18 +79,23 @@ common::Result<TimeRange> ParseRange(const FormParams& params, int64_t clock_now
 }  // namespace
 
 ApiRouter::ApiRouter(const store::SeriesStore& store, common::StatsRegistry& stats,
-                     const common::Clock& clock, std::string version, AccessOptions access)
+                     const common::Clock& clock, std::string version, AccessOptions access,
+                     RenderLimits limits)
     : store_(store),
       tag_index_(store),
       stats_(stats),
       clock_(clock),
       version_(std::move(version)),
       access_(std::move(access)),
+      limits_(limits),
       evaluator_(registry_),
       render_requests_(stats.GetCounter("http.render_requests", "render requests answered")),
       render_micros_(stats.GetCounter("http.render_micros_total",
                                       "time spent answering render requests, microseconds")),
-      render_last_ms_(stats.GetGauge("http.render_latency_ms", "latency of the last render, ms")) {
+      render_last_ms_(stats.GetGauge("http.render_latency_ms", "latency of the last render, ms")),
+      render_refused_(stats.GetCounter(
+          "http.render_refused",
+          "render requests refused (400) by http.max_points_read or http.max_points_written")) {
   RegisterBuiltinFunctions(registry_);
 }
 
@@ -253,27 +258,53 @@ ApiResponse ApiRouter::Render(const FormParams& params) const {
       return BadRequest("Invalid value for param xFilesFactor: must be a number from 0 to 1");
     }
   }
+  ctx.max_points_read = limits_.max_points_read;
   SeriesList data;
   for (std::string_view target : targets) {
     common::Result<SeriesList> list = evaluator_.EvaluateTarget(target, ctx);
-    if (!list.ok()) return BadRequest(list.status().message());
+    if (!list.ok()) {
+      if (ctx.over_budget) render_refused_.Add();
+      return BadRequest(list.status().message());
+    }
     for (Series& s : *list) data.push_back(std::move(s));
   }
-  ApiResponse response;
-  if (format == "csv") {
-    response = {200, "text/csv", FormatCsv(data)};
-  } else if (format == "raw") {
-    response = {200, "text/plain", FormatRaw(data)};
-  } else {
+  const std::string_view jsonp = params.Get("jsonp").value_or("");
+  ApiResponse response{200, "text/csv", ""};
+  RenderFormat render_format = RenderFormat::kCsv;
+  if (format == "raw") {
+    response.content_type = "text/plain";
+    render_format = RenderFormat::kRaw;
+  } else if (format == "json") {
+    response.content_type = jsonp.empty() ? "application/json" : "text/javascript";
+    render_format = RenderFormat::kJson;
     const std::string_view mdp = params.Get("maxDataPoints").value_or("");
     if (IsDigits(mdp) && mdp.size() < 10) ApplyMaxDataPoints(data, std::stoll(std::string(mdp)));
-    response = Json(FormatJson(data, params.Has("noNullPoints")), params.Get("jsonp").value_or(""));
+  }
+  if (const size_t written = PointsWritten(data); written > limits_.max_points_written) {
+    render_refused_.Add();
+    return BadRequest(WrittenRefusal(written, limits_.max_points_written));
+  }
+  // The first part is the whole body of most answers; a longer one is
+  // streamed, its series freed as they are written.
+  auto stream = std::make_shared<RenderStream>(std::move(data), render_format,
+                                               params.Has("noNullPoints"), jsonp);
+  const size_t chunk = std::max<size_t>(1, limits_.chunk_bytes);
+  if (stream->Next(response.body, chunk)) {
+    response.more = [stream, chunk](std::string& out) {
+      return stream->Next(out, out.size() + chunk);
+    };
   }
   const int64_t micros = std::max<int64_t>(0, clock_.NowMicros() - started);
   render_requests_.Add();
   render_micros_.Add(static_cast<uint64_t>(micros));
   render_last_ms_.Set(static_cast<double>(micros) / 1000.0);
   return response;
+}
+
+void ReadWholeBody(ApiResponse& response) {
+  while (response.more && response.more(response.body)) {
+  }
+  response.more = nullptr;
 }
 
 ApiResponse ApiRouter::Health() const {

@@ -7,6 +7,7 @@
 // thread-safe). Bad input is a 400 with a one-line message, never a crash.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -18,6 +19,7 @@
 #include "query/archive_route.h"
 #include "query/evaluator.h"
 #include "query/function_registry.h"
+#include "query/render_budget.h"
 #include "query/tags_routes.h"
 
 namespace hourglass::store {
@@ -40,7 +42,15 @@ struct ApiResponse {
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers = {};  // extra headers (CORS, auth)
+  // Set when the body goes on past `body` (a large render): each call
+  // appends the next part, about RenderLimits::chunk_bytes, to `out` and
+  // returns false once the body is complete. HttpServer sends such an answer
+  // with chunked transfer encoding.
+  std::function<bool(std::string& out)> more = {};
 };
+
+// Appends the rest of a streamed body to response.body (clears `more`).
+void ReadWholeBody(ApiResponse& response);
 
 // Who may call the API: origins that get CORS headers ("*" for any) and a
 // bearer token every route but /health requires when not empty.
@@ -57,7 +67,8 @@ class ApiRouter {
   static constexpr size_t kMaxTargets = 256;
 
   ApiRouter(const store::SeriesStore& store, common::StatsRegistry& stats,
-            const common::Clock& clock, std::string version, AccessOptions access = {});
+            const common::Clock& clock, std::string version, AccessOptions access = {},
+            RenderLimits limits = {});
 
   ApiResponse Handle(const ApiRequest& request) const;
 
@@ -79,11 +90,13 @@ class ApiRouter {
   const common::Clock& clock_;
   std::string version_;
   AccessOptions access_;
+  RenderLimits limits_;
   FunctionRegistry registry_;
   Evaluator evaluator_;
   common::Counter& render_requests_;
   common::Counter& render_micros_;
   common::Gauge& render_last_ms_;
+  common::Counter& render_refused_;
 };
 
 }  // namespace hourglass::query

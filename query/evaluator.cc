@@ -5,6 +5,7 @@
 #include <future>
 #include <thread>
 
+#include "query/render_budget.h"
 #include "store/series_store.h"
 
 namespace hourglass::query {
@@ -47,6 +48,7 @@ Result<SeriesList> Evaluator::FetchPath(const std::string& pattern, EvalContext&
         fmt::format("too many series: the request matches more than {} series", ctx.max_series));
   }
   ctx.series_fetched += names->size();
+  if (Status st = ChargeReads(ctx, *names); !st.ok()) return st;
   out.resize(names->size());
   auto read_range = [&](size_t begin, size_t end) -> Status {
     for (size_t i = begin; i < end; ++i) {

@@ -6,6 +6,7 @@
 // once at server start, then read-only: any thread.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -46,6 +47,12 @@ struct EvalContext {
   double x_files_factor = 0;
   size_t max_series = 10000;  // series fetched per request, across targets
   size_t series_fetched = 0;
+  // Points read from the store or made by functions (summarize/hitcount
+  // buckets) so far, across targets and refetches, and their bound (see
+  // query/render_budget.h); over_budget is set once a charge was refused.
+  size_t max_points_read = SIZE_MAX;
+  size_t points_read = 0;
+  bool over_budget = false;
   const TagIndex* tags = nullptr;  // null: seriesByTag matches nothing
   // Set by the Evaluator just before a function runs: the function's own call
   // (its unevaluated arguments) and the evaluator, for functions that fetch

@@ -4,11 +4,13 @@
 // alignToInterval fetch their input again over a wider range.
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 #include <fmt/format.h>
 
 #include "query/function_registry.h"
 #include "query/functions_common.h"
+#include "query/render_budget.h"
 #include "query/time_parser.h"
 
 namespace hourglass::query {
@@ -24,6 +26,19 @@ Result<int64_t> Interval(const std::string& text) {
   if (!seconds.ok()) return seconds.status();
   if (*seconds <= 0) return Status::Error("Invalid interval value: '" + text + "': not positive");
   return seconds;
+}
+
+// Buckets of `interval` seconds from start until end (the last one partial).
+size_t BucketCount(int64_t start, int64_t end, int64_t interval) {
+  if (end <= start) return 0;
+  return static_cast<size_t>((end - start) / interval + ((end - start) % interval != 0));
+}
+
+// The time range summarize's buckets cover for `s`.
+std::pair<int64_t, int64_t> SummarizeRange(const Series& s, int64_t interval, bool align_to_from) {
+  if (align_to_from) return {s.start, s.end};
+  return {s.start - ((s.start % interval) + interval) % interval,
+          s.end - ((s.end % interval) + interval) % interval + interval};
 }
 
 // _summarizeValues(): one aggregated value per interval from start to end.
@@ -54,7 +69,7 @@ std::vector<double> SummarizeValues(const Series& s, AggFunc func, int64_t inter
   return out;
 }
 
-Result<SeriesList> Summarize(EvalContext&, std::vector<Value>& args) {
+Result<SeriesList> Summarize(EvalContext& ctx, std::vector<Value>& args) {
   const std::string& interval_text = args[1].string_value;
   Result<int64_t> interval = Interval(interval_text);
   if (!interval.ok()) return interval.status();
@@ -65,12 +80,15 @@ Result<SeriesList> Summarize(EvalContext&, std::vector<Value>& args) {
   }
   const bool align_to_from = args[3].bool_value;
   SeriesList list = std::move(args[0].series);
+  size_t buckets = 0;
+  for (const Series& s : list) {
+    const auto [start, end] = SummarizeRange(s, *interval, align_to_from);
+    buckets += BucketCount(start, end, *interval);
+  }
+  if (Status st = ChargePoints(ctx, buckets); !st.ok()) return st;
   for (Series& s : list) {
-    int64_t start = s.start, end = s.end, aligned_end = 0;
-    if (!align_to_from) {
-      start = s.start - ((s.start % *interval) + *interval) % *interval;
-      end = s.end - ((s.end % *interval) + *interval) % *interval + *interval;
-    }
+    auto [start, end] = SummarizeRange(s, *interval, align_to_from);
+    int64_t aligned_end = 0;
     std::vector<double> values = SummarizeValues(s, func, *interval, start, end, aligned_end);
     if (align_to_from) end = aligned_end;
     s.tags["summarize"] = interval_text;
@@ -86,11 +104,14 @@ Result<SeriesList> Summarize(EvalContext&, std::vector<Value>& args) {
   return list;
 }
 
-// hitcount's buckets for one series ending at s.end.
+// hitcount's buckets for one series ending at s.end: each the sum of its
+// parts in the order they come (as graphite-web sums its lists), null if none.
 std::vector<double> HitBuckets(const Series& s, int64_t interval, int64_t& new_start) {
-  const int64_t bucket_count = (s.end - s.start + interval - 1) / interval;
-  std::vector<std::vector<double>> buckets(static_cast<size_t>(std::max<int64_t>(0, bucket_count)));
+  const auto bucket_count = static_cast<int64_t>(BucketCount(s.start, s.end, interval));
+  std::vector<double> sums(static_cast<size_t>(bucket_count), 0.0);
+  std::vector<bool> hit(sums.size(), false);
   new_start = s.end - bucket_count * interval;
+  if (sums.empty()) return sums;
   const std::vector<double> values = ConsolidatedValues(s);
   for (size_t i = 0; i < values.size(); ++i) {
     const double v = values[i];
@@ -102,26 +123,24 @@ std::vector<double> HitBuckets(const Series& s, int64_t interval, int64_t& new_s
     int64_t end_bucket = FloorDiv(end_time - new_start, interval);
     int64_t end_mod = end_time - new_start - end_bucket * interval;
     if (end_bucket >= bucket_count) end_bucket = bucket_count - 1, end_mod = interval;
-    auto at = [&](int64_t b) -> std::vector<double>& { return buckets[static_cast<size_t>(b)]; };
+    auto add = [&](int64_t b, int64_t seconds) {
+      sums[static_cast<size_t>(b)] += v * static_cast<double>(seconds);
+      hit[static_cast<size_t>(b)] = true;
+    };
     if (start_bucket == end_bucket) {
-      if (start_bucket >= 0)
-        at(start_bucket).push_back(v * static_cast<double>(end_mod - start_mod));
+      if (start_bucket >= 0) add(start_bucket, end_mod - start_mod);
       continue;
     }
-    if (start_bucket >= 0)
-      at(start_bucket).push_back(v * static_cast<double>(interval - start_mod));
+    if (start_bucket >= 0) add(start_bucket, interval - start_mod);
     for (int64_t j = start_bucket + 1; j < end_bucket; ++j) {
-      if (j >= 0) at(j).push_back(v * static_cast<double>(interval));
+      if (j >= 0) add(j, interval);
     }
-    if (end_mod > 0 && end_bucket >= 0) at(end_bucket).push_back(v * static_cast<double>(end_mod));
+    if (end_mod > 0 && end_bucket >= 0) add(end_bucket, end_mod);
   }
-  std::vector<double> out;
-  for (const auto& b : buckets) {
-    double sum = 0;
-    for (double x : b) sum += x;
-    out.push_back(b.empty() ? NAN : sum);
+  for (size_t b = 0; b < sums.size(); ++b) {
+    if (!hit[b]) sums[b] = NAN;
   }
-  return out;
+  return sums;
 }
 
 Result<SeriesList> Hitcount(EvalContext& ctx, std::vector<Value>& args) {
@@ -142,6 +161,9 @@ Result<SeriesList> Hitcount(EvalContext& ctx, std::vector<Value>& args) {
     list = std::move(*again);
     for (Series& s : list) s.end = s.start + (s.end - s.start) / *interval * *interval + *interval;
   }
+  size_t buckets = 0;
+  for (const Series& s : list) buckets += BucketCount(s.start, s.end, *interval);
+  if (Status st = ChargePoints(ctx, buckets); !st.ok()) return st;
   for (Series& s : list) {
     int64_t new_start = 0;
     std::vector<double> values = HitBuckets(s, *interval, new_start);

@@ -311,14 +311,17 @@ std::string PyNumber(const Value& v) {
   return PyFloatRepr(v.float_value);
 }
 
-Result<SeriesList> EvaluateFirstArgOver(const EvalContext& ctx, int64_t from, int64_t until) {
+Result<SeriesList> EvaluateFirstArgOver(EvalContext& ctx, int64_t from, int64_t until) {
   if (ctx.evaluator == nullptr || ctx.call == nullptr || ctx.call->args.empty()) {
     return Status::Error("this function needs its first argument as a series expression");
   }
   EvalContext shifted = ctx;
   shifted.from = from;
   shifted.until = until;
-  return ctx.evaluator->Evaluate(ctx.call->args[0], shifted);
+  Result<SeriesList> list = ctx.evaluator->Evaluate(ctx.call->args[0], shifted);
+  ctx.points_read = shifted.points_read;  // the second fetch is held in memory too
+  ctx.over_budget = shifted.over_budget;
+  return list;
 }
 
 double PyRound6(double v) {

@@ -70,9 +70,9 @@ std::string PyNumber(const Value& v);
 void SetValues(Series& s, std::vector<double> values);
 
 // Evaluates the running call's first argument again over [from, until]
-// (graphite's evaluateTarget(newContext, requestContext['args'][0])).
-common::Result<SeriesList> EvaluateFirstArgOver(const EvalContext& ctx, int64_t from,
-                                                int64_t until);
+// (graphite's evaluateTarget(newContext, requestContext['args'][0])). The
+// points it reads are charged to ctx's budget.
+common::Result<SeriesList> EvaluateFirstArgOver(EvalContext& ctx, int64_t from, int64_t until);
 
 // Python's round(v, 6) (correctly rounded through the decimal text).
 double PyRound6(double v);

@@ -5,6 +5,7 @@
 
 #include "query/function_registry.h"
 #include "query/functions_common.h"
+#include "query/render_budget.h"
 #include "query/render_format.h"
 #include "query/tag_query.h"
 #include "query/target_parser.h"
@@ -62,6 +63,7 @@ Result<SeriesList> SeriesByTag(EvalContext& ctx, std::vector<Value>& args) {
         fmt::format("too many series: the request matches more than {} series", ctx.max_series));
   }
   ctx.series_fetched += names->size();
+  if (Status st = ChargeReads(ctx, *names); !st.ok()) return st;
   const std::string path_expression = ctx.call ? ExprToString(*ctx.call) : "seriesByTag()";
   SeriesList out;
   for (const std::string& name : *names) {

@@ -10,9 +10,13 @@
 // hook and the sessions; past max_connections a new socket gets a
 // best-effort 503 and is closed. All state the sessions touch (Shared) is
 // declared before the io_context in Impl, so it outlives every handler.
+// A render answer longer than one part (ApiResponse::more) is written with
+// chunked transfer encoding, a part at a time, so its body is never whole in
+// memory; HTTP/1.0 clients get it whole with a Content-Length.
 #include "query/http_server.h"
 
 #include <atomic>
+#include <functional>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -44,7 +48,8 @@ struct Shared {
   Shared(const HttpOptions& opts, store::SeriesStore& store, common::StatsRegistry& stats,
          const common::Clock& clock)
       : options(opts),
-        router(store, stats, clock, opts.version, {opts.cors_origins, opts.token, opts.archive}),
+        router(store, stats, clock, opts.version, {opts.cors_origins, opts.token, opts.archive},
+               opts.render),
         requests(stats.GetCounter("http.requests", "HTTP requests received")),
         errors(
             stats.GetCounter("http.errors", "HTTP responses with status >= 400 and bad requests")),
@@ -61,6 +66,18 @@ struct Shared {
   common::Gauge& open;
   std::atomic<size_t> open_count{0};
 };
+
+// The status line and headers of an answer.
+template <class Body>
+void SetHead(http::response<Body>& res, const ApiResponse& out, unsigned version, bool keep_alive) {
+  res.result(out.status);
+  res.version(version);
+  res.set(http::field::server, "hourglass");
+  res.set(http::field::content_type, out.content_type);
+  res.set(http::field::cache_control, "no-cache");
+  for (const auto& [name, value] : out.headers) res.set(name, value);
+  res.keep_alive(keep_alive);
+}
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
@@ -152,15 +169,14 @@ class Session : public std::enable_shared_from_this<Session> {
                          req[http::field::authorization].size())};
     ApiResponse out = shared_.router.Handle(api);
     if (out.status >= 400) shared_.errors.Add();
+    if (out.more && req.version() < 11) ReadWholeBody(out);  // no chunked encoding in HTTP/1.0
+    if (out.more) {
+      return WriteChunked(std::move(out), req.version(), req.keep_alive(),
+                          req.method() == http::verb::head);
+    }
     res_ = {};
-    res_.result(out.status);
-    res_.version(req.version());
-    res_.set(http::field::server, "hourglass");
-    res_.set(http::field::content_type, out.content_type);
-    res_.set(http::field::cache_control, "no-cache");
-    for (const auto& [name, value] : out.headers) res_.set(name, value);
+    SetHead(res_, out, req.version(), req.keep_alive());
     res_.body() = std::move(out.body);
-    res_.keep_alive(req.keep_alive());
     res_.prepare_payload();
     if (req.method() == http::verb::head) res_.body().clear();
     Write();
@@ -190,6 +206,59 @@ class Session : public std::enable_shared_from_this<Session> {
     DoRead();
   }
 
+  // A streamed answer: the header (Transfer-Encoding: chunked), then a chunk
+  // per part as the socket takes it, each write with a fresh idle timeout,
+  // then the last chunk. HEAD gets the header alone.
+  void WriteChunked(ApiResponse out, unsigned version, bool keep_alive, bool head_only) {
+    more_ = std::move(out.more);
+    chunk_ = std::move(out.body);
+    head_only_ = head_only;
+    head_.emplace();
+    SetHead(*head_, out, version, keep_alive);
+    head_->chunked(true);
+    head_sr_.emplace(*head_);
+    stream_.expires_after(std::chrono::seconds(shared_.options.idle_timeout_s));
+    http::async_write_header(
+        stream_, *head_sr_, beast::bind_front_handler(&Session::OnHeadWritten, shared_from_this()));
+  }
+
+  void OnHeadWritten(beast::error_code ec, size_t) {
+    if (ec || head_only_) return EndChunked(!ec);
+    WriteChunk();
+  }
+
+  void WriteChunk() {
+    stream_.expires_after(std::chrono::seconds(shared_.options.idle_timeout_s));
+    if (chunk_.empty()) {  // the body is complete
+      more_ = nullptr;
+      return net::async_write(stream_, http::make_chunk_last(),
+                              beast::bind_front_handler(&Session::OnLastChunk, shared_from_this()));
+    }
+    net::async_write(stream_, http::make_chunk(net::buffer(chunk_)),
+                     beast::bind_front_handler(&Session::OnChunk, shared_from_this()));
+  }
+
+  void OnChunk(beast::error_code ec, size_t) {
+    if (ec) return EndChunked(false);
+    chunk_.clear();
+    while (more_ && chunk_.empty()) {
+      if (!more_(chunk_)) more_ = nullptr;
+    }
+    WriteChunk();
+  }
+
+  void OnLastChunk(beast::error_code ec, size_t) { EndChunked(!ec); }
+
+  void EndChunked(bool ok) {
+    const bool keep_alive = ok && head_->keep_alive();
+    more_ = nullptr;  // frees the series of an answer cut short
+    chunk_ = std::string();
+    head_sr_.reset();
+    head_.reset();
+    if (!keep_alive) return DoClose();
+    DoRead();
+  }
+
   void DoClose() {
     beast::error_code ec;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
@@ -201,6 +270,12 @@ class Session : public std::enable_shared_from_this<Session> {
   bool first_request_ = true;
   std::optional<http::request_parser<http::string_body>> parser_;
   http::response<http::string_body> res_;
+  // A chunked answer in progress (WriteChunked).
+  std::optional<http::response<http::empty_body>> head_;
+  std::optional<http::response_serializer<http::empty_body>> head_sr_;
+  std::function<bool(std::string&)> more_;
+  std::string chunk_;
+  bool head_only_ = false;
 };
 
 }  // namespace

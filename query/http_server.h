@@ -17,6 +17,7 @@
 #include "common/stats.h"
 #include "common/status.h"
 #include "query/archive_route.h"
+#include "query/render_budget.h"
 
 namespace hourglass::store {
 class SeriesStore;
@@ -35,6 +36,7 @@ struct HttpOptions {
   std::vector<std::string> cors_origins;  // origins answered with CORS headers; "*" = any
   std::string token;                      // bearer token required on all but /health
   std::shared_ptr<const ArchiveBrowser> archive;  // the /archive routes; null: none
+  RenderLimits render;  // points per /render request; longer answers are chunked
 };
 
 class HttpServer {

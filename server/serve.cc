@@ -139,6 +139,8 @@ query::HttpOptions HttpOptionsFrom(const config::HttpConfig& http) {
   options.header_timeout_s = http.header_timeout_s;
   options.cors_origins = http.cors_origins;
   options.token = http.token;
+  options.render.max_points_read = http.max_points_read;
+  options.render.max_points_written = http.max_points_written;
   return options;
 }
 

@@ -369,6 +369,32 @@ void SeriesStore::Impl::FillValues(uint8_t archive, uint64_t id, const Aggregati
   }
 }
 
+SeriesStore::Impl::ReadPlan SeriesStore::Impl::PlanRead(std::string_view name, int64_t from,
+                                                        int64_t until, int64_t now) const {
+  ReadPlan plan;
+  const std::string canonical = CanonicalName(name);
+  plan.id = SeriesId(canonical);
+  const SeriesClass c = ClassOf(plan.id, canonical);
+  plan.rule = c.rule;
+  const ArchiveLayout::Schema& schema = layout_.schemas()[c.schema];
+  const auto& rs = schema.retentions;
+  plan.shape = {std::string(name), from, until, rs[0].step, {}};
+  const int64_t oldest = now - rs.back().duration;
+  if (from > now || until < oldest) return plan;  // whisper returns None
+  from = std::max(from, oldest);
+  until = std::min(until, now);
+  size_t archive = 0;
+  while (archive + 1 < rs.size() && rs[archive].duration < now - from) ++archive;
+  const int64_t step = rs[archive].step;
+  plan.archive = schema.ids[archive];
+  plan.shape.step = step;
+  plan.shape.start = from - from % step + step;
+  plan.shape.end = until - until % step + step;
+  if (plan.shape.start == plan.shape.end) plan.shape.end += step;
+  plan.length = static_cast<size_t>((plan.shape.end - plan.shape.start) / step);
+  return plan;
+}
+
 common::Result<SeriesData> SeriesStore::Impl::Read(std::string_view name, int64_t from,
                                                    int64_t until, int64_t now) const {
   if (from > until) {
@@ -377,27 +403,18 @@ common::Result<SeriesData> SeriesStore::Impl::Read(std::string_view name, int64_
   }
   std::shared_lock db_lock(db_mu_);
   if (db_ == nullptr) return common::Status::Error(Unavailable());
-  const std::string canonical = CanonicalName(name);
-  const uint64_t id = SeriesId(canonical);
-  const SeriesClass c = ClassOf(id, canonical);
-  const ArchiveLayout::Schema& schema = layout_.schemas()[c.schema];
-  const auto& rs = schema.retentions;
-  SeriesData out{std::string(name), from, until, rs[0].step, {}};
-  const int64_t oldest = now - rs.back().duration;
-  if (from > now || until < oldest) return out;  // whisper returns None
-  from = std::max(from, oldest);
-  until = std::min(until, now);
-  size_t archive = 0;
-  while (archive + 1 < rs.size() && rs[archive].duration < now - from) ++archive;
-  const int64_t step = rs[archive].step;
-  out.step = step;
-  out.start = from - from % step + step;
-  out.end = until - until % step + step;
-  if (out.start == out.end) out.end += step;
-  out.values.assign((out.end - out.start) / step, std::numeric_limits<double>::quiet_NaN());
+  ReadPlan plan = PlanRead(name, from, until, now);
+  SeriesData out = std::move(plan.shape);
+  if (plan.length == 0) return out;
+  out.values.assign(plan.length, std::numeric_limits<double>::quiet_NaN());
   if (out.start < 0 || out.end > std::numeric_limits<uint32_t>::max()) return out;
-  FillValues(schema.ids[archive], id, rules_.Rule(c.rule), &out);
+  FillValues(plan.archive, plan.id, rules_.Rule(plan.rule), &out);
   return out;
+}
+
+size_t SeriesStore::Impl::ReadLength(std::string_view name, int64_t from, int64_t until,
+                                     int64_t now) const {
+  return from > until ? 0 : PlanRead(name, from, until, now).length;
 }
 
 common::Status SeriesStore::Impl::Compact() {
@@ -452,6 +469,11 @@ common::Result<std::vector<std::string>> SeriesStore::FindSeries(std::string_vie
 common::Result<SeriesData> SeriesStore::Read(std::string_view name, int64_t from, int64_t until,
                                              int64_t now) const {
   return impl_->Read(name, from, until, now);
+}
+
+size_t SeriesStore::ReadLength(std::string_view name, int64_t from, int64_t until,
+                               int64_t now) const {
+  return impl_->ReadLength(name, from, until, now);
 }
 
 common::Status SeriesStore::Compact() { return impl_->Compact(); }

@@ -131,6 +131,11 @@ class SeriesStore {
   common::Result<SeriesData> Read(std::string_view name, int64_t from, int64_t until,
                                   int64_t now) const;
 
+  // The number of values Read(name, from, until, now) returns, found without
+  // reading (0 where Read fails): lets a caller refuse a read that would pass
+  // its memory budget before making it.
+  size_t ReadLength(std::string_view name, int64_t from, int64_t until, int64_t now) const;
+
   // Tag index: series named "metric;tag=value;..." (canonical: tags sorted).
   // Tagged series carrying `tag` (with exactly `value` when given; the tag
   // "name" is the metric part before ';'), in name order, at most `limit`.

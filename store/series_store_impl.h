@@ -49,6 +49,7 @@ class SeriesStore::Impl {
   common::Status Close();
   common::Result<SeriesData> Read(std::string_view name, int64_t from, int64_t until,
                                   int64_t now) const;
+  size_t ReadLength(std::string_view name, int64_t from, int64_t until, int64_t now) const;
   common::Status Compact();
   const std::vector<Retention>& retentions() const { return options_.retentions; }
   // Runs `f(NameIndex&)` with db_mu_ shared; an error while RocksDB is
@@ -79,6 +80,16 @@ class SeriesStore::Impl {
   };
   void AddRaw(const std::vector<Pending>& pending, rocksdb::WriteBatch* batch);
   void AddRollups(std::span<const Pending> pending, rocksdb::WriteBatch* batch);
+  // Where a read goes and what it returns, before anything is read: the
+  // shape of the answer (no values) and its length (0: whisper's None).
+  struct ReadPlan {
+    uint64_t id = 0;
+    uint16_t rule = 0;
+    uint8_t archive = 0;  // the archive's id in the data family
+    SeriesData shape;
+    size_t length = 0;
+  };
+  ReadPlan PlanRead(std::string_view name, int64_t from, int64_t until, int64_t now) const;
   SeriesClass MatchClass(std::string_view name) const;
   // Adds classes to the cache (emptied first when it would pass its bound).
   void RememberClasses(const std::unordered_map<uint64_t, SeriesClass>& learned) const;

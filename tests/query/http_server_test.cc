@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include "common/listen_address.h"
+#include "query/api_router.h"
 #include "test_store.h"
 
 namespace hourglass::query {
@@ -21,6 +22,7 @@ struct Reply {
   unsigned status = 0;
   std::string content_type;
   std::string body;
+  bool chunked = false;
 };
 
 class Client {
@@ -31,8 +33,9 @@ class Client {
     socket_.connect({net::ip::make_address(parsed->host), parsed->port});
   }
   Reply Send(http::verb verb, const std::string& target, const std::string& body = {},
-             const std::string& content_type = "application/x-www-form-urlencoded") {
-    http::request<http::string_body> req{verb, target, 11};
+             const std::string& content_type = "application/x-www-form-urlencoded",
+             unsigned version = 11) {
+    http::request<http::string_body> req{verb, target, version};
     req.set(http::field::host, "localhost");
     if (verb == http::verb::post) {
       req.set(http::field::content_type, content_type);
@@ -40,20 +43,23 @@ class Client {
       req.prepare_payload();
     }
     http::write(socket_, req);
-    return Read();
+    return Read(verb == http::verb::head);
   }
-  Reply Read() {
-    beast::flat_buffer buffer;
-    http::response<http::string_body> res;
+  Reply Read(bool head = false) {
+    http::response_parser<http::string_body> parser;
+    parser.skip(head);  // the answer to HEAD has headers only
     beast::error_code ec;
-    http::read(socket_, buffer, res, ec);
+    http::read(socket_, buffer_, parser, ec);
     if (ec) return {};
-    return {res.result_int(), std::string(res[http::field::content_type]), res.body()};
+    const auto& res = parser.get();
+    return {res.result_int(), std::string(res[http::field::content_type]), res.body(),
+            res.chunked()};
   }
 
  private:
   net::io_context ioc_;
   tcp::socket socket_;
+  beast::flat_buffer buffer_;
 };
 
 struct ServerFixture {
@@ -171,6 +177,55 @@ TEST_CASE_METHOD(ServerFixture, "oversized bodies and excess connections are ref
   Client extra(server->bound_address());
   CHECK(extra.Read().status == 503);
   CHECK(db.stats().GetCounter("http.connections_refused", "").Value() == 1);
+}
+
+}  // namespace
+}  // namespace hourglass::query
+
+namespace hourglass::query {
+namespace {
+
+TEST_CASE("a render longer than one part is chunked; HTTP/1.0 gets it whole") {
+  testing::TestStore db;
+  db.AddSeries("a.b.c", 0);
+  db.AddSeries("a.b.d", 100);
+  HttpOptions options;
+  options.listen = "127.0.0.1:0";
+  options.render.chunk_bytes = 64;
+  auto started = HttpServer::Start(options, db.store(), db.stats(), db.clock());
+  REQUIRE(started.ok());
+  const std::string address = (*started)->bound_address();
+  const std::string query = "/render?target=a.b.*&from=-60s&until=now";
+  const std::string target = query + "&format=json";
+  ApiRouter router(db.store(), db.stats(), db.clock(), "1.1.10");
+  const ApiResponse whole = router.Handle({"GET", target, "", ""});
+  REQUIRE_FALSE(whole.more);
+  REQUIRE(whole.body.size() > 3 * options.render.chunk_bytes);
+
+  Client client(address);
+  Reply chunked = client.Send(http::verb::get, target);
+  CHECK(chunked.status == 200);
+  CHECK(chunked.chunked);
+  CHECK(chunked.content_type == "application/json");
+  CHECK(chunked.body == whole.body);
+  // The connection is kept alive after the last chunk, HEAD gets the headers.
+  Reply head = client.Send(http::verb::head, target);
+  CHECK(head.status == 200);
+  CHECK(head.chunked);
+  CHECK(head.body.empty());
+  CHECK(client.Send(http::verb::get, "/version").body == "1.1.10\n");
+  Reply csv = client.Send(http::verb::get, query + "&format=csv");
+  CHECK(csv.chunked);
+  CHECK(csv.body.find("a.b.d,2015-01-01 10:59:50,105.0\r\n") != std::string::npos);
+
+  Reply http10 = Client(address).Send(http::verb::get, target, {}, {}, 10);
+  CHECK(http10.status == 200);
+  CHECK_FALSE(http10.chunked);
+  CHECK(http10.body == whole.body);
+  // Small answers keep their Content-Length.
+  Reply small = client.Send(http::verb::get, "/render?target=a.b.c&from=-10s&format=raw");
+  CHECK(small.status == 200);
+  CHECK_FALSE(small.chunked);
 }
 
 }  // namespace

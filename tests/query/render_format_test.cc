@@ -93,5 +93,60 @@ TEST_CASE("Python float repr") {
   CHECK(PyFloatRepr(INFINITY) == "inf");
 }
 
+// Values with nulls, infinities and a consolidated series, in every format.
+SeriesList Mixed() {
+  SeriesList list;
+  for (int i = 0; i < 5; ++i) {
+    std::vector<double> values;
+    for (int k = 0; k < 40 + i; ++k) values.push_back(k % 7 == 3 ? NAN : k * 0.5 + i);
+    values[1] = INFINITY;
+    list.push_back(MakeSeries("s." + std::to_string(i) + ";k=v\"", 100, 100 + 10 * (40 + i), 10,
+                              std::move(values)));
+  }
+  list.push_back(MakeSeries("empty", 0, 20, 10, {NAN, NAN}));
+  list[2].values_per_point = 3;
+  return list;
+}
+
+std::string InParts(const SeriesList& list, RenderFormat format, size_t limit, bool nnp = false,
+                    std::string_view jsonp = {}) {
+  RenderWriter writer(list, format, nnp, jsonp);
+  std::string body, part;
+  bool more = true;
+  while (more) {
+    part.clear();
+    more = writer.Next(part, limit);
+    CHECK(part.size() < limit + 100);  // stops at the first point boundary past the limit
+    body += part;
+  }
+  std::string after;
+  CHECK_FALSE(writer.Next(after, limit));
+  CHECK(after.empty());
+  return body;
+}
+
+TEST_CASE("RenderWriter in parts writes what the whole formats write") {
+  const SeriesList list = Mixed();
+  for (size_t limit : {size_t{1}, size_t{7}, size_t{100}, size_t{4096}}) {
+    INFO(limit);
+    CHECK(InParts(list, RenderFormat::kJson, limit) == FormatJson(list, false));
+    CHECK(InParts(list, RenderFormat::kJson, limit, true) == FormatJson(list, true));
+    CHECK(InParts(list, RenderFormat::kJson, limit, false, "cb") ==
+          "cb(" + FormatJson(list, false) + ")");
+    CHECK(InParts(list, RenderFormat::kCsv, limit) == FormatCsv(list));
+    CHECK(InParts(list, RenderFormat::kRaw, limit) == FormatRaw(list));
+  }
+  CHECK(InParts({}, RenderFormat::kJson, 1) == "[]");
+  CHECK(InParts({}, RenderFormat::kCsv, 1).empty());
+}
+
+TEST_CASE("RenderStream writes the whole answer, releasing series as it goes") {
+  RenderStream stream(Mixed(), RenderFormat::kJson, false, {});
+  std::string body, part;
+  while (stream.Next(part, part.size() + 64)) {
+  }
+  CHECK(part == FormatJson(Mixed(), false));
+}
+
 }  // namespace
 }  // namespace hourglass::query
