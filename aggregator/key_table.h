@@ -5,6 +5,7 @@
 // receive threads look keys up (Find) while holding their own shard's mutex.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -56,16 +57,18 @@ struct TypedKeyEq {
   }
 };
 
-// Persistent state of one key (about 24 bytes).
+// Persistent state of one key (24 bytes).
 struct KeyState {
   const std::string* typed_key = nullptr;  // the index's key; null for a free id
   double value = 0;  // counter: window sum; gauge: current value; timer: window count (sum 1/rate)
+  uint32_t last_active = 0;  // number of the last flush whose window gave it samples
   MetricType type = MetricType::kCounter;
-  bool touched = false;          // got samples in the window being flushed
-  bool named = false;            // its series names were returned in new_names
-  bool pinned = false;           // statsd.* self counters: never deleted
-  bool gauge_has_value = false;  // gauge: a value exists (else a delta starts from 0)
+  bool touched : 1 = false;          // got samples in the window being flushed
+  bool named : 1 = false;            // its series names were returned in new_names
+  bool pinned : 1 = false;           // statsd.* self counters: never deleted or evicted
+  bool gauge_has_value : 1 = false;  // gauge: a value exists (else a delta starts from 0)
 };
+static_assert(sizeof(KeyState) <= 24);
 
 class KeyTable {
  public:
@@ -104,6 +107,11 @@ class KeyTable {
   }
 
   size_t size() const { return index_.size(); }
+  // Keys the writer would evict to admit new ones past max_keys: published
+  // after each flush so that receive threads admit that many new keys into
+  // their pending maps. A hint (relaxed), the writer decides at interning.
+  size_t evictable() const { return evictable_.load(std::memory_order_relaxed); }
+  void set_evictable(size_t n) { evictable_.store(n, std::memory_order_relaxed); }
   size_t id_limit() const { return states_.size(); }
   KeyState& state(uint32_t id) { return states_[id]; }
 
@@ -111,6 +119,7 @@ class KeyTable {
   Index index_;
   std::vector<KeyState> states_;
   std::vector<uint32_t> free_ids_;
+  std::atomic<size_t> evictable_{0};
 };
 
 }  // namespace hourglass::aggregator

@@ -64,7 +64,7 @@ void Shard::Impl::AddPending(const Sample& sample, uint64_t& dropped) {
   const TypedKeyView key{sample.type, sample.key};
   auto it = window.pending.find(key);
   if (it == window.pending.end()) {
-    if (table_.size() + window.pending.size() >= options_.max_keys) {
+    if (table_.size() + window.pending.size() >= options_.max_keys + table_.evictable()) {
       ++dropped;
       return;
     }
