@@ -1,10 +1,11 @@
 // DESIGN
 //
 // Keys. KeyTable maps (type, sanitized key) to a dense id and holds each
-// key's persistent state (about 24 bytes plus one hash node and the key
-// string). Only the flush thread changes the index, and only while holding
-// every shard's mutex, so a receive thread may look keys up while holding
-// just its own shard's mutex (which it does for a whole receive batch).
+// key's persistent state (24 bytes, plus the key's bytes in an arena and an
+// 8-byte slot of an open-addressing index: see key_table.cc). Only the flush
+// thread changes the index, and only while holding every shard's mutex, so a
+// receive thread may look keys up while holding just its own shard's mutex
+// (which it does for a whole receive batch).
 //
 // Windows. A shard accumulates into a ShardWindow: a dense vector of 16-byte
 // accumulators indexed by key id (grown on demand), a log of (id, value) for
@@ -250,7 +251,10 @@ void Aggregator::State::InternPending() {
       MergeMembers(set_buf_[id], std::move(pending.members), options_.max_set_members);
     }
   }
+  // A burst of new keys leaves big empty buffers behind (about 100 bytes per
+  // key for interned_): drop them.
   interned_.clear();
+  if (interned_.capacity() > 1024) interned_.shrink_to_fit();
   if (pending_buf_.bucket_count() > 1024) pending_buf_ = PendingMap();
 }
 
@@ -292,7 +296,7 @@ void Aggregator::State::EmitAll(Emitter& out, double window_s) {
   if (!pressure && evictable_.capacity() > 4096) evictable_.shrink_to_fit();
   for (uint32_t id = 0; id < table_.id_limit(); ++id) {
     KeyState& state = table_.state(id);
-    if (state.typed_key == nullptr) continue;
+    if (!state.held()) continue;
     if (EmitKey(id, state, out, window_s, cursor)) {
       ++num_stats;
       if (pressure && !state.pinned && flushes_ + 1 - state.last_active >= idle_windows) {
@@ -315,7 +319,7 @@ void Aggregator::State::EmitAll(Emitter& out, double window_s) {
 // delete_* option says to drop it (nothing emitted).
 bool Aggregator::State::EmitKey(uint32_t id, KeyState& state, Emitter& out, double window_s,
                                 size_t& cursor) {
-  const std::string_view key = SplitTypedKey(*state.typed_key).key;
+  const std::string_view key = table_.key(id).key;
   const size_t first_point = out.result.points.size();
   switch (state.type) {
     case MetricType::kCounter:
@@ -394,7 +398,7 @@ bool Aggregator::State::LiveInShards(uint32_t id) {
 
 bool Aggregator::State::CanEvict(uint32_t id) {
   const KeyState& state = table_.state(id);
-  return state.typed_key != nullptr && !state.pinned &&
+  return state.held() && !state.pinned &&
          flushes_ - state.last_active >= EvictIdleWindows(options_) && !LiveInShards(id);
 }
 
