@@ -16,6 +16,20 @@ void AddCounters(Harness& h, const std::string& prefix, int n) {
   for (int i = 0; i < n; ++i) h.Add(prefix + std::to_string(i), MetricType::kCounter, 1);
 }
 
+// The two keys that get samples every window.
+void AddInUse(Harness& h) {
+  h.Add("app.a", MetricType::kCounter, 1);
+  h.Add("app.b", MetricType::kCounter, 1);
+}
+
+// max_keys = the statsd.* counters + `places`.
+AggregatorOptions Limits(size_t places, size_t evict_idle_windows) {
+  AggregatorOptions options;
+  options.max_keys = kSelfKeys + places;
+  options.evict_idle_windows = evict_idle_windows;
+  return options;
+}
+
 size_t CountPrefix(const std::map<std::string, double>& series, const std::string& prefix) {
   size_t n = 0;
   for (const auto& [name, value] : series) n += name.rfind(prefix, 0) == 0;
@@ -23,13 +37,10 @@ size_t CountPrefix(const std::map<std::string, double>& series, const std::strin
 }
 
 TEST_CASE("a junk burst gives way to new keys once idle", "[aggregator]") {
-  AggregatorOptions options;
-  options.max_keys = kSelfKeys + 2 + 10;
-  options.evict_idle_windows = 2;
+  const AggregatorOptions options = Limits(2 + 10, 2);
   Harness h(options);
   // Window 1: two keys in use, then a burst of max_keys distinct junk keys.
-  h.Add("app.a", MetricType::kCounter, 1);
-  h.Add("app.b", MetricType::kCounter, 1);
+  AddInUse(h);
   AddCounters(h, "junk.", static_cast<int>(options.max_keys));
   auto s = h.Flush(1000);
   CHECK(h.last.keys == options.max_keys);  // full: exactly max_keys held
@@ -37,8 +48,7 @@ TEST_CASE("a junk burst gives way to new keys once idle", "[aggregator]") {
   CHECK(h.Stat("statsd.keys_dropped") == 5);
 
   // Window 2: the junk has been idle for one window only: no room yet.
-  h.Add("app.a", MetricType::kCounter, 1);
-  h.Add("app.b", MetricType::kCounter, 1);
+  AddInUse(h);
   h.Add("app.new", MetricType::kCounter, 7);
   s = h.Flush(1010);
   CHECK(s.count("stats_counts.app.new") == 0);
@@ -48,8 +58,7 @@ TEST_CASE("a junk burst gives way to new keys once idle", "[aggregator]") {
 
   // Window 3: idle for two windows now: a new key takes one junk key's place
   // and is reported in the window it was sent.
-  h.Add("app.a", MetricType::kCounter, 1);
-  h.Add("app.b", MetricType::kCounter, 1);
+  AddInUse(h);
   h.Add("app.new", MetricType::kCounter, 7);
   s = h.Flush(1020);
   CHECK(s.at("stats_counts.app.new") == 7);
@@ -60,8 +69,7 @@ TEST_CASE("a junk burst gives way to new keys once idle", "[aggregator]") {
   // Window 4: ten more new keys for nine junk places: nine get in, one is
   // dropped. The keys used every window and app.new (idle for one window)
   // stay.
-  h.Add("app.a", MetricType::kCounter, 1);
-  h.Add("app.b", MetricType::kCounter, 1);
+  AddInUse(h);
   AddCounters(h, "app.more.", 10);
   s = h.Flush(1030);
   CHECK(CountPrefix(s, "stats_counts.app.more.") == 9);
@@ -76,9 +84,7 @@ TEST_CASE("a junk burst gives way to new keys once idle", "[aggregator]") {
 }
 
 TEST_CASE("the keys idle longest are evicted first", "[aggregator]") {
-  AggregatorOptions options;
-  options.max_keys = kSelfKeys + 4;
-  options.evict_idle_windows = 1;
+  const AggregatorOptions options = Limits(4, 1);
   Harness h(options);
   AddCounters(h, "old.", 2);
   h.Flush(1000);
@@ -95,9 +101,7 @@ TEST_CASE("the keys idle longest are evicted first", "[aggregator]") {
 }
 
 TEST_CASE("keys active every window are never evicted", "[aggregator]") {
-  AggregatorOptions options;
-  options.max_keys = kSelfKeys + 3;
-  options.evict_idle_windows = 1;
+  const AggregatorOptions options = Limits(3, 1);
   Harness h(options);
   for (int window = 0; window < 5; ++window) {
     h.Add("app.t", MetricType::kTimer, 5);
@@ -115,9 +119,7 @@ TEST_CASE("keys active every window are never evicted", "[aggregator]") {
 }
 
 TEST_CASE("an evicted key's id is reused without its old data", "[aggregator]") {
-  AggregatorOptions options;
-  options.max_keys = kSelfKeys + 1;
-  options.evict_idle_windows = 1;
+  const AggregatorOptions options = Limits(1, 1);
   Harness h(options);
   h.Add("old.t", MetricType::kTimer, 99);
   h.Flush(1000);
@@ -140,9 +142,7 @@ TEST_CASE("an evicted key's id is reused without its old data", "[aggregator]") 
 }
 
 TEST_CASE("below max_keys idle keys keep being reported", "[aggregator]") {
-  AggregatorOptions options;
-  options.max_keys = kSelfKeys + 6;  // one place to spare
-  options.evict_idle_windows = 1;
+  const AggregatorOptions options = Limits(6, 1);  // one place to spare
   Harness h(options);
   AddCounters(h, "idle.", 5);
   for (int window = 0; window < 4; ++window) {
