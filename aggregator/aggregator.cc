@@ -1,10 +1,11 @@
 // DESIGN
 //
 // Keys. KeyTable maps (type, sanitized key) to a dense id and holds each
-// key's persistent state (about 24 bytes plus one hash node and the key
-// string). Only the flush thread changes the index, and only while holding
-// every shard's mutex, so a receive thread may look keys up while holding
-// just its own shard's mutex (which it does for a whole receive batch).
+// key's persistent state (24 bytes, plus the key's bytes in an arena and an
+// 8-byte slot of an open-addressing index: see key_table.cc). Only the flush
+// thread changes the index, and only while holding every shard's mutex, so a
+// receive thread may look keys up while holding just its own shard's mutex
+// (which it does for a whole receive batch).
 //
 // Windows. A shard accumulates into a ShardWindow: a dense vector of 16-byte
 // accumulators indexed by key id (grown on demand), a log of (id, value) for
@@ -19,6 +20,18 @@
 // value) and every key's series are emitted in id order. Keys idle under a
 // delete_* option are erased under all shard mutexes unless a sample reached
 // them since the swap (then they live on into the next window).
+//
+// Eviction. Idle keys keep being reported (etsy's default) only while there
+// is room. Each key remembers the last flush whose window gave it samples.
+// When the table is near max_keys, the emit pass (which visits every key
+// anyway) lists the keys that will have been idle evict_idle_windows windows
+// by the next flush, and publishes their number: shards admit that many new
+// keys past max_keys into their pending maps. At the next flush each pending
+// key that finds the table full takes the id of one of the listed keys idle
+// longest (nth_element picks as many as there are pending keys: linear in
+// the list, and only when keys are evicted), if that key is still idle and
+// no sample reached it since the swap; otherwise the new key is dropped and
+// counted.
 
 #include "aggregator/aggregator.h"
 
@@ -60,6 +73,11 @@ void MergeAccInto(Acc& dst, const Acc& src, MetricType type) {
   dst.samples += src.samples;
 }
 
+// Windows without samples after which a key may be evicted (at least one).
+uint32_t EvictIdleWindows(const AggregatorOptions& options) {
+  return static_cast<uint32_t>(std::clamp<size_t>(options.evict_idle_windows, 1, 1u << 30));
+}
+
 void MergeMembers(MemberSet& dst, MemberSet&& src, size_t limit) {
   if (dst.empty()) {
     dst = std::move(src);
@@ -98,6 +116,9 @@ class Aggregator::State {
   void AddNewNames(const KeyState& state, std::string_view key, size_t first_point,
                    FlushResult& result);
   void DeleteIdle();
+  bool LiveInShards(uint32_t id);
+  bool EvictOne(size_t want);
+  bool CanEvict(uint32_t id);
 
   AggregatorOptions options_;
   KeyTable table_;
@@ -105,6 +126,7 @@ class Aggregator::State {
   TimerStatsCalculator timer_calc_;
   common::Counter& keys_dropped_;
   common::Gauge& unique_keys_;
+  common::Counter& keys_evicted_;
   ShardStats shard_stats_;
 
   // Flush-thread scratch, kept across flushes for their capacity.
@@ -114,6 +136,12 @@ class Aggregator::State {
   PendingMap pending_buf_;
   std::vector<std::pair<uint32_t, PendingKey>> interned_;
   std::vector<uint32_t> delete_candidates_;
+  // Keys idle long enough to be evicted at the next flush, and how far this
+  // flush got through them (evictable_[0, evict_next_) tried, and
+  // [evict_next_, evict_picked_) the oldest of the rest, in no order).
+  std::vector<uint32_t> evictable_;
+  size_t evict_next_ = 0, evict_picked_ = 0;
+  uint32_t flushes_ = 0;  // flushes so far, this one included: the window's number
   std::vector<double> values_;
   std::vector<TimerStat> stats_;
   uint64_t packets_ = 0, metrics_ = 0, bad_lines_ = 0;
@@ -132,7 +160,9 @@ Aggregator::State::State(AggregatorOptions options, size_t shard_count,
       timer_calc_(MakePercentileSpecs(options_.percent_thresholds)),
       keys_dropped_(stats.GetCounter("statsd.keys_dropped",
                                      "statsd samples dropped because max_keys was reached")),
-      unique_keys_(stats.GetGauge("statsd.unique_keys", "statsd keys held by the aggregator")) {
+      unique_keys_(stats.GetGauge("statsd.unique_keys", "statsd keys held by the aggregator")),
+      keys_evicted_(stats.GetCounter(
+          "statsd.keys_evicted", "idle statsd keys evicted to make room for new keys (max_keys)")) {
   shard_stats_ = {&stats.GetCounter(kPacketsReceived, "statsd datagrams received"),
                   &stats.GetCounter(kMetricsReceived, "statsd lines received"),
                   &stats.GetCounter(kBadLinesSeen, "statsd lines or values rejected"),
@@ -150,6 +180,7 @@ Aggregator::State::State(AggregatorOptions options, size_t shard_count,
 
 void Aggregator::State::MergeKeyAcc(KeyState& state, const Acc& acc) {
   state.touched = true;
+  state.last_active = flushes_;
   if (state.type == MetricType::kGauge) {
     const double base = state.gauge_has_value && !acc.gauge_absolute ? state.value : 0;
     state.value = base + acc.value;
@@ -194,20 +225,25 @@ void Aggregator::State::CollectShard(Shard::Impl& impl) {
 
 void Aggregator::State::InternPending() {
   if (pending_buf_.empty()) return;
-  uint64_t dropped = 0;
+  uint64_t dropped = 0, evicted = 0;
   {
     AllShardsLock lock(shards);
     while (!pending_buf_.empty()) {
       auto node = pending_buf_.extract(pending_buf_.begin());
       if (table_.size() >= options_.max_keys && !table_.Find(SplitTypedKey(node.key()))) {
-        dropped += node.mapped().acc.samples;
-        continue;
+        if (!EvictOne(pending_buf_.size() + 1)) {
+          dropped += node.mapped().acc.samples;
+          continue;
+        }
+        ++evicted;
       }
       const uint32_t id = table_.Insert(std::move(node.key()));
+      table_.state(id).last_active = flushes_;
       interned_.emplace_back(id, std::move(node.mapped()));
     }
   }
   if (dropped) keys_dropped_.Add(dropped);
+  if (evicted) keys_evicted_.Add(evicted);
   for (auto& [id, pending] : interned_) {
     MergeKeyAcc(table_.state(id), pending.acc);
     for (double v : pending.timer_values) timer_buf_.push_back({id, v});
@@ -215,11 +251,15 @@ void Aggregator::State::InternPending() {
       MergeMembers(set_buf_[id], std::move(pending.members), options_.max_set_members);
     }
   }
+  // A burst of new keys leaves big empty buffers behind (about 100 bytes per
+  // key for interned_): drop them.
   interned_.clear();
+  if (interned_.capacity() > 1024) interned_.shrink_to_fit();
   if (pending_buf_.bucket_count() > 1024) pending_buf_ = PendingMap();
 }
 
 FlushResult Aggregator::State::Flush(int64_t timestamp_s, double window_s) {
+  ++flushes_;
   for (auto& shard : shards) CollectShard(shard->impl());
   InternPending();
   const uint64_t self_counts[3] = {packets_, metrics_, bad_lines_};
@@ -239,6 +279,7 @@ FlushResult Aggregator::State::Flush(int64_t timestamp_s, double window_s) {
   timer_buf_.clear();
   set_buf_.clear();
   DeleteIdle();
+  table_.set_evictable(evictable_.size());
   result.keys = table_.size();
   unique_keys_.Set(static_cast<double>(result.keys));
   return result;
@@ -247,11 +288,20 @@ FlushResult Aggregator::State::Flush(int64_t timestamp_s, double window_s) {
 void Aggregator::State::EmitAll(Emitter& out, double window_s) {
   size_t num_stats = 0;
   size_t cursor = 0;  // into timer_buf_
+  // Near the limit, list the keys idle evict_idle_windows windows by the next flush.
+  const bool pressure = table_.size() >= options_.max_keys - options_.max_keys / 8;
+  const uint32_t idle_windows = EvictIdleWindows(options_);
+  evictable_.clear();
+  evict_next_ = evict_picked_ = 0;
+  if (!pressure && evictable_.capacity() > 4096) evictable_.shrink_to_fit();
   for (uint32_t id = 0; id < table_.id_limit(); ++id) {
     KeyState& state = table_.state(id);
-    if (state.typed_key == nullptr) continue;
+    if (!state.held()) continue;
     if (EmitKey(id, state, out, window_s, cursor)) {
       ++num_stats;
+      if (pressure && !state.pinned && flushes_ + 1 - state.last_active >= idle_windows) {
+        evictable_.push_back(id);
+      }
     } else {
       delete_candidates_.push_back(id);
     }
@@ -269,7 +319,7 @@ void Aggregator::State::EmitAll(Emitter& out, double window_s) {
 // delete_* option says to drop it (nothing emitted).
 bool Aggregator::State::EmitKey(uint32_t id, KeyState& state, Emitter& out, double window_s,
                                 size_t& cursor) {
-  const std::string_view key = SplitTypedKey(*state.typed_key).key;
+  const std::string_view key = table_.key(id).key;
   const size_t first_point = out.result.points.size();
   switch (state.type) {
     case MetricType::kCounter:
@@ -336,16 +386,52 @@ void Aggregator::State::AddNewNames(const KeyState& state, std::string_view key,
   }
 }
 
+// True if a sample reached the key since its shard's window was swapped
+// out. Caller holds every shard's mutex.
+bool Aggregator::State::LiveInShards(uint32_t id) {
+  for (auto& shard : shards) {
+    const std::vector<Acc>& accs = shard->impl().window.accs;
+    if (id < accs.size() && accs[id].samples != 0) return true;
+  }
+  return false;
+}
+
+bool Aggregator::State::CanEvict(uint32_t id) {
+  const KeyState& state = table_.state(id);
+  return state.held() && !state.pinned &&
+         flushes_ - state.last_active >= EvictIdleWindows(options_) && !LiveInShards(id);
+}
+
+// Erases one of the listed keys idle longest that may still be evicted, so
+// that a new key can take its id. `want`: keys still asking for room in this
+// flush, the caller's own included; that many of the oldest are picked at
+// once, in no order (all of them are wanted). Caller holds every shard's
+// mutex.
+bool Aggregator::State::EvictOne(size_t want) {
+  auto older = [this](uint32_t a, uint32_t b) {
+    return table_.state(a).last_active < table_.state(b).last_active;
+  };
+  while (evict_next_ < evictable_.size()) {
+    if (evict_next_ == evict_picked_) {
+      const auto first = evictable_.begin() + static_cast<ptrdiff_t>(evict_next_);
+      const auto n = static_cast<ptrdiff_t>(std::min(want, evictable_.size() - evict_next_));
+      std::nth_element(first, first + (n - 1), evictable_.end(), older);
+      evict_picked_ = evict_next_ + static_cast<size_t>(n);
+    }
+    const uint32_t id = evictable_[evict_next_++];
+    if (CanEvict(id)) {
+      table_.Erase(id);
+      return true;
+    }
+  }
+  return false;
+}
+
 void Aggregator::State::DeleteIdle() {
   if (delete_candidates_.empty()) return;
   AllShardsLock lock(shards);
   for (uint32_t id : delete_candidates_) {
-    bool live = false;
-    for (auto& shard : shards) {
-      const std::vector<Acc>& accs = shard->impl().window.accs;
-      live = live || (id < accs.size() && accs[id].samples != 0);
-    }
-    if (!live) {
+    if (!LiveInShards(id)) {
       table_.Erase(id);
     } else if (table_.state(id).type == MetricType::kGauge) {
       table_.state(id).gauge_has_value = false;  // as if deleted: a delta starts from 0

@@ -30,9 +30,12 @@ struct AggregatorOptions {
   bool delete_timers = false;
   bool delete_sets = false;
   bool delete_gauges = false;
-  // Unique (type, key) pairs held; samples of new keys beyond it are dropped
-  // and counted in statsd.keys_dropped.
+  // Unique (type, key) pairs held. When it is reached, a new key takes the
+  // place of the key idle longest, if that key got nothing for
+  // evict_idle_windows windows (counted in statsd.keys_evicted); otherwise
+  // its samples are dropped and counted in statsd.keys_dropped.
   size_t max_keys = 1'000'000;
+  size_t evict_idle_windows = 6;
   size_t max_set_members = 100'000;  // per set per window; extra members ignored
   // Per timer per window per shard. Beyond it values are not kept (count and
   // count_ps stay exact; the other stats describe the kept values).

@@ -3,14 +3,17 @@
 // buffers. Internal to aggregator/. Threads: the flush thread is the only
 // writer and mutates the index only while holding every shard's mutex;
 // receive threads look keys up (Find) while holding their own shard's mutex.
+// Layout (about 40 bytes per key plus its bytes): see the DESIGN note in
+// key_table.cc.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "aggregator/sample.h"
@@ -56,61 +59,60 @@ struct TypedKeyEq {
   }
 };
 
-// Persistent state of one key (about 24 bytes).
+// Persistent state of one key (24 bytes).
 struct KeyState {
-  const std::string* typed_key = nullptr;  // the index's key; null for a free id
+  const char* key = nullptr;  // in the table's key arena; null for a free id
   double value = 0;  // counter: window sum; gauge: current value; timer: window count (sum 1/rate)
+  uint32_t last_active = 0;  // number of the last flush whose window gave it samples
   MetricType type = MetricType::kCounter;
-  bool touched = false;          // got samples in the window being flushed
-  bool named = false;            // its series names were returned in new_names
-  bool pinned = false;           // statsd.* self counters: never deleted
-  bool gauge_has_value = false;  // gauge: a value exists (else a delta starts from 0)
+  bool touched : 1 = false;          // got samples in the window being flushed
+  bool named : 1 = false;            // its series names were returned in new_names
+  bool pinned : 1 = false;           // statsd.* self counters: never deleted or evicted
+  bool gauge_has_value : 1 = false;  // gauge: a value exists (else a delta starts from 0)
+
+  bool held() const { return key != nullptr; }
 };
+static_assert(sizeof(KeyState) <= 24);
 
 class KeyTable {
  public:
-  using Index = std::unordered_map<std::string, uint32_t, TypedKeyHash, TypedKeyEq>;
+  KeyTable();
+  ~KeyTable();
+  KeyTable(const KeyTable&) = delete;
+  KeyTable& operator=(const KeyTable&) = delete;
 
-  std::optional<uint32_t> Find(TypedKeyView key) const {
-    auto it = index_.find(key);
-    if (it == index_.end()) return std::nullopt;
-    return it->second;
-  }
-  // Returns the id of the key, inserting it if absent. Writer only.
-  uint32_t Insert(std::string typed_key) {
-    auto [it, inserted] = index_.try_emplace(std::move(typed_key), 0);
-    if (!inserted) return it->second;
-    uint32_t id;
-    if (!free_ids_.empty()) {
-      id = free_ids_.back();
-      free_ids_.pop_back();
-    } else {
-      id = static_cast<uint32_t>(states_.size());
-      states_.emplace_back();
-    }
-    it->second = id;
-    KeyState& state = states_[id];
-    state = KeyState();
-    state.typed_key = &it->first;
-    state.type = SplitTypedKey(it->first).type;
-    return id;
-  }
+  std::optional<uint32_t> Find(TypedKeyView key) const;
+  // Returns the id of the key (stored form, MakeTypedKey), inserting it if
+  // absent. Writer only.
+  uint32_t Insert(std::string_view typed_key);
   // Frees the id for reuse. Writer only.
-  void Erase(uint32_t id) {
-    KeyState& state = states_[id];
-    index_.erase(*state.typed_key);
-    state = KeyState();
-    free_ids_.push_back(id);
-  }
+  void Erase(uint32_t id);
 
-  size_t size() const { return index_.size(); }
+  // The key of a held id. Valid until the next Insert or Erase.
+  TypedKeyView key(uint32_t id) const;
+  size_t size() const { return size_; }
   size_t id_limit() const { return states_.size(); }
   KeyState& state(uint32_t id) { return states_[id]; }
+  const KeyState& state(uint32_t id) const { return states_[id]; }
+
+  // Keys the writer would evict to admit new ones past max_keys: published
+  // after each flush so that receive threads admit that many new keys into
+  // their pending maps. A hint (relaxed), the writer decides at interning.
+  size_t evictable() const { return evictable_.load(std::memory_order_relaxed); }
+  void set_evictable(size_t n) { evictable_.store(n, std::memory_order_relaxed); }
 
  private:
-  Index index_;
+  class Arena;
+  size_t Slot(TypedKeyView key, uint64_t hash) const;  // its slot, or the empty one ending its run
+  void Grow();
+  void Compact();
+
+  std::vector<uint64_t> slots_;  // 0: empty; else (hash >> 32) << 32 | (id + 1)
+  size_t size_ = 0;
   std::vector<KeyState> states_;
   std::vector<uint32_t> free_ids_;
+  std::unique_ptr<Arena> arena_;
+  std::atomic<size_t> evictable_{0};
 };
 
 }  // namespace hourglass::aggregator

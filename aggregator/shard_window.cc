@@ -19,6 +19,15 @@ void ShardWindow::Reset() {
 
 namespace {
 
+// Makes room for ids below `need`, sized for every id the table has handed
+// out (ids only grow when a flush interns new keys, so a shard grows about
+// once per flush at most) and reserved exactly: resize alone would double.
+void GrowAccs(std::vector<Acc>& accs, size_t need, size_t id_limit) {
+  const size_t size = std::max(need, id_limit);
+  if (size > accs.capacity()) accs.reserve(std::max(size, accs.capacity() + accs.capacity() / 4));
+  accs.resize(size);
+}
+
 void AddSetMember(MemberSet& members, std::string_view member, size_t limit) {
   if (members.size() >= limit || members.find(member) != members.end()) return;
   members.emplace(member);
@@ -64,7 +73,7 @@ void Shard::Impl::AddPending(const Sample& sample, uint64_t& dropped) {
   const TypedKeyView key{sample.type, sample.key};
   auto it = window.pending.find(key);
   if (it == window.pending.end()) {
-    if (table_.size() + window.pending.size() >= options_.max_keys) {
+    if (table_.size() + window.pending.size() >= options_.max_keys + table_.evictable()) {
       ++dropped;
       return;
     }
@@ -84,9 +93,7 @@ void Shard::Impl::Add(const Sample& sample, uint64_t& dropped) {
     AddPending(sample, dropped);
     return;
   }
-  if (*id >= window.accs.size()) {
-    window.accs.resize(std::max<size_t>(*id + 1, window.accs.size() + window.accs.size() / 2));
-  }
+  if (*id >= window.accs.size()) GrowAccs(window.accs, *id + 1, table_.id_limit());
   AddToAcc(window.accs[*id], sample, *id);
 }
 

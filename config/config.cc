@@ -307,6 +307,7 @@ void ReadStatsd(Reader& r, StatsdConfig& s) {
   s.delete_sets = r.Bool("statsd.delete_sets") || all;
   s.delete_gauges = r.Bool("statsd.delete_gauges") || all;
   s.max_keys = static_cast<size_t>(r.Integer("statsd.max_keys", 1, 100'000'000));
+  s.evict_idle_windows = static_cast<size_t>(r.Integer("statsd.evict_idle_windows", 1, 1'000'000));
 }
 
 void ReadSyslog(Reader& r, SyslogConfig& s) {

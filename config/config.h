@@ -25,6 +25,7 @@ struct StatsdConfig {
   bool delete_sets;
   bool delete_gauges;
   size_t max_keys;
+  size_t evict_idle_windows;
 };
 
 struct SyslogConfig {

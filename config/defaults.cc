@@ -43,9 +43,12 @@ delete_counters = false
 delete_timers = false
 delete_sets = false
 delete_gauges = false
-# Unique keys held at once; new keys past it are dropped and counted in
-# statsd.keys_dropped.
+# Unique keys held at once. When it is reached, a new key takes the place of
+# the key idle longest, if that key got nothing for evict_idle_windows windows
+# (counted in statsd.keys_evicted); otherwise the new key is dropped (counted
+# in statsd.keys_dropped). Below the limit idle keys keep being reported.
 max_keys = 1000000
+evict_idle_windows = 6
 
 [syslog]
 # TCP address for syslog senders (rsyslog, logger, Python's SysLogHandler).

@@ -87,6 +87,7 @@ aggregator::AggregatorOptions AggregatorOptionsFrom(const config::StatsdConfig& 
   options.delete_sets = statsd.delete_sets;
   options.delete_gauges = statsd.delete_gauges;
   options.max_keys = statsd.max_keys;
+  options.evict_idle_windows = statsd.evict_idle_windows;
   return options;
 }
 

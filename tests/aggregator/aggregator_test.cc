@@ -8,46 +8,10 @@
 #include <map>
 #include <string>
 
+#include "tests/aggregator/aggregator_harness.h"
+
 namespace hourglass::aggregator {
 namespace {
-
-struct Harness {
-  explicit Harness(AggregatorOptions options = {}, size_t shards = 1)
-      : aggregator(std::move(options), shards, stats) {}
-
-  void Add(std::string_view key, MetricType type, double value, double rate = 1.0, size_t shard = 0,
-           bool delta = false) {
-    auto batch = aggregator.shard(shard).BeginBatch();
-    Sample s;
-    s.key = key;
-    s.type = type;
-    s.value = value;
-    s.sample_rate = rate;
-    s.gauge_delta = delta;
-    batch.Add(s);
-  }
-  void AddMember(std::string_view key, std::string_view member, size_t shard = 0) {
-    auto batch = aggregator.shard(shard).BeginBatch();
-    Sample s;
-    s.key = key;
-    s.type = MetricType::kSet;
-    s.set_member = member;
-    batch.Add(s);
-  }
-  std::map<std::string, double> Flush(int64_t ts = 1000, double window = 10) {
-    last = aggregator.Flush(ts, window);
-    std::map<std::string, double> out;
-    for (const store::Point& p : last.points) {
-      CHECK(p.timestamp == ts);
-      CHECK(out.emplace(p.name, p.value).second);  // no duplicate names
-    }
-    return out;
-  }
-
-  common::StatsRegistry stats;
-  Aggregator aggregator;
-  FlushResult last;
-};
 
 std::map<std::string, double> TimerSeries(const std::map<std::string, double>& all,
                                           const std::string& prefix) {

@@ -97,6 +97,11 @@ TEST_CASE("bad --set values and keys are refused") {
   auto r = LoadConfig("", {"statsd.max_keys=0"});
   REQUIRE(r.problems.size() == 1);
   CHECK(r.problems[0] == "--set: statsd.max_keys: must be from 1 to 100000000");
+  CHECK_FALSE(LoadConfig("", {"statsd.evict_idle_windows=0"}).ok());
+  auto one = LoadConfig("", {"statsd.evict_idle_windows=1"});
+  REQUIRE(one.ok());
+  CHECK(one.config.statsd.evict_idle_windows == 1);
+  CHECK(LoadConfig("", {}).config.statsd.evict_idle_windows == 6);
 }
 
 TEST_CASE("durations and sizes") {

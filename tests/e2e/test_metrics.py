@@ -160,6 +160,25 @@ class MetricsEndToEndTest(unittest.TestCase):
             server.send_statsd("e2e.v6.hits:3|c")
             server.wait_for(lambda: total(server, "stats_counts.e2e.v6.hits") == 3, what="IPv6 datagram")
 
+    def test_new_key_gets_in_after_a_junk_burst_goes_idle(self):
+        # 3 statsd.* self counters + 1 key in use + 10 places for junk.
+        max_keys = 14
+        with Hourglass(sets=(f"statsd.max_keys={max_keys}", "statsd.evict_idle_windows=2")) as server:
+            server.send_statsd("e2e.keys.live:1|c")
+            server.wait_for(lambda: total(server, "stats_counts.e2e.keys.live") == 1, what="key in use")
+            server.send_statsd("\n".join(f"e2e.junk.k{i}:1|c" for i in range(max_keys)), "e2e.keys.live:1|c")
+            server.wait_for(lambda: server.prometheus().get("hourglass_statsd_unique_keys") == max_keys,
+                            what="the key table full of junk")
+            self.assertEqual(len(server.get_json("/metrics/find", query="stats_counts.e2e.junk.*")), 10)
+            # Idle junk keeps its places (reported as 0) for two 1 s windows,
+            # then the new key takes one.
+            server.wait_for(lambda: server.send_statsd("e2e.keys.fresh:5|c", "e2e.keys.live:1|c")
+                            or total(server, "stats_counts.e2e.keys.fresh") >= 5, what="the new key in /render")
+            metrics = server.prometheus()
+            self.assertGreaterEqual(metrics.get("hourglass_statsd_keys_evicted", 0), 1)
+            self.assertGreaterEqual(metrics.get("hourglass_statsd_keys_dropped", 0), max_keys - 10)
+            self.assertEqual(metrics.get("hourglass_statsd_unique_keys"), max_keys)
+
     def test_self_metrics(self):
         with Hourglass() as server:
             server.send_statsd("e2e.self.a:1|c", "e2e.self.b:1|c")
