@@ -236,8 +236,9 @@ Result<std::string> CanonicalCarbonName(std::string_view name) {
     return ParseOpenMetrics(name);
   }
   if (name.find(';') != std::string_view::npos) return ParseCarbonTagged(name);
-  const size_t first = name.find_first_not_of('~');
-  if (first == std::string_view::npos) return Status::Error("name is only '~'");
+  // Leading empty nodes go too, so that ".~a" is "a" as "~a" is, not "~a".
+  const size_t first = name.find_first_not_of("~.");
+  if (first == std::string_view::npos) return Status::Error("name has no nodes");
   return CollapseNodes(name.substr(first));
 }
 

@@ -13,6 +13,7 @@ test_packages=(
   catch2 python3 python3-statsd python3-yaml netcat-openbsd curl procps
   rsyslog rsyslog-gnutls bsdutils radosgw ceph-mon ceph-osd awscli python3-boto3
   zstd openssl gzip
+  clang-14 libclang-rt-14-dev  # the sanitizer run and fuzz targets (clang, libFuzzer)
 )
 
 wanted=("${build_packages[@]}")

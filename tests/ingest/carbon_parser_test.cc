@@ -123,6 +123,26 @@ TEST_CASE("carbon names: untagged names as whisper stores them") {
   CHECK(line.name == "x;a=1;b=2");
 }
 
+TEST_CASE("carbon names: a '~' after empty nodes is dropped like a leading one (fuzz finding)") {
+  // ".~a" used to be stored as "~a", a name that itself canonicalizes to "a";
+  // ".~" was stored as "~", a name carbon refuses.
+  CHECK(Canonical(".~a") == "a");
+  CHECK(Canonical("..~~a.b") == "a.b");
+  CHECK(Canonical("~.a") == "a");
+  CHECK(Canonical("a.~b") == "a.~b");  // only the start of the name
+  CHECK_FALSE(CanonicalCarbonName(".~").ok());
+  CHECK_FALSE(CanonicalCarbonName(".~.").ok());
+  CarbonLine line;
+  CHECK(Parse(".~ 1 1600000000", line) == CarbonLineStatus::kBadName);
+  REQUIRE(Parse(".~x 1 1600000000", line) == CarbonLineStatus::kPoint);
+  CHECK(line.name == "x");
+  for (const char* name : {".~a", "a.~b", ".~]c^^=9s&~c^", "~.a", "a.b~"}) {
+    auto once = CanonicalCarbonName(name);
+    REQUIRE(once.ok());
+    CHECK(Canonical(*once) == *once);  // canonical names are fixed points
+  }
+}
+
 std::vector<std::string> Feed(CarbonLineSplitter& splitter, std::string_view data,
                               size_t* dropped = nullptr) {
   std::vector<std::string> lines;
