@@ -99,36 +99,57 @@ std::string KeyTemplate::ListPrefix(std::string_view prefix, int64_t hour, int d
   return out;
 }
 
+// Matching is a depth-first search over (part, offset in key) that remembers
+// the states that failed: whether the rest of the template matches from a
+// state does not depend on how it was reached ({filename} is checked with
+// `valid` as soon as it is captured), so each state is tried once and a
+// template of P parts costs at most P * (key length)^2 steps, where trying
+// every split of adjacent free placeholders ({host}{host}{filename}) used to
+// take exponential time.
 bool KeyTemplate::MatchFrom(size_t i, std::string_view key, std::string_view prefix,
-                            const FileCheck& valid, Match& match) const {
-  if (i == parts_.size()) return key.empty() && !match.filename.empty() && valid(match.filename);
+                            const FileCheck& valid, Match& match, MatchState& state) const {
+  if (i == parts_.size()) return key.empty();  // {filename} was checked when captured
+  const size_t at = i * (state.key_size + 1) + (state.key_size - key.size());
+  if (state.failed[at]) return false;
+  if (MatchPart(i, key, prefix, valid, match, state)) return true;
+  state.failed[at] = true;
+  return false;
+}
+
+bool KeyTemplate::MatchPart(size_t i, std::string_view key, std::string_view prefix,
+                            const FileCheck& valid, Match& match, MatchState& state) const {
   const Part& part = parts_[i];
   if (!part.placeholder || part.text == "prefix") {
     const std::string_view expect = part.placeholder ? prefix : std::string_view(part.text);
     return key.starts_with(expect) &&
-           MatchFrom(i + 1, key.substr(expect.size()), prefix, valid, match);
+           MatchFrom(i + 1, key.substr(expect.size()), prefix, valid, match, state);
   }
   if (const size_t width = FixedWidth(part.text); width > 0) {
     return key.size() >= width &&
            std::all_of(key.begin(), key.begin() + width,
                        [](char c) { return c >= '0' && c <= '9'; }) &&
-           MatchFrom(i + 1, key.substr(width), prefix, valid, match);
+           MatchFrom(i + 1, key.substr(width), prefix, valid, match, state);
   }
   // A free field ({host}, {filename}): try every length, shortest first.
-  std::string& field = part.text == "host" ? match.host : match.filename;
+  const bool host = part.text == "host";
+  std::string& field = host ? match.host : match.filename;
   for (size_t width = 1; width <= key.size(); ++width) {
-    if (key[width - 1] == '/' && part.text == "host") break;
-    field = std::string(key.substr(0, width));
-    if (MatchFrom(i + 1, key.substr(width), prefix, valid, match)) return true;
+    if (key[width - 1] == '/' && host) break;
+    const std::string_view candidate = key.substr(0, width);
+    if (!host && !valid(candidate)) continue;
+    if (MatchFrom(i + 1, key.substr(width), prefix, valid, match, state)) {
+      field = std::string(candidate);
+      return true;
+    }
   }
-  field.clear();
   return false;
 }
 
 std::optional<KeyTemplate::Match> KeyTemplate::Parse(std::string_view key, std::string_view prefix,
                                                      const FileCheck& valid) const {
   Match match;
-  if (!MatchFrom(0, key, prefix, valid, match)) return std::nullopt;
+  MatchState state{key.size(), std::vector<bool>(parts_.size() * (key.size() + 1))};
+  if (!MatchFrom(0, key, prefix, valid, match, state)) return std::nullopt;
   return match;
 }
 

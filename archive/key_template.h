@@ -52,8 +52,14 @@ class KeyTemplate {
     bool placeholder;
     std::string text;  // literal text, or the placeholder's name without braces
   };
+  struct MatchState {
+    size_t key_size;
+    std::vector<bool> failed;  // [part * (key_size + 1) + offset]: no match from there
+  };
   bool MatchFrom(size_t i, std::string_view key, std::string_view prefix, const FileCheck& valid,
-                 Match& match) const;
+                 Match& match, MatchState& state) const;
+  bool MatchPart(size_t i, std::string_view key, std::string_view prefix, const FileCheck& valid,
+                 Match& match, MatchState& state) const;
 
   std::string text_;
   std::vector<Part> parts_;

@@ -3,20 +3,19 @@
 namespace hourglass::archive {
 
 common::Result<std::unique_ptr<LineFilter>> LineFilter::Create(const std::string& pattern) {
-  std::unique_ptr<LineFilter> filter(new LineFilter());
-  const int rc = regcomp(&filter->regex_, pattern.c_str(), REG_EXTENDED | REG_NOSUB);
-  if (rc != 0) {
-    char message[256];
-    regerror(rc, &filter->regex_, message, sizeof(message));
-    return common::Status::Error("bad --grep pattern \"" + pattern + "\": " + message);
+  auto regex = common::CompileRegex(pattern, common::RegexDialect::kPosixExtended);
+  if (!regex.ok()) {
+    return common::Status::Error("bad --grep pattern \"" + pattern +
+                                 "\": " + regex.status().message());
   }
-  filter->compiled_ = true;
-  return filter;
+  return std::unique_ptr<LineFilter>(new LineFilter(std::move(*regex)));
 }
 
 common::Status LineFilter::Emit(std::string_view line, const ChunkSink& sink) {
-  const std::string text(line.substr(0, line.size() - (line.ends_with('\n') ? 1 : 0)));
-  if (regexec(&regex_, text.c_str(), 0, nullptr, 0) != 0) return common::Status::Ok();
+  const std::string_view text = line.substr(0, line.size() - (line.ends_with('\n') ? 1 : 0));
+  if (!re2::RE2::PartialMatch(re2::StringPiece(text.data(), text.size()), *regex_)) {
+    return common::Status::Ok();
+  }
   return sink(line);
 }
 

@@ -1,25 +1,23 @@
 // LineFilter: passes on only the lines matching a POSIX extended regular
-// expression (`archive cat --grep`), from input arriving in arbitrary
-// chunks. Owns the compiled regex_t. One thread per instance.
+// expression (`archive cat --grep`, `/archive/cat?grep=`), from input
+// arriving in arbitrary chunks. Matched with RE2 (common/regex.h): linear in
+// the line, bounded memory, whatever the pattern. One thread per instance.
 #pragma once
-
-#include <regex.h>
 
 #include <memory>
 #include <string>
 #include <string_view>
 
 #include "archive/compression.h"
+#include "common/regex.h"
 #include "common/status.h"
 
 namespace hourglass::archive {
 
 class LineFilter {
  public:
+  // Fails, naming the problem, on what RE2 cannot do (backreferences, \< \>).
   static common::Result<std::unique_ptr<LineFilter>> Create(const std::string& pattern);
-  ~LineFilter() {
-    if (compiled_) regfree(&regex_);
-  }
   LineFilter(const LineFilter&) = delete;
   LineFilter& operator=(const LineFilter&) = delete;
 
@@ -29,11 +27,10 @@ class LineFilter {
   common::Status Finish(const ChunkSink& sink);
 
  private:
-  LineFilter() = default;
+  explicit LineFilter(std::unique_ptr<const re2::RE2> regex) : regex_(std::move(regex)) {}
   common::Status Emit(std::string_view line, const ChunkSink& sink);
 
-  regex_t regex_{};
-  bool compiled_ = false;
+  std::unique_ptr<const re2::RE2> regex_;
   std::string partial_;
 };
 

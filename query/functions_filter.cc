@@ -4,7 +4,6 @@
 // its quirk that a series without values ranks as -inf.
 #include <algorithm>
 #include <cmath>
-#include <regex>
 
 #include <fmt/format.h>
 
@@ -116,7 +115,9 @@ Result<SeriesList> GrepImpl(EvalContext&, std::vector<Value>& args) {
   if (!regex.ok()) return regex.status();
   SeriesList out;
   for (Series& s : args[0].series) {
-    if (regex->Search(s.name) == kKeepMatches) out.push_back(std::move(s));
+    Result<bool> found = regex->TrySearch(s.name);
+    if (!found.ok()) return found.status();
+    if (*found == kKeepMatches) out.push_back(std::move(s));
   }
   return out;
 }

@@ -1,101 +1,144 @@
 #include "query/py_regex.h"
 
-#include <cctype>
+#include <fmt/format.h>
 
 namespace hourglass::query {
 
 using common::Result;
 using common::Status;
 
+namespace {
+
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+bool IsOctal(char c) { return c >= '0' && c <= '7'; }
+
+// A code point below 0x100 (a template's octal escape) in UTF-8.
+void AppendLatin1(unsigned value, std::string* out) {
+  if (value < 0x80) {
+    out->push_back(static_cast<char>(value));
+  } else {
+    out->push_back(static_cast<char>(0xC0 | (value >> 6)));
+    out->push_back(static_cast<char>(0x80 | (value & 0x3F)));
+  }
+}
+
+// Bytes of the UTF-8 character starting at `at` (1 for a stray byte).
+size_t CharLength(std::string_view text, size_t at) {
+  const auto lead = static_cast<unsigned char>(text[at]);
+  const size_t want = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+  size_t n = 1;
+  while (n < want && at + n < text.size() &&
+         (static_cast<unsigned char>(text[at + n]) & 0xC0) == 0x80) {
+    ++n;
+  }
+  return n;
+}
+
+std::string Shown(std::string_view pattern) {
+  constexpr size_t kShown = 200;
+  if (pattern.size() <= kShown) return std::string(pattern);
+  return fmt::format("{}... ({} bytes)", pattern.substr(0, kShown), pattern.size());
+}
+
+Status TooMuchWork(std::string_view text) {
+  return Status::Error(fmt::format(
+      "regular expression too costly for a {}-byte name (more than {} text bytes x pattern "
+      "instructions)",
+      text.size(), common::kMaxRegexWork));
+}
+
+}  // namespace
+
 Result<PyRegex> PyRegex::Compile(std::string_view pattern) {
+  auto compiled = common::CompileRegex(pattern, common::RegexDialect::kPython);
+  if (!compiled.ok()) {
+    return Status::Error("invalid regular expression '" + Shown(pattern) +
+                         "': " + compiled.status().message());
+  }
   PyRegex out;
-  std::string translated;
-  translated.reserve(pattern.size());
-  int group = 0;
-  for (size_t i = 0; i < pattern.size(); ++i) {
-    const char c = pattern[i];
-    if (c == '\\' && i + 1 < pattern.size()) {
-      translated.append(pattern.substr(i, 2));
-      ++i;
-      continue;
-    }
-    if (c == '(' && pattern.substr(i, 4) == "(?P<") {
-      const size_t close = pattern.find('>', i);
-      if (close == std::string_view::npos) return Status::Error("bad named group in regex");
-      out.names_.emplace(std::string(pattern.substr(i + 4, close - i - 4)), ++group);
-      translated.push_back('(');
-      i = close;
-      continue;
-    }
-    if (c == '(' && pattern.substr(i, 4) == "(?P=") {
-      const size_t close = pattern.find(')', i);
-      if (close == std::string_view::npos) return Status::Error("bad group reference in regex");
-      auto it = out.names_.find(pattern.substr(i + 4, close - i - 4));
-      if (it == out.names_.end()) return Status::Error("unknown group name in regex");
-      translated += "\\" + std::to_string(it->second);
-      i = close;
-      continue;
-    }
-    if (c == '(' && (i + 1 >= pattern.size() || pattern[i + 1] != '?')) ++group;
-    translated.push_back(c);
-  }
-  try {
-    out.regex_ = std::regex(translated, std::regex::ECMAScript);
-  } catch (const std::regex_error& e) {
-    return Status::Error("invalid regular expression '" + std::string(pattern) + "': " + e.what());
-  }
-  out.groups_ = out.regex_.mark_count();
+  out.regex_ = std::move(*compiled);
   return out;
 }
 
-bool PyRegex::Search(std::string_view text) const {
-  try {
-    return std::regex_search(text.begin(), text.end(), regex_);
-  } catch (const std::regex_error&) {
-    return false;
-  }
+Result<bool> PyRegex::TrySearch(std::string_view text) const {
+  if (common::RegexWork(*regex_, text.size()) > common::kMaxRegexWork) return TooMuchWork(text);
+  return re2::RE2::PartialMatch(re2::StringPiece(text.data(), text.size()), *regex_);
 }
 
+bool PyRegex::Search(std::string_view text) const {
+  Result<bool> found = TrySearch(text);
+  return found.ok() && *found;
+}
+
+Result<int> PyRegex::GroupNamed(std::string_view name) const {
+  const int groups = regex_->NumberOfCapturingGroups();
+  if (!name.empty() && name.find_first_not_of("0123456789") == std::string_view::npos) {
+    const size_t first = name.find_first_not_of('0');
+    const std::string_view digits = first == std::string_view::npos ? "0" : name.substr(first);
+    int g = 0;
+    for (char c : digits.substr(0, 10)) g = g * 10 + (c - '0');  // 10 digits fit: checked below
+    if (digits.size() > 9 || g > groups) {
+      return Status::Error("invalid group reference " + std::string(name));
+    }
+    return g;
+  }
+  const auto& names = regex_->NamedCapturingGroups();
+  if (auto it = names.find(std::string(name)); it != names.end()) return it->second;
+  return Status::Error("unknown group name '" + std::string(name) + "'");
+}
+
+// Python's re._parser.parse_template: \g<name>, \g<N>, \N, \NN, octal \0NN
+// and \NNN, the escapes \a \b \f \n \r \t \v \\; other ASCII letters are bad
+// escapes and other characters keep their backslash.
 Result<std::vector<PyRegex::Piece>> PyRegex::ParseReplacement(std::string_view repl) const {
   std::vector<Piece> pieces(1);
-  auto add_group = [&](int g) -> Status {
-    if (g < 0 || static_cast<size_t>(g) > groups_) return Status::Error("invalid group reference");
+  const int groups = regex_->NumberOfCapturingGroups();
+  auto add_group = [&](int g) {
     pieces.push_back({{}, g});
     pieces.push_back({});
-    return Status::Ok();
   };
   for (size_t i = 0; i < repl.size(); ++i) {
-    if (repl[i] != '\\' || i + 1 >= repl.size()) {
+    if (repl[i] != '\\') {
       pieces.back().literal.push_back(repl[i]);
       continue;
     }
+    if (i + 1 >= repl.size()) return Status::Error("bad escape (end of pattern)");
     const char c = repl[++i];
-    if (std::isdigit(static_cast<unsigned char>(c))) {
-      int g = c - '0';
-      if (i + 1 < repl.size() && std::isdigit(static_cast<unsigned char>(repl[i + 1]))) {
-        g = g * 10 + (repl[++i] - '0');
-      }
-      if (Status s = add_group(g); !s.ok()) return s;
-    } else if (c == 'g' && i + 1 < repl.size() && repl[i + 1] == '<') {
-      const size_t close = repl.find('>', i);
+    const std::string_view rest = repl.substr(i);  // starts at c
+    if (c == 'g') {
+      if (rest.size() < 2 || rest[1] != '<') return Status::Error("missing <");
+      const size_t close = rest.find('>');
       if (close == std::string_view::npos) return Status::Error("missing >, unterminated name");
-      const std::string_view name = repl.substr(i + 2, close - i - 2);
-      int g = -1;
-      if (auto it = names_.find(name); it != names_.end()) {
-        g = it->second;
-      } else if (!name.empty() && name.find_first_not_of("0123456789") == std::string_view::npos &&
-                 name.size() < 4) {
-        g = std::stoi(std::string(name));
-      } else {
-        return Status::Error("unknown group name '" + std::string(name) + "'");
+      Result<int> g = GroupNamed(rest.substr(2, close - 2));
+      if (!g.ok()) return g.status();
+      add_group(*g);
+      i += close;
+    } else if (c == '0') {
+      unsigned value = 0;
+      size_t n = 1;
+      while (n < 3 && n < rest.size() && IsOctal(rest[n])) value = value * 8 + (rest[n++] - '0');
+      AppendLatin1(value, &pieces.back().literal);
+      i += n - 1;
+    } else if (IsDigit(c)) {
+      if (rest.size() >= 3 && IsOctal(c) && IsOctal(rest[1]) && IsOctal(rest[2])) {
+        const unsigned value = (c - '0') * 64 + (rest[1] - '0') * 8 + (rest[2] - '0');
+        if (value > 0377) {
+          return Status::Error("octal escape value \\" + std::string(rest.substr(0, 3)) +
+                               " outside of range 0-0o377");
+        }
+        AppendLatin1(value, &pieces.back().literal);
+        i += 2;
+        continue;
       }
-      if (Status s = add_group(g); !s.ok()) return s;
-      i = close;
+      int g = c - '0';
+      if (rest.size() >= 2 && IsDigit(rest[1])) g = g * 10 + (rest[1] - '0'), ++i;
+      if (g > groups) return Status::Error("invalid group reference " + std::to_string(g));
+      add_group(g);
     } else {
-      static constexpr std::string_view kFrom = "ntrafv\\", kTo = "\n\t\r\a\f\v\\";
+      static constexpr std::string_view kFrom = "abfnrtv\\", kTo = "\a\b\f\n\r\t\v\\";
       if (const size_t k = kFrom.find(c); k != std::string_view::npos) {
         pieces.back().literal.push_back(kTo[k]);
-      } else if (std::isalpha(static_cast<unsigned char>(c))) {
+      } else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
         return Status::Error(std::string("bad escape \\") + c);
       } else {
         pieces.back().literal.push_back('\\');
@@ -109,25 +152,46 @@ Result<std::vector<PyRegex::Piece>> PyRegex::ParseReplacement(std::string_view r
 Result<std::string> PyRegex::Sub(std::string_view replacement, std::string_view text) const {
   Result<std::vector<Piece>> pieces = ParseReplacement(replacement);
   if (!pieces.ok()) return pieces.status();
+  const re2::StringPiece subject(text.data(), text.size());
+  std::vector<re2::StringPiece> m(regex_->NumberOfCapturingGroups() + 1);
   std::string out;
-  try {
-    using It = std::regex_iterator<std::string_view::const_iterator>;
-    auto last = text.begin();
-    for (It it(text.begin(), text.end(), regex_), end; it != end; ++it) {
-      const auto& m = *it;
-      out.append(last, m[0].first);
-      for (const Piece& p : *pieces) {
-        if (p.group < 0) {
-          out += p.literal;
-        } else if (m[p.group].matched) {
-          out.append(m[p.group].first, m[p.group].second);
-        }
-      }
-      last = m[0].second;
+  size_t work = 0;
+  size_t pos = 0;     // where the next search starts
+  size_t copied = 0;  // text before this is in `out`
+  while (pos <= text.size()) {
+    work += common::RegexWork(*regex_, text.size() - pos);
+    if (work > common::kMaxRegexWork) return TooMuchWork(text);
+    if (!regex_->Match(subject, pos, text.size(), re2::RE2::UNANCHORED, m.data(),
+                       static_cast<int>(m.size()))) {
+      break;
     }
-    out.append(last, text.end());
-  } catch (const std::regex_error& e) {
-    return Status::Error(std::string("regular expression failed: ") + e.what());
+    const size_t start = m[0].data() - text.data();
+    const size_t end = start + m[0].size();
+    out.append(text.substr(copied, start - copied));
+    for (const Piece& p : *pieces) {
+      if (p.group < 0) {
+        out += p.literal;
+      } else if (m[p.group].data() != nullptr) {  // an unmatched group is ""
+        out.append(m[p.group].data(), m[p.group].size());
+      }
+    }
+    if (out.size() > kMaxSubResultBytes) {
+      return Status::Error(fmt::format("re.sub result longer than {} bytes", kMaxSubResultBytes));
+    }
+    copied = end;
+    // After an empty match the next one starts a character later; after a
+    // non-empty one an empty match may follow at once (Python 3.7+).
+    if (end > start) {
+      pos = end;
+    } else if (end < text.size()) {
+      pos = end + CharLength(text, end);
+    } else {
+      break;
+    }
+  }
+  out.append(text.substr(copied));
+  if (out.size() > kMaxSubResultBytes) {
+    return Status::Error(fmt::format("re.sub result longer than {} bytes", kMaxSubResultBytes));
   }
   return out;
 }

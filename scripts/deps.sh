@@ -7,7 +7,7 @@ build_packages=(
   g++ cmake ninja-build git pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   librocksdb-dev libspdlog-dev libfmt-dev libcurl4-openssl-dev libtomlplusplus-dev
-  zlib1g-dev libzstd-dev libssl-dev
+  zlib1g-dev libzstd-dev libssl-dev libre2-dev
 )
 test_packages=(
   catch2 python3 python3-statsd python3-yaml netcat-openbsd curl procps

@@ -12,13 +12,12 @@ common::Result<AggregationRules> AggregationRules::Create(std::vector<Aggregatio
           fmt::format("aggregation rule {}: xFilesFactor {} is not between 0 and 1", rule.name,
                       rule.x_files_factor));
     }
-    try {
-      std::regex regex(rule.pattern, std::regex::ECMAScript | std::regex::optimize);
-      out.rules_.push_back(Compiled{std::move(rule), std::move(regex)});
-    } catch (const std::regex_error& e) {
+    auto regex = common::CompileRegex(rule.pattern, common::RegexDialect::kPython);
+    if (!regex.ok()) {
       return common::Status::Error(fmt::format("aggregation rule {}: bad pattern {}: {}", rule.name,
-                                               rule.pattern, e.what()));
+                                               rule.pattern, regex.status().message()));
     }
+    out.rules_.push_back(Compiled{std::move(rule), std::move(*regex)});
   }
   return out;
 }
@@ -43,10 +42,8 @@ AggregationRules AggregationRules::StatsdDefaults() {
 size_t AggregationRules::MatchIndex(std::string_view name) const {
   name = name.substr(0, name.find(';'));
   for (size_t i = 0; i < rules_.size(); ++i) {
-    try {
-      if (std::regex_search(name.begin(), name.end(), rules_[i].regex)) return i;
-    } catch (const std::regex_error&) {
-      // Too complex for this name: treat as no match.
+    if (re2::RE2::PartialMatch(re2::StringPiece(name.data(), name.size()), *rules_[i].regex)) {
+      return i;
     }
   }
   return rules_.size();

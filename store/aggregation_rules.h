@@ -1,15 +1,17 @@
 // AggregationRules: carbon's storage-aggregation table (first matching regex
 // wins) deciding how a series' rollup buckets are aggregated and how a second
 // write to the same raw slot combines. Immutable after Create: any thread.
-// Patterns are matched (std::regex_search) against the name without ";tags".
+// Patterns are Python `re` as in carbon (RE2, common/regex.h), searched in
+// the name without ";tags".
 #pragma once
 
 #include <cstdint>
-#include <regex>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "common/regex.h"
 #include "common/status.h"
 
 namespace hourglass::store {
@@ -22,7 +24,7 @@ enum class RawCombine : uint8_t { kLast = 0, kSum = 1, kMin = 2, kMax = 3 };
 
 struct AggregationRule {
   std::string name;     // e.g. "min"
-  std::string pattern;  // ECMAScript regex, searched, e.g. "\\.lower$"
+  std::string pattern;  // Python regex, searched, e.g. "\\.lower$"
   AggregationMethod method = AggregationMethod::kAverage;
   double x_files_factor = 0.5;
 };
@@ -44,7 +46,7 @@ class AggregationRules {
  private:
   struct Compiled {
     AggregationRule rule;
-    std::regex regex;
+    std::shared_ptr<const re2::RE2> regex;  // immutable; shared by copies of the table
   };
   std::vector<Compiled> rules_;
   AggregationRule fallback_{"default", ".*", AggregationMethod::kAverage, 0.5};

@@ -67,13 +67,13 @@ common::Status LoadLegacy(std::string_view text, std::vector<ArchiveInfo>* out) 
   return common::Status::Ok();
 }
 
-common::Result<std::regex> CompilePattern(const RetentionSchema& schema) {
-  try {
-    return std::regex(schema.pattern, std::regex::ECMAScript | std::regex::optimize);
-  } catch (const std::regex_error& e) {
+common::Result<std::unique_ptr<const re2::RE2>> CompilePattern(const RetentionSchema& schema) {
+  auto regex = common::CompileRegex(schema.pattern, common::RegexDialect::kPython);
+  if (!regex.ok()) {
     return common::Status::Error(fmt::format("retention schema {}: bad pattern {}: {}", schema.name,
-                                             schema.pattern, e.what()));
+                                             schema.pattern, regex.status().message()));
   }
+  return regex;
 }
 
 }  // namespace
@@ -102,7 +102,7 @@ common::Result<ArchiveLayout> ArchiveLayout::Create(const StoreOptions& options,
   all.push_back({"default", "", options.retentions});
   for (auto& s : all) {
     Schema schema{s.name, {}, s.retentions, {}};
-    if (&s != &all.back()) schema.regex = *CompilePattern(s);
+    if (&s != &all.back()) schema.regex = std::move(CompilePattern(s).value());
     const int64_t raw_step = schema.retentions[0].step;
     for (const Retention& r : schema.retentions) {
       auto it = std::find_if(archives.begin(), archives.end(), [&](const ArchiveInfo& a) {
@@ -149,10 +149,8 @@ std::string ArchiveLayout::PersistedText() const {
 size_t ArchiveLayout::Match(std::string_view name) const {
   name = name.substr(0, name.find(';'));
   for (size_t i = 0; i + 1 < schemas_.size(); ++i) {
-    try {
-      if (std::regex_search(name.begin(), name.end(), schemas_[i].regex)) return i;
-    } catch (const std::regex_error&) {
-      // Too complex for this name: no match.
+    if (re2::RE2::PartialMatch(re2::StringPiece(name.data(), name.size()), *schemas_[i].regex)) {
+      return i;
     }
   }
   return schemas_.size() - 1;

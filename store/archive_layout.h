@@ -8,11 +8,12 @@
 #pragma once
 
 #include <cstdint>
-#include <regex>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "common/regex.h"
 #include "common/status.h"
 #include "store/series_store.h"
 
@@ -34,7 +35,7 @@ class ArchiveLayout {
  public:
   struct Schema {
     std::string name;
-    std::regex regex;  // unused for the default schema (the last one)
+    std::shared_ptr<const re2::RE2> regex;  // null for the default schema (the last one)
     std::vector<Retention> retentions;
     std::vector<uint8_t> ids;  // archive id of each level
   };

@@ -39,7 +39,8 @@ struct Retention {
 common::Result<std::vector<Retention>> ParseRetentions(std::string_view text);
 
 // One entry of carbon's storage-schemas.conf: series whose name (tags
-// stripped) `pattern` matches (ECMAScript regex, searched) keep `retentions`.
+// stripped) `pattern` matches (Python regex as in carbon, searched) keep
+// `retentions`.
 struct RetentionSchema {
   std::string name;
   std::string pattern;
