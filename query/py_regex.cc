@@ -75,11 +75,10 @@ Result<int> PyRegex::GroupNamed(std::string_view name) const {
   if (!name.empty() && name.find_first_not_of("0123456789") == std::string_view::npos) {
     const size_t first = name.find_first_not_of('0');
     const std::string_view digits = first == std::string_view::npos ? "0" : name.substr(first);
+    if (digits.size() > 9) return Status::Error("invalid group reference " + std::string(name));
     int g = 0;
-    for (char c : digits.substr(0, 10)) g = g * 10 + (c - '0');  // 10 digits fit: checked below
-    if (digits.size() > 9 || g > groups) {
-      return Status::Error("invalid group reference " + std::string(name));
-    }
+    for (char c : digits) g = g * 10 + (c - '0');  // at most 9 digits: no overflow
+    if (g > groups) return Status::Error("invalid group reference " + std::string(name));
     return g;
   }
   const auto& names = regex_->NamedCapturingGroups();

@@ -13,11 +13,11 @@ status=0
 
 if [ "${HOURGLASS_SANITIZER_RUN:-1}" != 0 ]; then
   echo "== sanitizer run (clang-14, ASan + UBSan): unit tests and fuzz corpus replays"
-  # -O1 and line tables only: the sanitizers' usual setting, and the cheapest
+  # -O1 and line tables only (asserts kept): the sanitizers' usual setting, and the cheapest
   # build that still gives file:line stack traces.
   cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DCMAKE_CXX_COMPILER=clang++-14 \
-    -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -gline-tables-only -DNDEBUG" \
+    -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -gline-tables-only" \
     -DHOURGLASS_FUZZ=ON -DHOURGLASS_E2E_TESTS=OFF >/dev/null
   ninja -C build-asan -j "${HOURGLASS_JOBS:-2}" unit_tests fuzz_targets
   (cd build-asan && ctest --output-on-failure -j 2 --timeout 600 "$@") || status=1

@@ -266,7 +266,8 @@ TEST_CASE("an overlong delimited message is truncated and the stream carries on"
 
 TEST_CASE("random streams: how the bytes are split never changes the frames") {
   std::mt19937 rng(9);
-  const std::string alphabet("0123456789  <<>\n\r\0ab", 22);
+  const char kAlphabet[] = "0123456789  <<>\n\r\0ab";
+  const std::string alphabet(kAlphabet, sizeof kAlphabet - 1);  // the NUL included
   SyslogFramerOptions options{.max_message_size = 24, .max_frame_size = 40};
   for (int round = 0; round < 300; ++round) {
     std::string stream;
