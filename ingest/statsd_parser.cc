@@ -198,10 +198,15 @@ void LineParser::ParseLine(std::string_view line) {
     return;
   }
   const std::string_view rest = line.substr(colon + 1);
+  size_t pos = 0;
+  const Segment first = ScanSegment(rest, pos);
+  if (pos >= rest.size()) {  // one value, the common line: scanned once
+    ParseSegment(first, KeyWithTags(first));
+    return;
+  }
   // etsy 0.9 cuts a line at "|#" before splitting its values: the tags
   // belong to every value of the line, wherever the tag field is.
-  Segment tags;
-  size_t pos = 0;
+  Segment tags = first;
   do {
     const Segment seg = ScanSegment(rest, pos);
     for (size_t i = 0; i < seg.tag_field_count && tags.tag_field_count < tags.tag_fields.size();
