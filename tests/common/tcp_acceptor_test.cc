@@ -123,7 +123,9 @@ TEST_CASE("TcpAcceptor: out of descriptors it backs off, counted, and accepts on
   // an immediate re-accept makes hundreds of thousands.
   const uint64_t errors = f.Counter("test.accept_errors");
   CHECK(errors < 30);
-  CHECK(f.Taken() == 0);
+  // No CHECK that nothing was taken yet: another thread of the process may
+  // close a descriptor below the lowered limit (seen under load), and then
+  // the pending connection is accepted early, which is right.
   pressure.Release();
   REQUIRE(f.WaitFor([&] { return f.Taken() == 1; }));
   const uint64_t after = f.Counter("test.accept_errors");
