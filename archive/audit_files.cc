@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include "archive/audit_format.h"
+#include "common/atomic_file.h"
 
 namespace hourglass::archive {
 namespace {
@@ -86,32 +87,16 @@ common::Result<std::vector<AuditFileInfo>> ListAuditFiles(const std::string& dir
   return files;
 }
 
-common::Status FsyncDir(const std::string& dir) {
-  common::UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!fd.valid()) return Errno("cannot open directory", dir);
-  if (::fsync(fd.get()) != 0) return Errno("cannot fsync directory", dir);
-  return common::Status::Ok();
-}
+common::Status FsyncDir(const std::string& dir) { return common::FsyncDir(dir); }
 
 common::Status WriteCompleteMarker(const std::string& dir, const AuditFileInfo& file,
                                    uint64_t bytes, uint64_t lines, int64_t now_micros) {
   const std::string path = dir + "/" + file.name + std::string(kCompleteSuffix);
-  const std::string temp = path + ".tmp";
   const std::string body = fmt::format(
       "{{\"file\":\"{}\",\"hour\":\"{}\",\"segment\":{},\"bytes\":{},\"lines\":{},"
       "\"completed\":\"{}\"}}\n",
       file.name, HourStamp(file.hour), file.segment, bytes, lines, Rfc3339Micros(now_micros));
-  common::UniqueFd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-  if (!fd.valid()) return Errno("cannot create", temp);
-  if (::write(fd.get(), body.data(), body.size()) != static_cast<ssize_t>(body.size())) {
-    const common::Status status = Errno("cannot write", temp);
-    ::unlink(temp.c_str());
-    return status;
-  }
-  if (::fsync(fd.get()) != 0) return Errno("cannot fsync", temp);
-  fd.Reset();
-  if (::rename(temp.c_str(), path.c_str()) != 0) return Errno("cannot rename", temp);
-  return FsyncDir(dir);
+  return common::WriteFileAtomically(path, body);
 }
 
 common::Result<AppendFile> AppendFile::Open(const std::string& path) {

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <memory>
 
+#include "common/atomic_file.h"
 #include "common/unique_fd.h"
 
 namespace hourglass::archive {
@@ -126,35 +127,18 @@ StoreResult<ObjectInfo> ObjectStore::GetToFile(std::string_view key,
   if (::stat(file.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {  // never rename over /dev/stdout
     return StoreError{ErrorKind::kLocal, file.string() + " is not a regular file"};
   }
-  std::filesystem::path temp = file;
-  temp += ".part";
-  common::UniqueFd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-  if (!fd.valid()) return LocalError("cannot create", temp, errno);
-  int write_errno = 0;
+  auto out = common::AtomicFile::Create(file.string(), file.string() + ".part");
+  if (!out) return StoreError{ErrorKind::kLocal, out.status().message()};
+  common::Status written;
   auto sink = [&](std::span<const char> bytes) {
-    while (!bytes.empty()) {
-      ssize_t n = ::write(fd.get(), bytes.data(), bytes.size());
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) {
-        write_errno = errno;
-        return false;
-      }
-      bytes = bytes.subspan(n);
-    }
-    return true;
+    written = out->Write(std::string_view(bytes.data(), bytes.size()));
+    return written.ok();
   };
   StoreResult<ObjectInfo> info = Get(key, sink);
-  if (info.ok() && write_errno == 0 && ::fsync(fd.get()) != 0) write_errno = errno;
-  fd.Reset();
-  if (!info.ok() || write_errno != 0) {
-    ::unlink(temp.c_str());
-    if (write_errno != 0) return LocalError("cannot write", temp, write_errno);
-    return info;
-  }
-  if (::rename(temp.c_str(), file.c_str()) != 0) {
-    int err = errno;
-    ::unlink(temp.c_str());
-    return LocalError("cannot rename to", file, err);
+  if (!written) return StoreError{ErrorKind::kLocal, written.message()};
+  if (!info.ok()) return info;
+  if (auto committed = out->Commit(); !committed) {
+    return StoreError{ErrorKind::kLocal, committed.message()};
   }
   return info;
 }

@@ -9,4 +9,4 @@ add_library(hg_object_store
   ${CMAKE_CURRENT_LIST_DIR}/s3_object_store.cc)
 target_link_libraries(hg_object_store
   PUBLIC hg_common CURL::libcurl OpenSSL::Crypto
-  PRIVATE spdlog::spdlog tomlplusplus::tomlplusplus)
+  PRIVATE hg_util spdlog::spdlog tomlplusplus::tomlplusplus)
