@@ -1,5 +1,7 @@
 #include "archive/presign.h"
 
+#include "common/utc_time.h"
+
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
@@ -67,12 +69,7 @@ std::string CanonicalQuery(std::vector<std::pair<std::string, std::string>> para
 }
 
 std::string AmzDate(int64_t unix_seconds) {
-  std::time_t t = static_cast<std::time_t>(unix_seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof(buf), "%Y%m%dT%H%M%SZ", &tm);
-  return buf;
+  return common::FormatUtc(unix_seconds, "%Y%m%dT%H%M%SZ");
 }
 
 std::string PresignUrl(const PresignRequest& r) {
