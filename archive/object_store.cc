@@ -11,6 +11,7 @@
 #include <memory>
 
 #include "common/atomic_file.h"
+#include "common/hex.h"
 #include "common/unique_fd.h"
 
 namespace hourglass::archive {
@@ -20,17 +21,6 @@ struct MdCtxDeleter {
   void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
 };
 using MdCtx = std::unique_ptr<EVP_MD_CTX, MdCtxDeleter>;
-
-std::string Hex(const unsigned char* data, size_t size) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(size * 2);
-  for (size_t i = 0; i < size; ++i) {
-    out.push_back(kDigits[data[i] >> 4]);
-    out.push_back(kDigits[data[i] & 0xf]);
-  }
-  return out;
-}
 
 StoreError LocalError(std::string what, const std::filesystem::path& path, int err) {
   return {ErrorKind::kLocal, what + " " + path.string() + ": " + std::strerror(err)};
@@ -96,12 +86,12 @@ StoreResult<FileDigests> DigestFile(const std::filesystem::path& file, uint64_t 
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int md_len = 0;
   EVP_DigestFinal_ex(md5.get(), md, &md_len);
-  out.md5_hex = Hex(md, md_len);
+  out.md5_hex = common::HexEncode(md, md_len);
   unsigned char b64[64];
   int b64_len = EVP_EncodeBlock(b64, md, static_cast<int>(md_len));
   out.md5_base64.assign(reinterpret_cast<char*>(b64), b64_len);
   EVP_DigestFinal_ex(sha.get(), md, &md_len);
-  out.sha256_hex = Hex(md, md_len);
+  out.sha256_hex = common::HexEncode(md, md_len);
   return out;
 }
 
