@@ -8,12 +8,13 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
-#include <ctime>
 #include <filesystem>
 
 #include <fmt/format.h>
 
 #include "archive/audit_format.h"
+#include "common/atomic_file.h"
+#include "common/utc_time.h"
 
 namespace hourglass::archive {
 namespace {
@@ -25,21 +26,6 @@ common::Status Errno(std::string_view what, const std::string& path) {
 bool ParseDigits(std::string_view s, int& out) {
   auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
   return ec == std::errc() && end == s.data() + s.size();
-}
-
-// "20261121T0500Z" -> hours since the epoch.
-std::optional<int64_t> ParseHourStamp(std::string_view s) {
-  int y, mo, d, h;
-  if (s.size() != 14 || s[8] != 'T' || s.substr(11) != "00Z") return std::nullopt;
-  if (!ParseDigits(s.substr(0, 4), y) || !ParseDigits(s.substr(4, 2), mo) ||
-      !ParseDigits(s.substr(6, 2), d) || !ParseDigits(s.substr(9, 2), h)) {
-    return std::nullopt;
-  }
-  std::tm tm{};
-  tm.tm_year = y - 1900, tm.tm_mon = mo - 1, tm.tm_mday = d, tm.tm_hour = h;
-  const int64_t seconds = timegm(&tm);
-  if (HourStamp(seconds / 3600) != s) return std::nullopt;  // 2026-02-30 and the like
-  return seconds / 3600;
 }
 
 }  // namespace
@@ -57,7 +43,7 @@ std::optional<AuditFileInfo> ParseAuditFileName(std::string_view prefix, std::st
   const std::string_view rest = name.substr(prefix.size() + 1, name.size() - prefix.size() - 5);
   AuditFileInfo info;
   info.name = std::string(name);
-  const auto hour = ParseHourStamp(rest.substr(0, 14));
+  const auto hour = common::ParseHourStamp(rest.substr(0, 14));
   if (!hour) return std::nullopt;
   info.hour = *hour;
   if (rest.size() > 14) {
@@ -86,32 +72,16 @@ common::Result<std::vector<AuditFileInfo>> ListAuditFiles(const std::string& dir
   return files;
 }
 
-common::Status FsyncDir(const std::string& dir) {
-  common::UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!fd.valid()) return Errno("cannot open directory", dir);
-  if (::fsync(fd.get()) != 0) return Errno("cannot fsync directory", dir);
-  return common::Status::Ok();
-}
+common::Status FsyncDir(const std::string& dir) { return common::FsyncDir(dir); }
 
 common::Status WriteCompleteMarker(const std::string& dir, const AuditFileInfo& file,
                                    uint64_t bytes, uint64_t lines, int64_t now_micros) {
   const std::string path = dir + "/" + file.name + std::string(kCompleteSuffix);
-  const std::string temp = path + ".tmp";
   const std::string body = fmt::format(
       "{{\"file\":\"{}\",\"hour\":\"{}\",\"segment\":{},\"bytes\":{},\"lines\":{},"
       "\"completed\":\"{}\"}}\n",
       file.name, HourStamp(file.hour), file.segment, bytes, lines, Rfc3339Micros(now_micros));
-  common::UniqueFd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-  if (!fd.valid()) return Errno("cannot create", temp);
-  if (::write(fd.get(), body.data(), body.size()) != static_cast<ssize_t>(body.size())) {
-    const common::Status status = Errno("cannot write", temp);
-    ::unlink(temp.c_str());
-    return status;
-  }
-  if (::fsync(fd.get()) != 0) return Errno("cannot fsync", temp);
-  fd.Reset();
-  if (::rename(temp.c_str(), path.c_str()) != 0) return Errno("cannot rename", temp);
-  return FsyncDir(dir);
+  return common::WriteFileAtomically(path, body);
 }
 
 common::Result<AppendFile> AppendFile::Open(const std::string& path) {

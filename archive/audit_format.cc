@@ -1,8 +1,8 @@
 #include "archive/audit_format.h"
 
-#include <ctime>
-
 #include <fmt/format.h>
+
+#include "common/utc_time.h"
 
 namespace hourglass::archive {
 namespace {
@@ -233,23 +233,15 @@ int64_t HourOf(int64_t micros) {
   return micros >= 0 ? micros / kMicrosPerHour : -((-micros + kMicrosPerHour - 1) / kMicrosPerHour);
 }
 
-std::string HourStamp(int64_t hour) {
-  const time_t seconds = static_cast<time_t>(hour * 3600);
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  return fmt::format("{:04}{:02}{:02}T{:02}00Z", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                     tm.tm_hour);
-}
+std::string HourStamp(int64_t hour) { return common::HourStamp(hour); }
 
 std::string Rfc3339Micros(int64_t micros) {
   int64_t seconds = micros / 1'000'000;
   int64_t fraction = micros % 1'000'000;
   if (fraction < 0) fraction += 1'000'000, --seconds;
-  const time_t t = static_cast<time_t>(seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z", tm.tm_year + 1900, tm.tm_mon + 1,
-                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, fraction);
+  const common::CivilTime c = common::CivilFromSeconds(seconds);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z", c.year, c.month, c.day, c.hour,
+                     c.minute, c.second, fraction);
 }
 
 }  // namespace hourglass::archive

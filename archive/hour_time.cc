@@ -1,11 +1,12 @@
 #include "archive/hour_time.h"
 
 #include <charconv>
-#include <ctime>
 #include <optional>
 #include <string>
 
 #include <fmt/format.h>
+
+#include "common/utc_time.h"
 
 namespace hourglass::archive {
 namespace {
@@ -25,15 +26,9 @@ std::optional<int64_t> ToSeconds(int64_t y, int64_t mo, int64_t d, int64_t h, in
   if (y < 1970 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 59) {
     return std::nullopt;
   }
-  std::tm tm{};
-  tm.tm_year = static_cast<int>(y - 1900), tm.tm_mon = static_cast<int>(mo - 1);
-  tm.tm_mday = static_cast<int>(d), tm.tm_hour = static_cast<int>(h);
-  tm.tm_min = static_cast<int>(mi), tm.tm_sec = static_cast<int>(s);
-  const time_t seconds = timegm(&tm);
-  std::tm back{};
-  gmtime_r(&seconds, &back);
-  if (back.tm_mday != d || back.tm_mon != mo - 1) return std::nullopt;  // timegm normalises tm
-  return static_cast<int64_t>(seconds);
+  return common::ExactSecondsFromCivil({static_cast<int>(y), static_cast<int>(mo),
+                                        static_cast<int>(d), static_cast<int>(h),
+                                        static_cast<int>(mi), static_cast<int>(s)});
 }
 
 // "2026-11-21T05[:MM[:SS]][Z]" or "20261121T0500Z" (minutes allowed).
@@ -103,11 +98,8 @@ common::Result<int64_t> ParseTime(std::string_view text, int64_t now_s) {
 }
 
 std::string FormatHour(int64_t hour) {
-  const time_t seconds = static_cast<time_t>(hour * 3600);
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                     tm.tm_hour);
+  const common::CivilTime c = common::CivilFromSeconds(hour * 3600);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}", c.year, c.month, c.day, c.hour);
 }
 
 }  // namespace hourglass::archive

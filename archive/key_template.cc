@@ -5,26 +5,21 @@
 
 #include <fmt/format.h>
 
+#include "common/utc_time.h"
+
 namespace hourglass::archive {
 namespace {
 
 constexpr std::string_view kNames[] = {"prefix", "year", "month",   "day",
                                        "hour",   "host", "filename"};
 
-std::tm HourTm(int64_t hour) {
-  const time_t seconds = static_cast<time_t>(hour * 3600);
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  return tm;
-}
-
-std::string Field(std::string_view name, std::string_view prefix, const std::tm& tm,
+std::string Field(std::string_view name, std::string_view prefix, const common::CivilTime& tm,
                   std::string_view host, std::string_view filename) {
   if (name == "prefix") return std::string(prefix);
-  if (name == "year") return fmt::format("{:04}", tm.tm_year + 1900);
-  if (name == "month") return fmt::format("{:02}", tm.tm_mon + 1);
-  if (name == "day") return fmt::format("{:02}", tm.tm_mday);
-  if (name == "hour") return fmt::format("{:02}", tm.tm_hour);
+  if (name == "year") return fmt::format("{:04}", tm.year);
+  if (name == "month") return fmt::format("{:02}", tm.month);
+  if (name == "day") return fmt::format("{:02}", tm.day);
+  if (name == "hour") return fmt::format("{:02}", tm.hour);
   if (name == "host") return std::string(host);
   return std::string(filename);
 }
@@ -75,7 +70,7 @@ common::Result<KeyTemplate> KeyTemplate::Parse(std::string_view text) {
 
 std::string KeyTemplate::Render(std::string_view prefix, int64_t hour, std::string_view host,
                                 std::string_view filename) const {
-  const std::tm tm = HourTm(hour);
+  const common::CivilTime tm = common::CivilFromSeconds(hour * 3600);
   std::string out;
   for (const Part& part : parts_) {
     out += part.placeholder ? Field(part.text, prefix, tm, host, filename) : part.text;
@@ -85,7 +80,7 @@ std::string KeyTemplate::Render(std::string_view prefix, int64_t hour, std::stri
 
 std::string KeyTemplate::ListPrefix(std::string_view prefix, int64_t hour, int depth) const {
   static constexpr std::string_view kFixed[] = {"prefix", "year", "month", "day"};
-  const std::tm tm = HourTm(hour);
+  const common::CivilTime tm = common::CivilFromSeconds(hour * 3600);
   std::string out;
   for (const Part& part : parts_) {
     if (!part.placeholder) {

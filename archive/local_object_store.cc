@@ -11,6 +11,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/atomic_file.h"
 #include "common/unique_fd.h"
 
 namespace hourglass::archive {
@@ -176,16 +177,9 @@ StoreResult<void> LocalObjectStore::WriteMetadata(std::string_view key, const Fi
   }
   fs::path meta = root_ / kMetaDir / key;
   if (auto ok = CreateDirs(meta.parent_path()); !ok) return ok;
-  fs::path temp = meta;
-  temp += ".tmp";
-  {
-    std::ofstream out(temp, std::ios::trunc);
-    out << text.str();
-    out.flush();
-    if (!out) return Errno("cannot write", temp, errno);
+  if (auto ok = common::WriteFileAtomically(meta.string(), text.str()); !ok) {
+    return StoreError{ErrorKind::kLocal, ok.message()};
   }
-  if (auto ok = FsyncPath(temp, O_RDONLY); !ok) return ok;
-  if (::rename(temp.c_str(), meta.c_str()) != 0) return Errno("cannot rename", temp, errno);
   return {};
 }
 

@@ -10,6 +10,8 @@
 #include <cstring>
 #include <memory>
 
+#include "common/atomic_file.h"
+#include "common/hex.h"
 #include "common/unique_fd.h"
 
 namespace hourglass::archive {
@@ -19,17 +21,6 @@ struct MdCtxDeleter {
   void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
 };
 using MdCtx = std::unique_ptr<EVP_MD_CTX, MdCtxDeleter>;
-
-std::string Hex(const unsigned char* data, size_t size) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(size * 2);
-  for (size_t i = 0; i < size; ++i) {
-    out.push_back(kDigits[data[i] >> 4]);
-    out.push_back(kDigits[data[i] & 0xf]);
-  }
-  return out;
-}
 
 StoreError LocalError(std::string what, const std::filesystem::path& path, int err) {
   return {ErrorKind::kLocal, what + " " + path.string() + ": " + std::strerror(err)};
@@ -95,12 +86,12 @@ StoreResult<FileDigests> DigestFile(const std::filesystem::path& file, uint64_t 
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int md_len = 0;
   EVP_DigestFinal_ex(md5.get(), md, &md_len);
-  out.md5_hex = Hex(md, md_len);
+  out.md5_hex = common::HexEncode(md, md_len);
   unsigned char b64[64];
   int b64_len = EVP_EncodeBlock(b64, md, static_cast<int>(md_len));
   out.md5_base64.assign(reinterpret_cast<char*>(b64), b64_len);
   EVP_DigestFinal_ex(sha.get(), md, &md_len);
-  out.sha256_hex = Hex(md, md_len);
+  out.sha256_hex = common::HexEncode(md, md_len);
   return out;
 }
 
@@ -126,35 +117,18 @@ StoreResult<ObjectInfo> ObjectStore::GetToFile(std::string_view key,
   if (::stat(file.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {  // never rename over /dev/stdout
     return StoreError{ErrorKind::kLocal, file.string() + " is not a regular file"};
   }
-  std::filesystem::path temp = file;
-  temp += ".part";
-  common::UniqueFd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-  if (!fd.valid()) return LocalError("cannot create", temp, errno);
-  int write_errno = 0;
+  auto out = common::AtomicFile::Create(file.string(), file.string() + ".part");
+  if (!out) return StoreError{ErrorKind::kLocal, out.status().message()};
+  common::Status written;
   auto sink = [&](std::span<const char> bytes) {
-    while (!bytes.empty()) {
-      ssize_t n = ::write(fd.get(), bytes.data(), bytes.size());
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) {
-        write_errno = errno;
-        return false;
-      }
-      bytes = bytes.subspan(n);
-    }
-    return true;
+    written = out->Write(std::string_view(bytes.data(), bytes.size()));
+    return written.ok();
   };
   StoreResult<ObjectInfo> info = Get(key, sink);
-  if (info.ok() && write_errno == 0 && ::fsync(fd.get()) != 0) write_errno = errno;
-  fd.Reset();
-  if (!info.ok() || write_errno != 0) {
-    ::unlink(temp.c_str());
-    if (write_errno != 0) return LocalError("cannot write", temp, write_errno);
-    return info;
-  }
-  if (::rename(temp.c_str(), file.c_str()) != 0) {
-    int err = errno;
-    ::unlink(temp.c_str());
-    return LocalError("cannot rename to", file, err);
+  if (!written) return StoreError{ErrorKind::kLocal, written.message()};
+  if (!info.ok()) return info;
+  if (auto committed = out->Commit(); !committed) {
+    return StoreError{ErrorKind::kLocal, committed.message()};
   }
   return info;
 }

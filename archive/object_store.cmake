@@ -8,5 +8,5 @@ add_library(hg_object_store
   ${CMAKE_CURRENT_LIST_DIR}/s3_http.cc
   ${CMAKE_CURRENT_LIST_DIR}/s3_object_store.cc)
 target_link_libraries(hg_object_store
-  PUBLIC hg_common CURL::libcurl OpenSSL::Crypto
+  PUBLIC hg_common hg_util CURL::libcurl OpenSSL::Crypto
   PRIVATE spdlog::spdlog tomlplusplus::tomlplusplus)

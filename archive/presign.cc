@@ -1,5 +1,8 @@
 #include "archive/presign.h"
 
+#include "common/hex.h"
+#include "common/utc_time.h"
+
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
@@ -8,22 +11,11 @@
 
 namespace hourglass::archive {
 
-std::string HexEncode(std::string_view bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (unsigned char c : bytes) {
-    out.push_back(kDigits[c >> 4]);
-    out.push_back(kDigits[c & 0xf]);
-  }
-  return out;
-}
-
 std::string Sha256Hex(std::string_view data) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
-  return HexEncode(std::string_view(reinterpret_cast<char*>(md), len));
+  return common::HexEncode(md, len);
 }
 
 std::string HmacSha256(std::string_view key, std::string_view data) {
@@ -67,12 +59,7 @@ std::string CanonicalQuery(std::vector<std::pair<std::string, std::string>> para
 }
 
 std::string AmzDate(int64_t unix_seconds) {
-  std::time_t t = static_cast<std::time_t>(unix_seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof(buf), "%Y%m%dT%H%M%SZ", &tm);
-  return buf;
+  return common::FormatUtc(unix_seconds, "%Y%m%dT%H%M%SZ");
 }
 
 std::string PresignUrl(const PresignRequest& r) {
@@ -101,7 +88,7 @@ std::string PresignUrl(const PresignRequest& r) {
   key = HmacSha256(key, r.region);
   key = HmacSha256(key, "s3");
   key = HmacSha256(key, "aws4_request");
-  std::string signature = HexEncode(HmacSha256(key, string_to_sign));
+  std::string signature = common::HexEncode(HmacSha256(key, string_to_sign));
   return r.base_url + r.path + "?" + query + "&X-Amz-Signature=" + signature;
 }
 

@@ -15,7 +15,6 @@ namespace hourglass::archive {
 std::string Sha256Hex(std::string_view data);
 // Raw 32-byte HMAC-SHA256 of data under key.
 std::string HmacSha256(std::string_view key, std::string_view data);
-std::string HexEncode(std::string_view bytes);
 // AWS URI encoding: every byte but A-Z a-z 0-9 - . _ ~ is %XX (upper-case
 // hex); '/' is kept when keep_slash (object paths) and encoded otherwise.
 std::string UriEncode(std::string_view text, bool keep_slash);

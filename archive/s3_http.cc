@@ -1,5 +1,7 @@
 #include "archive/s3_http.h"
 
+#include "common/utc_time.h"
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -296,15 +298,13 @@ std::string XmlEscape(std::string_view text) {
 }
 
 int64_t ParseIso8601(std::string_view text) {
-  std::tm tm{};
+  common::CivilTime c;
   std::string s(text);
-  if (std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6) {
+  if (std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d", &c.year, &c.month, &c.day, &c.hour,
+                  &c.minute, &c.second) != 6) {
     return 0;
   }
-  tm.tm_year -= 1900;
-  tm.tm_mon -= 1;
-  return static_cast<int64_t>(timegm(&tm));
+  return common::SecondsFromCivil(c);
 }
 
 }  // namespace hourglass::archive

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "archive/presign.h"
+#include "common/hex.h"
 #include "common/unique_fd.h"
 
 namespace hourglass::archive {
@@ -351,7 +352,7 @@ StoreResult<ObjectInfo> S3ObjectStore::Get(std::string_view key, const ByteSink&
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   EVP_DigestFinal_ex(md5.get(), md, &len);
-  std::string md5_hex = HexEncode(std::string_view(reinterpret_cast<char*>(md), len));
+  std::string md5_hex = common::HexEncode(md, len);
   if (IsMd5Hex(info.etag) && info.etag != md5_hex && config_.server_side_encryption != "aws:kms") {
     return StoreError{ErrorKind::kTransient,
                       "S3 GET " + Where(key) + ": body does not match its ETag"};

@@ -11,7 +11,7 @@
 
 #include "archive/audit_files.h"
 #include "archive/audit_format.h"
-#include "common/unique_fd.h"
+#include "common/atomic_file.h"
 
 namespace hourglass::archive {
 namespace {
@@ -119,23 +119,7 @@ common::Result<UploadState> ParseUploadState(std::string_view text) {
 
 common::Status WriteFileAtomically(const std::string& dir, const std::string& name,
                                    std::string_view body) {
-  const std::string path = dir + "/" + name;
-  const std::string temp = path + ".tmp";
-  auto fail = [&](std::string_view what) {
-    const std::string message = std::string(what) + " " + temp + ": " + std::strerror(errno);
-    ::unlink(temp.c_str());
-    return common::Status::Error(message);
-  };
-  common::UniqueFd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-  if (!fd.valid())
-    return common::Status::Error("cannot create " + temp + ": " + std::strerror(errno));
-  if (::write(fd.get(), body.data(), body.size()) != static_cast<ssize_t>(body.size())) {
-    return fail("cannot write");
-  }
-  if (::fsync(fd.get()) != 0) return fail("cannot fsync");
-  fd.Reset();
-  if (::rename(temp.c_str(), path.c_str()) != 0) return fail("cannot rename");
-  return FsyncDir(dir);
+  return common::WriteFileAtomically(dir + "/" + name, body);
 }
 
 common::Result<std::string> ReadSmallFile(const std::string& path) {

@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include "archive/sha256_stream.h"
+#include "common/atomic_file.h"
 #include "common/unique_fd.h"
 
 namespace hourglass::archive {
@@ -135,23 +136,16 @@ common::Result<SealedManifest> Sealer::SealFile(const AuditFileInfo& file) {
   const std::string final_path = options_.sealed_dir + "/" + name;
   common::UniqueFd in(::open(source.c_str(), O_RDONLY | O_CLOEXEC));
   if (!in.valid()) return Errno("cannot open", source);
-  common::UniqueFd out(::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-  if (!out.valid()) return Errno("cannot create", temp);
+  auto out = common::AtomicFile::Create(final_path, temp);
+  if (!out) return out.status();
   SealedManifest m{.file = name,
                    .source = file.name,
                    .hour = file.hour,
                    .segment = file.segment,
                    .compression = std::string(CompressionName(options_.compression))};
-  common::Status status = Compress(in.get(), out.get(), options_.compression, m);
-  if (status && ::fsync(out.get()) != 0) status = Errno("cannot fsync", temp);
-  out.Reset();
-  if (status && ::rename(temp.c_str(), final_path.c_str()) != 0) {
-    status = Errno("cannot rename", temp);
-  }
-  if (!status) {
-    ::unlink(temp.c_str());
-    return common::Status::Error("sealing " + file.name + ": " + status.message());
-  }
+  common::Status status = Compress(in.get(), out->fd(), options_.compression, m);
+  if (status) status = out->Commit();
+  if (!status) return common::Status::Error("sealing " + file.name + ": " + status.message());
   m.sealed_micros = clock_.NowMicros();
   status = WriteFileAtomically(options_.sealed_dir, name + std::string(kManifestSuffix),
                                ManifestJson(m));

@@ -9,6 +9,8 @@
 #include <string>
 #include <string_view>
 
+#include "common/hex.h"
+
 namespace hourglass::archive {
 
 class Sha256Stream {
@@ -20,13 +22,7 @@ class Sha256Stream {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
     EVP_DigestFinal_ex(ctx_.get(), md, &len);
-    static constexpr char kDigits[] = "0123456789abcdef";
-    std::string hex;
-    for (unsigned int i = 0; i < len; ++i) {
-      hex.push_back(kDigits[md[i] >> 4]);
-      hex.push_back(kDigits[md[i] & 0xf]);
-    }
-    return hex;
+    return common::HexEncode(md, len);
   }
 
  private:

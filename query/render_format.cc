@@ -1,5 +1,7 @@
 #include "query/render_format.h"
 
+#include "common/utc_time.h"
+
 #include <cmath>
 #include <ctime>
 #include <iterator>
@@ -181,11 +183,12 @@ bool RenderWriter::WriteCsvPoints(std::string& out, size_t limit) {
   const Series& s = list_[series_];
   for (; point_ < values_.size(); ++point_) {
     if (out.size() >= limit) return false;
-    const auto ts = static_cast<time_t>(s.start + static_cast<int64_t>(point_) * stride_);
-    std::tm tm{};
-    gmtime_r(&ts, &tm);
+    const common::CivilTime c =
+        common::CivilFromSeconds(s.start + static_cast<int64_t>(point_) * stride_);
     char date[32];
-    std::strftime(date, sizeof(date), "%Y-%m-%d %H:%M:%S", &tm);
+    *fmt::format_to_n(date, sizeof(date) - 1, FMT_COMPILE("{:04}-{:02}-{:02} {:02}:{:02}:{:02}"),
+                      c.year, c.month, c.day, c.hour, c.minute, c.second)
+         .out = '\0';
     AppendCsvField(out, s.name);
     out.push_back(',');
     out += date;

@@ -12,6 +12,7 @@
 #include "archive/audit_files.h"
 #include "archive/hour_time.h"
 #include "archive/line_filter.h"
+#include "common/atomic_file.h"
 
 namespace hourglass::server {
 namespace {
@@ -108,17 +109,12 @@ int Get(Session& session, const CommandLine& line) {
     return ReadSegments(session, *segments, [](std::string_view b) { return WriteOut(stdout, b); });
   }
   // A file: complete and verified, or absent.
-  const std::string temp = it->second + ".part";
-  std::FILE* out = std::fopen(temp.c_str(), "wb");
-  if (out == nullptr) return Error("cannot create " + temp);
-  int code = ReadSegments(session, *segments, [&](std::string_view b) { return WriteOut(out, b); });
-  if (std::fflush(out) != 0 || fsync(fileno(out)) != 0) code = Error("cannot write " + temp);
-  std::fclose(out);
-  if (code == 0 && std::rename(temp.c_str(), it->second.c_str()) != 0) {
-    code = Error("cannot rename " + temp + " to " + it->second);
-  }
-  if (code != 0) std::remove(temp.c_str());
-  return code;
+  auto out = common::AtomicFile::Create(it->second, it->second + ".part");
+  if (!out) return Error(out.status().message());
+  int code = ReadSegments(session, *segments, [&](std::string_view b) { return out->Write(b); });
+  if (code != 0) return code;  // ~AtomicFile removes the temp file
+  if (auto committed = out->Commit(); !committed) return Error(committed.message());
+  return 0;
 }
 
 int Cat(Session& session, const CommandLine& line, int64_t now) {
