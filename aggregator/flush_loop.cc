@@ -34,7 +34,7 @@ FlushLoop::FlushLoop(Aggregator& aggregator, const common::Clock& clock,
       flush_ms_(stats.GetGauge("flush.duration_ms", "time to aggregate the last window")),
       write_ms_(stats.GetGauge("flush.write_ms", "time to write the previous window's points")),
       points_(stats.GetGauge("flush.points", "points written by the last flush")),
-      write_errors_(stats.GetCounter("store.write_errors", "flushes the store failed to write")),
+      write_errors_(stats.GetCounter("flush.write_errors", "flushes the store failed to write")),
       stats_(stats) {}
 
 FlushLoop::~FlushLoop() { Stop(); }

@@ -142,10 +142,17 @@ std::string Uploader::Path(const std::string& name) const {
   return sealer_->options().sealed_dir + "/" + name;
 }
 
+constexpr std::string_view kSealingFailed = "sealing failed: ";
+
 void Uploader::Seal(bool force) {
   auto sealed = sealer_->SealDue(force);
-  if (sealed) return;
-  last_error_ = "sealing failed: " + sealed.status().message();
+  if (sealed) {
+    // A sealing error lasts until sealing works again (e.g. out of file
+    // descriptors for a moment), not until the next upload.
+    if (last_error_.starts_with(kSealingFailed)) last_error_.clear();
+    return;
+  }
+  last_error_ = std::string(kSealingFailed) + sealed.status().message();
   if (last_error_ != last_logged_error_) spdlog::error("archive {}", last_error_);
   last_logged_error_ = last_error_;
 }

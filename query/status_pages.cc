@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cmath>
 #include <iterator>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -22,6 +23,19 @@ constexpr std::string_view kKeyStats[] = {
     "archive.uploads_done",
 };
 
+// Time units spelled in dotted names, exposed in seconds (promtool's lint
+// wants base units and no abbreviations).
+struct TimeUnit {
+  std::string_view suffix;
+  double divisor;  // to seconds
+};
+constexpr TimeUnit kUnits[] = {{"_micros", 1e6}, {"_ms", 1e3}, {"_s", 1}};
+
+// Dotted names whose last word reads as a unit but is not one.
+constexpr std::pair<std::string_view, std::string_view> kExposedAs[] = {
+    {"archive.pending_hours", "archive.pending_files"},  // a count of hourly files
+};
+
 std::string FormatNumber(double v) {
   if (std::isnan(v)) return "NaN";
   if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
@@ -35,7 +49,7 @@ HealthPage FormatHealth(const std::vector<common::ComponentHealth>& health,
   common::HealthState overall = common::HealthState::kOk;
   for (const auto& h : health) overall = std::max(overall, h.state);
   HealthPage page;
-  page.status = overall == common::HealthState::kFailed ? 503 : 200;
+  page.status = overall == common::HealthState::kOk ? 200 : 503;
   std::string& out = page.body;
   out = "{\"status\":";
   AppendJsonString(out, common::HealthStateName(overall));
@@ -66,19 +80,35 @@ HealthPage FormatHealth(const std::vector<common::ComponentHealth>& health,
   return page;
 }
 
-std::string PrometheusName(std::string_view dotted) {
-  std::string name = "hourglass_";
-  for (char c : dotted) {
-    name.push_back(std::isalnum(static_cast<unsigned char>(c)) ? c : '_');
+PrometheusName ExposedName(std::string_view dotted, common::StatKind kind) {
+  PrometheusName out;
+  std::string_view base = dotted;
+  for (const auto& [from, to] : kExposedAs) {
+    if (base == from) base = to;
   }
-  return name;
+  const bool counter = kind == common::StatKind::kCounter;
+  if (counter && base.ends_with("_total")) base.remove_suffix(6);
+  std::string_view unit;
+  for (const auto& time_unit : kUnits) {
+    if (base.ends_with(time_unit.suffix)) {
+      base.remove_suffix(time_unit.suffix.size());
+      out.divisor = time_unit.divisor;
+      unit = "_seconds";
+      break;
+    }
+  }
+  out.name = "hourglass_";
+  for (char c : base) out.name.push_back(std::isalnum(static_cast<unsigned char>(c)) ? c : '_');
+  out.name += unit;
+  if (counter) out.name += "_total";
+  return out;
 }
 
 std::string FormatPrometheus(const std::vector<common::StatValue>& stats) {
   std::string out;
   auto it = std::back_inserter(out);
   for (const auto& stat : stats) {
-    const std::string name = PrometheusName(stat.name);
+    const auto [name, divisor] = ExposedName(stat.name, stat.kind);
     std::string help;
     for (char c : stat.help.empty() ? stat.name : stat.help) {
       if (c == '\\')
@@ -90,7 +120,7 @@ std::string FormatPrometheus(const std::vector<common::StatValue>& stats) {
     }
     const char* type = stat.kind == common::StatKind::kCounter ? "counter" : "gauge";
     fmt::format_to(it, "# HELP {} {}\n# TYPE {} {}\n{} {}\n", name, help, name, type, name,
-                   FormatNumber(stat.value));
+                   FormatNumber(stat.value / divisor));
   }
   return out;
 }

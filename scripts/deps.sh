@@ -14,6 +14,7 @@ test_packages=(
   rsyslog rsyslog-gnutls bsdutils radosgw ceph-mon ceph-osd awscli python3-boto3
   zstd openssl gzip
   clang-14 libclang-rt-14-dev  # the sanitizer run and fuzz targets (clang, libFuzzer)
+  prometheus  # promtool check metrics on /metrics (e2e_operator_conventions)
 )
 
 wanted=("${build_packages[@]}")

@@ -122,12 +122,17 @@ TEST_CASE("failed sink writes are counted, never fatal", "[flush_loop]") {
   CHECK_FALSE(loop.FlushNow(5010, 10).ok());
   CHECK_FALSE(loop.FlushNow(5020, 10).ok());
   double errors = -1;
+  bool store_counter = false;
   for (const auto& v : stats.Snapshot()) {
-    if (v.name == "store.write_errors") errors = v.value;
+    if (v.name == "flush.write_errors") errors = v.value;
+    // store.write_errors is the store's own count of lost points: a failed
+    // flush must not add a flush to it (one name, one unit).
+    if (v.name == "store.write_errors") store_counter = true;
   }
   CHECK(errors == 2);
+  CHECK_FALSE(store_counter);
   std::lock_guard lock(cap.mu);
-  CHECK(cap.flushes[1].points.at("hourglass.store.write_errors") == 1);
+  CHECK(cap.flushes[1].points.at("hourglass.flush.write_errors") == 1);
 }
 
 }  // namespace

@@ -117,6 +117,20 @@ TEST_CASE("sealed hours land under the templated key, once") {
   CHECK(state->key == kKey05);
 }
 
+TEST_CASE("a sealing failure degrades the archive until sealing works again") {
+  Fixture f;
+  auto uploader = f.Make();
+  uploader->Pass();
+  CHECK(f.stats.Health()[0].state == common::HealthState::kOk);
+  std::filesystem::rename(f.audit, f.audit + ".away");  // listing fails
+  uploader->Pass();
+  CHECK(f.stats.Health()[0].state == common::HealthState::kDegraded);
+  CHECK(f.stats.Health()[0].detail.find("sealing failed") != std::string::npos);
+  std::filesystem::rename(f.audit + ".away", f.audit);
+  uploader->Pass();  // nothing to upload: the next successful seal clears it
+  CHECK(f.stats.Health()[0].state == common::HealthState::kOk);
+}
+
 TEST_CASE("a store that is down is retried with capped backoff until it returns") {
   Fixture f;
   f.AddHour(1, "a\n");

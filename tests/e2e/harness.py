@@ -132,6 +132,11 @@ class Hourglass:
             raise AssertionError(f"GET {path} {params} -> {status}: {body[:300]!r}")
         return json.loads(body)
 
+    def health(self):
+        """/health as (status, JSON page): 503 while any component is degraded."""
+        status, body = self.get("/health")
+        return status, json.loads(body)
+
     def render(self, target, frm="-5min", until="now", **params):
         return self.get_json("/render", target=target, **{"from": frm, "until": until, "format": "json"}, **params)
 
@@ -145,6 +150,13 @@ class Hourglass:
                 name, _, value = line.rpartition(" ")
                 values[name] = float(value)
         return values
+
+    def metric(self, name):
+        """A self-metric by its dotted name as /metrics exposes it
+        (hourglass_ + name with '_', counters with _total); None if absent."""
+        want = "hourglass_" + re.sub(r"[^A-Za-z0-9_]", "_", name)
+        values = self.prometheus()
+        return values.get(want, values.get(want + "_total"))
 
     def wait_for(self, predicate, timeout=15, interval=0.2, what="condition"):
         deadline = time.time() + timeout

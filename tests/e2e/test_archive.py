@@ -85,10 +85,9 @@ def archive_cli(data_dir, *args, env=None, sets=()):
 
 
 def metric(hg, name):
-    want = name.replace(".", "_")
-    for key, value in hg.prometheus().items():
-        if key.split("{")[0].endswith(want):
-            return value
+    value = hg.metric(name)
+    if value is not None:
+        return value
     raise AssertionError(f"no metric {name}")
 
 
@@ -219,7 +218,7 @@ class S3ArchiveTest(unittest.TestCase):
         return [f"archive.target=s3://{PEER.bucket}/{prefix}", f"archive.endpoint={PEER.endpoint}"]
 
     def wait_uploaded(self, hg, timeout=60):
-        hg.wait_for(lambda: metric(hg, "archive.pending_hours") == 0 and
+        hg.wait_for(lambda: metric(hg, "archive.pending_files") == 0 and
                     metric(hg, "archive.uploaded_files") > 0, timeout=timeout, what="uploads")
 
     def test_hours_land_under_keys_and_read_back_identically(self):
@@ -284,11 +283,12 @@ class S3ArchiveTest(unittest.TestCase):
             write_past_hour(data_dir, time.time() - 3 * 3600, b"x\n")
             hg = self.serve(data_dir, prefix, env=env)
             hg.wait_for(lambda: metric(hg, "archive.upload_failures.auth") > 0, what="auth failure")
-            health = hg.get_json("/health")
+            status, health = hg.health()
+            self.assertEqual(status, 503)
             text = json.dumps(health)
             self.assertIn("SignatureDoesNotMatch", text)
             self.assertIn("wrong secret key?", text)
-            self.assertEqual(metric(hg, "archive.pending_hours"), 1)
+            self.assertEqual(metric(hg, "archive.pending_files"), 1)
             hg.stop()
             logs = "\n".join(hg.log_lines)
             self.assertIn("wrong secret key?", logs)
@@ -312,8 +312,10 @@ class S3ArchiveTest(unittest.TestCase):
                 write_past_hour(data_dir, base + 7200, b"hour C, second segment\n", segment=2)
                 hg.wait_for(lambda: metric(hg, "archive.upload_failures.transient") >= 2,
                             what="failures while S3 is down")
-                self.assertEqual(metric(hg, "archive.pending_hours"), 3)
-                archive = hg.get_json("/health")["components"]["archive"]
+                self.assertEqual(metric(hg, "archive.pending_files"), 3)
+                status, health = hg.health()
+                self.assertEqual(status, 503)
+                archive = health["components"]["archive"]
                 self.assertEqual(archive["state"], "degraded")
                 self.assertIn("3 hours pending", archive["detail"])
             finally:

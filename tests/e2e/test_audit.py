@@ -58,10 +58,9 @@ def wait_for_tokens(hg, tokens, timeout=30):
 
 def metric(hg, name):
     """A self-metric by its dotted name, however /metrics spells it."""
-    want = name.replace(".", "_")
-    for key, value in hg.prometheus().items():
-        if key.split("{")[0].endswith(want):
-            return value
+    value = hg.metric(name)
+    if value is not None:
+        return value
     raise AssertionError(f"no metric {name}")
 
 

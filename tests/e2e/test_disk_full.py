@@ -53,8 +53,7 @@ def health(hg):
 
 
 def metric(hg, name):
-    want = "hourglass_" + name.replace(".", "_")
-    return hg.prometheus().get(want)
+    return hg.metric(name)
 
 
 def send_carbon(hg, lines):
@@ -131,6 +130,9 @@ class DiskFull(unittest.TestCase):
             self.assert_alive(hg)
             self.assertIn("disk full", components["store"]["detail"])
             self.assertIn("disk full", components["audit"]["detail"])
+            status, page, _ = health(hg)
+            self.assertEqual(status, 503, "a load balancer must see the full disk")
+            self.assertIn(page["status"], ("degraded", "failed"))
             self.assertEqual(metric(hg, "store.writable"), 0)
             self.assertGreaterEqual(metric(hg, "store.write_failures"), 1)
             self.assertEqual(metric(hg, "audit.paused"), 1)

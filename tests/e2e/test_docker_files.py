@@ -225,6 +225,27 @@ class DockerfileTest(unittest.TestCase):
         self.assertEqual(os.path.basename(entry[0]), "hourglass")
         self.assertEqual(entry[1], "serve")
 
+    def test_healthcheck_asks_health_with_a_tool_the_image_has(self):
+        final = self.stages[-1][1]
+        checks = [arg for word, arg in final if word == "HEALTHCHECK"]
+        self.assertEqual(len(checks), 1, "one HEALTHCHECK in the runtime stage")
+        options, _, command = checks[0].partition("CMD")
+        self.assertTrue(command, "HEALTHCHECK CMD ...")
+        for option in options.split():
+            self.assertRegex(option, r"^--(interval|timeout|start-period|start-interval|retries)=\S+$")
+        argv = exec_form(command)
+        self.assertEqual(argv[0], "curl")
+        self.assertIn("curl", apt_installed_packages(final), "curl is installed in the runtime image")
+        # -f: an HTTP error (503 while degraded) fails the check.
+        self.assertTrue(any(a.startswith("-") and not a.startswith("--") and "f" in a
+                            for a in argv[1:]), argv)
+        url = urlsplit([a for a in argv if a.startswith("http")][-1])
+        self.assertEqual(url.path, "/health")
+        self.assertEqual(url.hostname, "127.0.0.1")
+        entry = exec_form([arg for word, arg in final if word == "ENTRYPOINT"][-1])
+        _, _, port = set_values(entry)["http.listen"].rpartition(":")
+        self.assertEqual(url.port, int(port), "the port the entrypoint's http.listen binds")
+
     def test_runtime_stage_has_no_dev_packages(self):
         runtime = apt_installed_packages(self.stages[-1][1])
         self.assertTrue(runtime)

@@ -65,8 +65,8 @@ class CarbonPlaintextTest(unittest.TestCase):
             nodes = server.get_json("/metrics/find", query="e2e.carbon.*")
             self.assertEqual(sorted(n["text"] for n in nodes), ["nc", "now", "sock"])
             metrics = server.prometheus()
-            self.assertEqual(metrics["hourglass_carbon_points_written"], 5)
-            self.assertEqual(metrics["hourglass_carbon_bad_lines"], 0)
+            self.assertEqual(metrics["hourglass_carbon_points_written_total"], 5)
+            self.assertEqual(metrics["hourglass_carbon_bad_lines_total"], 0)
 
     def test_backfill_hours_old_lands_in_the_rollups(self):
         with Hourglass(sets=[RETENTIONS]) as server:
@@ -78,7 +78,7 @@ class CarbonPlaintextTest(unittest.TestCase):
                 lines.append(f"e2e.backfill.requests.count {k + 1} {base + 10 * k}")
                 lines.append(f"e2e.backfill.latency.upper {k + 1} {base + 10 * k}")
             send_carbon(server, "\n".join(lines) + "\n")
-            server.wait_for(lambda: server.prometheus().get("hourglass_carbon_points_written") == 36,
+            server.wait_for(lambda: server.prometheus().get("hourglass_carbon_points_written_total") == 36,
                             what="backfill written")
             frm, until = base - 60, base + 180
             # Older than the finest archive: read from the 1-minute rollup,
@@ -108,7 +108,7 @@ class CarbonPlaintextTest(unittest.TestCase):
                 lines.append(f"e2e.coarse.load {k + 1} {recent + 10 * k}")
                 lines.append(f"e2e.fine.load {k + 1} {recent + 10 * k}")
             send_carbon(server, "\n".join(lines) + "\n")
-            server.wait_for(lambda: server.prometheus().get("hourglass_carbon_points_written") == 24,
+            server.wait_for(lambda: server.prometheus().get("hourglass_carbon_points_written_total") == 24,
                             what="points written")
             # Aggregation by pattern: .peak is max, the rest average (xFilesFactor 0).
             self.assertEqual(render_points(server, "e2e.rule.peak", base - 60, base + 60), {base: 6})
@@ -135,12 +135,12 @@ class CarbonPlaintextTest(unittest.TestCase):
                 "x" * 500 + f" 1 {now}",
                 f"e2e.bad.ok 2 {now - 2}",
             ]) + "\n")
-            server.wait_for(lambda: server.prometheus().get("hourglass_carbon_bad_lines") == 5,
+            server.wait_for(lambda: server.prometheus().get("hourglass_carbon_bad_lines_total") == 5,
                             what="bad lines counted")
             self.assertEqual(render_points(server, "e2e.bad.ok", now - 60, now + 1), {now - 3: 1, now - 2: 2})
             metrics = server.prometheus()
-            self.assertEqual(metrics["hourglass_carbon_lines_received"], 7)
-            self.assertEqual(metrics["hourglass_carbon_lines_too_long"], 1)
+            self.assertEqual(metrics["hourglass_carbon_lines_received_total"], 7)
+            self.assertEqual(metrics["hourglass_carbon_lines_too_long_total"], 1)
 
 
 class TagsAndGrafanaTest(unittest.TestCase):

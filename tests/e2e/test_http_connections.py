@@ -80,7 +80,7 @@ class OutOfDescriptors(unittest.TestCase):
                 for client in clients:
                     client.close()
             server.wait_for(lambda: health_status(server) == 200, timeout=20, what="/health 200")
-            self.assertGreater(server.prometheus()["hourglass_http_accept_errors"], 0)
+            self.assertGreater(server.prometheus()["hourglass_http_accept_errors_total"], 0)
 
 
 class SlowHeaders(unittest.TestCase):
@@ -118,8 +118,8 @@ class SlowHeaders(unittest.TestCase):
                     except ConnectionResetError:
                         pass  # closed with bytes unread: also closed
                 metrics = server.prometheus()
-                self.assertGreaterEqual(metrics["hourglass_http_header_timeouts"], self.MAX)
-                self.assertGreaterEqual(metrics["hourglass_http_connections_refused"], 4)
+                self.assertGreaterEqual(metrics["hourglass_http_header_timeouts_total"], self.MAX)
+                self.assertGreaterEqual(metrics["hourglass_http_connections_refused_total"], 4)
             finally:
                 stop.set()
                 for sock in slow:
@@ -136,7 +136,7 @@ class SlowHeaders(unittest.TestCase):
                 while chunk := sock.recv(4096):
                     reply += chunk
                 self.assertTrue(reply.startswith(b"HTTP/1.1 200"), reply[:100])
-            self.assertEqual(server.prometheus()["hourglass_http_header_timeouts"], 0)
+            self.assertEqual(server.prometheus()["hourglass_http_header_timeouts_total"], 0)
 
     def test_kept_alive_connection_waits_idle_timeout_not_header_timeout(self):
         with Hourglass(sets=["http.header_timeout=1s", "http.idle_timeout=60s"]) as server:
@@ -148,7 +148,7 @@ class SlowHeaders(unittest.TestCase):
                     sock.send(request)
                     reply = sock.recv(4096)
                     self.assertTrue(reply.startswith(b"HTTP/1.1 200"), reply[:100])
-            self.assertEqual(server.prometheus()["hourglass_http_header_timeouts"], 0)
+            self.assertEqual(server.prometheus()["hourglass_http_header_timeouts_total"], 0)
 
 
 if __name__ == "__main__":

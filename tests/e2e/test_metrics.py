@@ -70,7 +70,7 @@ class MetricsEndToEndTest(unittest.TestCase):
             server.send_statsd("e2e.bad.ok:1|c\ngarbage\ne2e.bad.x:1|zz\n\xff\xfe:1|c\ne2e.bad.ok:2|c")
             server.wait_for(lambda: total(server, "stats_counts.e2e.bad.ok") == 3, what="good lines around bad ones")
             server.wait_for(lambda: total(server, "stats_counts.statsd.bad_lines_seen") >= 2, what="bad lines series")
-            self.assertGreaterEqual(server.prometheus().get("hourglass_statsd_bad_lines_seen", 0), 2)
+            self.assertGreaterEqual(server.prometheus().get("hourglass_statsd_bad_lines_seen_total", 0), 2)
 
     def test_etsy_validity_negative_timer_and_subnormal_rate_are_bad_lines(self):
         tiny_rate = "0." + "0" * 309 + "1"  # 1e-310: 1 / rate is inf
@@ -78,10 +78,10 @@ class MetricsEndToEndTest(unittest.TestCase):
             server.send_statsd("e2e.neg.ok:1|c\ne2e.neg.t:-5|ms\ne2e.neg.t:5|ms\n"
                                f"e2e.neg.c:1|c|@{tiny_rate}\ne2e.neg.c:2|c")
             server.wait_for(lambda: total(server, "stats_counts.e2e.neg.ok") == 1, what="good line")
-            server.wait_for(lambda: server.prometheus().get("hourglass_statsd_bad_lines_seen", 0) >= 2,
+            server.wait_for(lambda: server.prometheus().get("hourglass_statsd_bad_lines_seen_total", 0) >= 2,
                             what="bad lines counted")
             time.sleep(1.5)
-            self.assertEqual(server.prometheus().get("hourglass_statsd_bad_lines_seen"), 2)
+            self.assertEqual(server.prometheus().get("hourglass_statsd_bad_lines_seen_total"), 2)
             self.assertEqual(total(server, "stats.timers.e2e.neg.t.count"), 1)
             self.assertEqual(min(values(server.render("stats.timers.e2e.neg.t.lower")[0])), 5)
             self.assertEqual(total(server, "stats_counts.e2e.neg.c"), 2)
@@ -142,7 +142,7 @@ class MetricsEndToEndTest(unittest.TestCase):
         with Hourglass(flush_interval="10s") as server:
             # The window is 10 s long: stop well inside it.
             server.send_statsd(*["e2e.stop.hits:1|c"] * 20, "e2e.stop.lat:5|ms")
-            server.wait_for(lambda: server.prometheus().get("hourglass_statsd_metrics_received", 0) >= 21,
+            server.wait_for(lambda: server.prometheus().get("hourglass_statsd_metrics_received_total", 0) >= 21,
                             what="metrics received")
             self.assertEqual(server.stop(), 0)
             restarted = Hourglass(data_dir=server.data_dir, flush_interval="10s").start()
@@ -175,14 +175,14 @@ class MetricsEndToEndTest(unittest.TestCase):
             server.wait_for(lambda: server.send_statsd("e2e.keys.fresh:5|c", "e2e.keys.live:1|c")
                             or total(server, "stats_counts.e2e.keys.fresh") >= 5, what="the new key in /render")
             metrics = server.prometheus()
-            self.assertGreaterEqual(metrics.get("hourglass_statsd_keys_evicted", 0), 1)
-            self.assertGreaterEqual(metrics.get("hourglass_statsd_keys_dropped", 0), max_keys - 10)
+            self.assertGreaterEqual(metrics.get("hourglass_statsd_keys_evicted_total", 0), 1)
+            self.assertGreaterEqual(metrics.get("hourglass_statsd_keys_dropped_total", 0), max_keys - 10)
             self.assertEqual(metrics.get("hourglass_statsd_unique_keys"), max_keys)
 
     def test_self_metrics(self):
         with Hourglass() as server:
             server.send_statsd("e2e.self.a:1|c", "e2e.self.b:1|c")
-            server.wait_for(lambda: server.prometheus().get("hourglass_statsd_packets_received", 0) >= 2,
+            server.wait_for(lambda: server.prometheus().get("hourglass_statsd_packets_received_total", 0) >= 2,
                             what="packets counted")
             server.wait_for(lambda: server.render("hourglass.statsd.packets_received"), what="hourglass.* series")
             health = server.get_json("/health")

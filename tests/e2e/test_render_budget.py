@@ -103,7 +103,7 @@ class RenderBudgetAtTheBoundTest(unittest.TestCase):
             self.assertIn(b"at least 301 points", body)
             # A budget refusal is counted apart from other bad requests.
             self.assertEqual(server.get("/render", target="nope(")[0], 400)
-            self.assertEqual(server.prometheus()["hourglass_http_render_refused"], 2)
+            self.assertEqual(server.prometheus()["hourglass_http_render_refused_total"], 2)
 
 
 class RenderStreamingTest(unittest.TestCase):

@@ -150,6 +150,10 @@ TEST_CASE_METHOD(ServerFixture, "version, health, metrics, 404") {
   Reply health = Get("/health");
   CHECK(health.status == 200);
   CHECK(health.body.starts_with(R"({"status":"ok")"));
+  db.stats().SetHealth("store", common::HealthState::kDegraded, "compaction failed");
+  health = Get("/health");
+  CHECK(health.status == 503);  // a load balancer takes a degraded instance out
+  CHECK(health.body.starts_with(R"({"status":"degraded")"));
   db.stats().SetHealth("store", common::HealthState::kFailed, "disk full");
   health = Get("/health");
   CHECK(health.status == 503);
@@ -157,9 +161,12 @@ TEST_CASE_METHOD(ServerFixture, "version, health, metrics, 404") {
         std::string::npos);
   Reply metrics = Get("/metrics");
   CHECK(metrics.status == 200);
-  CHECK(metrics.body.find("# TYPE hourglass_http_requests counter\nhourglass_http_requests ") !=
+  CHECK(metrics.body.find(
+            "# TYPE hourglass_http_requests_total counter\nhourglass_http_requests_total ") !=
         std::string::npos);
   CHECK(metrics.body.find("# TYPE hourglass_http_connections_open gauge") != std::string::npos);
+  CHECK(metrics.body.find("# TYPE hourglass_http_render_seconds_total counter") !=
+        std::string::npos);
   Reply missing = Get("/nope");
   CHECK(missing.status == 404);
   CHECK(missing.body == R"({"error":"not found","path":"/nope"})");
