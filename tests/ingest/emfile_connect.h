@@ -33,7 +33,9 @@ boost::asio::ip::tcp::socket ConnectThroughEmfile(Fixture& f, const std::string&
   CHECK(f.Stat(errors) >= 3);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   CHECK(f.Stat(errors) < 30);  // backing off (10 ms doubling), not re-accepting at once
-  CHECK(f.Stat(prefix + ".connections_accepted") == 0);
+  // No check that nothing was accepted yet: another thread (the audit
+  // writer closing a file) may free a descriptor below the lowered limit,
+  // and then the connection is accepted early, which is right.
   return socket;
 }
 
