@@ -246,7 +246,7 @@ prom_value() {
 # Metrics counted so far by the running receiver.
 counted_total() {
   if [[ $recv_name == hourglass ]]; then
-    hourglass_metrics | prom_value hourglass_statsd_metrics_received
+    hourglass_metrics | prom_value hourglass_statsd_metrics_received_total
   else
     sed -n 's/.*metrics_received=\([0-9]*\).*/\1/p' "$total_file"
   fi
