@@ -1,5 +1,7 @@
 #include "config/config.h"
 
+#include "config/config_reader.h"
+
 #include <fmt/format.h>
 
 #include <toml++/toml.h>
@@ -12,17 +14,6 @@
 
 namespace hourglass::config {
 namespace {
-
-constexpr const char* kDefaultsPath = "<defaults>";
-constexpr const char* kOverridePath = "--set";
-
-// Where a node came from: "FILE:LINE", or "--set" for an override.
-std::string Where(const toml::node& node) {
-  const auto& source = node.source();
-  const std::string path = source.path ? *source.path : std::string(kDefaultsPath);
-  if (path == kOverridePath) return path;
-  return fmt::format("{}:{}", path, source.begin.line);
-}
 
 std::optional<toml::table> ParseToml(std::string_view text, const std::string& path,
                                      std::vector<std::string>* problems) {
@@ -92,198 +83,6 @@ std::optional<toml::table> OverrideTable(const std::string& assignment,
   return ParseToml(key + " = " + TomlQuote(value), kOverridePath, &problems);
 }
 
-bool ValidListen(std::string_view text) {
-  const size_t colon = text.rfind(':');
-  if (colon == std::string_view::npos || colon == 0) return false;
-  int port = -1;
-  const auto digits = text.substr(colon + 1);
-  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
-  return ec == std::errc() && end == digits.data() + digits.size() && port >= 0 && port <= 65535;
-}
-
-// Reads typed values out of the merged table, recording problems with the
-// location of the offending value.
-class Reader {
- public:
-  Reader(const toml::table& root, std::vector<std::string>& problems)
-      : root_(root), problems_(problems) {}
-
-  const toml::node* Node(const char* key) const { return root_.at_path(key).node(); }
-
-  void Problem(const char* key, std::string_view reason) { ProblemAt(key, key, reason); }
-
-  // A problem with `key`, located where `where_key` is set.
-  void ProblemAt(const char* where_key, const char* key, std::string_view reason) {
-    const toml::node* node = Node(where_key);
-    problems_.push_back(
-        fmt::format("{}: {}: {}", node ? Where(*node) : std::string(kDefaultsPath), key, reason));
-  }
-
-  std::string String(const char* key) {
-    if (auto v = root_.at_path(key).value<std::string>()) return *v;
-    Problem(key, "must be a string");
-    return {};
-  }
-
-  // A "HOST:PORT" string (the host is checked when the socket binds).
-  std::string Listen(const char* key) {
-    const toml::node* node = Node(key);
-    if (node == nullptr || !node->is_string()) {
-      Problem(key, "must be a string \"HOST:PORT\"");
-      return {};
-    }
-    std::string value = node->as_string()->get();
-    if (!ValidListen(value)) Problem(key, "must be HOST:PORT");
-    return value;
-  }
-
-  bool Bool(const char* key) {
-    if (auto v = root_.at_path(key).value<bool>()) return *v;
-    Problem(key, "must be true or false");
-    return false;
-  }
-
-  int64_t Integer(const char* key, int64_t min, int64_t max) {
-    const toml::node* node = Node(key);
-    if (node == nullptr || !node->is_integer()) {
-      Problem(key, "must be an integer");
-      return min;
-    }
-    const int64_t v = node->as_integer()->get();
-    if (v < min || v > max) Problem(key, fmt::format("must be from {} to {}", min, max));
-    return std::clamp(v, min, max);
-  }
-
-  int64_t Duration(const char* key, int64_t min_seconds, int64_t max_seconds) {
-    const toml::node* node = Node(key);
-    int64_t seconds = -1;
-    if (node != nullptr && node->is_string())
-      seconds = ParseDurationSeconds(node->as_string()->get());
-    if (node != nullptr && node->is_integer()) seconds = node->as_integer()->get();
-    if (seconds < 0) {
-      Problem(key, "must be a duration such as \"10s\", \"5m\", \"1h\"");
-      return min_seconds;
-    }
-    if (seconds < min_seconds || seconds > max_seconds) {
-      Problem(key, fmt::format("must be from {}s to {}s", min_seconds, max_seconds));
-    }
-    return std::clamp(seconds, min_seconds, max_seconds);
-  }
-
-  size_t Bytes(const char* key, int64_t min, int64_t max) {
-    const toml::node* node = Node(key);
-    int64_t bytes = -1;
-    if (node != nullptr && node->is_string()) bytes = ParseByteSize(node->as_string()->get());
-    if (node != nullptr && node->is_integer()) bytes = node->as_integer()->get();
-    if (bytes < 0) {
-      Problem(key, "must be a size such as 65536, \"64KiB\" or \"16MiB\"");
-      return static_cast<size_t>(min);
-    }
-    if (bytes < min || bytes > max)
-      Problem(key, fmt::format("must be from {} to {} bytes", min, max));
-    return static_cast<size_t>(std::clamp(bytes, min, max));
-  }
-
-  // One of `choices`.
-  std::string Choice(const char* key, const std::vector<std::string>& choices) {
-    std::string value = String(key);
-    if (std::find(choices.begin(), choices.end(), value) == choices.end()) {
-      std::string list;
-      for (const auto& choice : choices) list += (list.empty() ? "" : ", ") + choice;
-      Problem(key, "must be one of " + list);
-    }
-    return value;
-  }
-
-  std::vector<std::string> Strings(const char* key) {
-    std::vector<std::string> out;
-    const toml::array* array = root_.at_path(key).as_array();
-    for (size_t i = 0; array != nullptr && i < array->size(); ++i) {
-      if (auto v = array->get(i)->value<std::string>())
-        out.push_back(*v);
-      else
-        array = nullptr;
-    }
-    if (array == nullptr) Problem(key, "must be an array of strings");
-    return out;
-  }
-
-  // An array of tables (`[[key]]` entries or `[{...}, ...]`) whose entries use
-  // only `fields`; each entry is checked where it is written.
-  std::vector<const toml::table*> Tables(const char* key,
-                                         std::initializer_list<std::string_view> fields) {
-    std::vector<const toml::table*> out;
-    const toml::array* array = root_.at_path(key).as_array();
-    if (array == nullptr) {
-      Problem(key, "must be an array of tables");
-      return out;
-    }
-    for (const toml::node& element : *array) {
-      const toml::table* table = element.as_table();
-      if (table == nullptr) {
-        problems_.push_back(fmt::format("{}: {}: each entry must be a table", Where(element), key));
-        continue;
-      }
-      for (const auto& [field, value] : *table) {
-        if (std::find(fields.begin(), fields.end(), field.str()) == fields.end()) {
-          problems_.push_back(
-              fmt::format("{}: {}.{}: unknown key", Where(value), key, field.str()));
-        }
-      }
-      out.push_back(table);
-    }
-    return out;
-  }
-
-  // A string field of an entry of Tables(key); `fallback` when absent, a
-  // problem when absent and `fallback` is null.
-  std::string EntryString(const toml::table& entry, const char* key, std::string_view field,
-                          const char* fallback) {
-    const toml::node* node = entry.get(field);
-    if (node == nullptr && fallback != nullptr) return fallback;
-    if (node != nullptr && node->is_string()) return node->as_string()->get();
-    problems_.push_back(fmt::format("{}: {}.{}: {}", Where(node ? *node : entry), key, field,
-                                    node ? "must be a string" : "is required"));
-    return {};
-  }
-
-  // A number field in [0, 1] of an entry of Tables(key), `fallback` when absent.
-  double EntryFraction(const toml::table& entry, const char* key, std::string_view field,
-                       double fallback) {
-    const toml::node* node = entry.get(field);
-    if (node == nullptr) return fallback;
-    const std::optional<double> v = node->value<double>();
-    if (!v || !(*v >= 0 && *v <= 1)) {
-      problems_.push_back(
-          fmt::format("{}: {}.{}: must be a number from 0 to 1", Where(*node), key, field));
-      return fallback;
-    }
-    return *v;
-  }
-
-  std::vector<double> Numbers(const char* key) {
-    std::vector<double> out;
-    const toml::array* array = root_.at_path(key).as_array();
-    if (array == nullptr) {
-      Problem(key, "must be an array of numbers");
-      return out;
-    }
-    for (const auto& element : *array) {
-      if (auto v = element.value<double>()) {
-        out.push_back(*v);
-      } else {
-        Problem(key, "must be an array of numbers");
-        return {};
-      }
-    }
-    return out;
-  }
-
- private:
-  const toml::table& root_;
-  std::vector<std::string>& problems_;
-};
-
 void ReadStatsd(Reader& r, StatsdConfig& s) {
   s.listen = r.Listen("statsd.listen");
   s.flush_interval_s = r.Duration("statsd.flush_interval", 1, 3600);
@@ -323,7 +122,9 @@ void ReadSyslog(Reader& r, SyslogConfig& s) {
   s.tls_key = r.String("syslog.tls_key");
   s.tls_ca = r.String("syslog.tls_ca");
   if (s.tls_listen.empty()) return;
-  if (!ValidListen(s.tls_listen)) r.Problem("syslog.tls_listen", "must be HOST:PORT or empty");
+  if (!common::ParseListenAddress(s.tls_listen).ok()) {
+    r.Problem("syslog.tls_listen", "must be HOST:PORT or empty");
+  }
   // Reported where tls_listen was set: that is the line to fix.
   const std::pair<const char*, const std::string*> required[] = {{"syslog.tls_cert", &s.tls_cert},
                                                                  {"syslog.tls_key", &s.tls_key}};

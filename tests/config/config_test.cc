@@ -93,6 +93,11 @@ TEST_CASE("bad --set values and keys are refused") {
   CHECK_FALSE(LoadConfig("", {"statsd.receive_threads=-1"}).ok());
   CHECK_FALSE(LoadConfig("", {"statsd.percent_thresholds=[0]"}).ok());
   CHECK_FALSE(LoadConfig("", {"http.listen=localhost"}).ok());
+  // serve binds numeric addresses only: config check says so, not only serve.
+  auto named = LoadConfig("", {"statsd.listen=localhost:8125"});
+  REQUIRE(named.problems.size() == 1);
+  CHECK(named.problems[0] == "--set: statsd.listen: must be HOST:PORT");
+  CHECK_FALSE(LoadConfig("", {"syslog.tls_listen=localhost:6514"}).ok());
   CHECK_FALSE(LoadConfig("", {"log.level=loud"}).ok());
   auto r = LoadConfig("", {"statsd.max_keys=0"});
   REQUIRE(r.problems.size() == 1);
