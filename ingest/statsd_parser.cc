@@ -295,6 +295,7 @@ std::optional<std::string_view> LineParser::KeyWithTags(const Segment& fields) {
 // value * (1 / rate) to a counter and 1 / rate to a timer's count, which is
 // inf (or NaN) for a huge value or a tiny rate such as 1e-310.
 bool FiniteWhenScaled(const Sample& sample) {
+  if (sample.sample_rate == 1) return true;  // most lines: values are finite already
   switch (sample.type) {
     case MetricType::kCounter:
       return std::isfinite(sample.value * (1 / sample.sample_rate));
