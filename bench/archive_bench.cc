@@ -16,9 +16,9 @@
 #include <random>
 #include <string>
 
-#include "archive/archive_target.h"
-#include "archive/audit_files.h"
-#include "archive/uploader.h"
+#include "archive/audit/audit_files.h"
+#include "archive/shipping/archive_target.h"
+#include "archive/shipping/uploader.h"
 
 namespace archive = hourglass::archive;
 namespace common = hourglass::common;

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "fuzz/fuzz_check.h"
-#include "ingest/carbon_parser.h"
+#include "ingest/carbon/carbon_parser.h"
 
 namespace {
 

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "archive/hour_time.h"
+#include "archive/shipping/hour_time.h"
 #include "fuzz/fuzz_check.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -8,7 +8,7 @@
 #include <string_view>
 
 #include "fuzz/fuzz_check.h"
-#include "ingest/statsd_parser.h"
+#include "ingest/statsd/statsd_parser.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view datagram(reinterpret_cast<const char*>(data), size);

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "fuzz/fuzz_check.h"
-#include "ingest/syslog_framer.h"
+#include "ingest/syslog/syslog_framer.h"
 
 namespace {
 

@@ -5,7 +5,7 @@
 #include <string_view>
 
 #include "fuzz/fuzz_check.h"
-#include "ingest/syslog_parser.h"
+#include "ingest/syslog/syslog_parser.h"
 
 namespace {
 

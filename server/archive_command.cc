@@ -8,10 +8,10 @@
 
 #include <fmt/format.h>
 
-#include "archive/archive_reader.h"
-#include "archive/audit_files.h"
-#include "archive/hour_time.h"
-#include "archive/line_filter.h"
+#include "archive/audit/audit_files.h"
+#include "archive/shipping/archive_reader.h"
+#include "archive/shipping/hour_time.h"
+#include "archive/shipping/line_filter.h"
 #include "common/atomic_file.h"
 
 namespace hourglass::server {

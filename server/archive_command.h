@@ -4,7 +4,7 @@
 // the main thread; output on stdout, one-line errors on stderr.
 #pragma once
 
-#include "archive/archive_target.h"
+#include "archive/shipping/archive_target.h"
 #include "common/status.h"
 #include "config/config.h"
 #include "server/command_line.h"

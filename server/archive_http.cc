@@ -2,9 +2,9 @@
 
 #include <boost/json.hpp>
 
-#include "archive/archive_reader.h"
-#include "archive/hour_time.h"
-#include "archive/line_filter.h"
+#include "archive/shipping/archive_reader.h"
+#include "archive/shipping/hour_time.h"
+#include "archive/shipping/line_filter.h"
 
 namespace hourglass::server {
 namespace {

@@ -6,7 +6,7 @@
 
 #include <memory>
 
-#include "archive/archive_target.h"
+#include "archive/shipping/archive_target.h"
 #include "common/clock.h"
 #include "query/archive_route.h"
 

@@ -1,4 +1,4 @@
-"""Hourglass's own S3 client (archive/s3_object_store, driven by the s3_tool
+"""Hourglass's own S3 client (archive/object_store/s3_object_store, driven by the s3_tool
 test binary) against a real S3 (Ceph RGW), read back with awscli and boto3:
 never overwrites, recognises an identical object, multipart, path-style and
 virtual-hosted addressing, presigned GET/PUT URLs with curl, and a clear
