@@ -25,18 +25,16 @@ std::string Under(const std::string& data_dir, const char* name) {
 }
 
 aggregator::AggregatorOptions AggregatorOptionsFrom(const config::StatsdConfig& statsd) {
-  aggregator::AggregatorOptions options;
-  options.flush_interval_s = statsd.flush_interval_s;
-  options.percent_thresholds = statsd.percent_thresholds;
-  options.legacy_namespace = statsd.legacy_namespace;
-  options.global_prefix = statsd.prefix;
-  options.delete_counters = statsd.delete_counters;
-  options.delete_timers = statsd.delete_timers;
-  options.delete_sets = statsd.delete_sets;
-  options.delete_gauges = statsd.delete_gauges;
-  options.max_keys = statsd.max_keys;
-  options.evict_idle_windows = statsd.evict_idle_windows;
-  return options;
+  return aggregator::AggregatorOptions{.flush_interval_s = statsd.flush_interval_s,
+                                       .percent_thresholds = statsd.percent_thresholds,
+                                       .legacy_namespace = statsd.legacy_namespace,
+                                       .global_prefix = statsd.prefix,
+                                       .delete_counters = statsd.delete_counters,
+                                       .delete_timers = statsd.delete_timers,
+                                       .delete_sets = statsd.delete_sets,
+                                       .delete_gauges = statsd.delete_gauges,
+                                       .max_keys = statsd.max_keys,
+                                       .evict_idle_windows = statsd.evict_idle_windows};
 }
 
 std::optional<SettingsProblem> AuditOptionsFrom(const config::Config& config,
@@ -54,43 +52,37 @@ std::optional<SettingsProblem> AuditOptionsFrom(const config::Config& config,
 }
 
 ingest::SyslogServerOptions SyslogOptionsFrom(const config::SyslogConfig& syslog) {
-  ingest::SyslogServerOptions options;
-  options.listen = syslog.listen;
-  options.max_connections = syslog.max_connections;
-  options.max_message_size = syslog.max_message_size;
-  options.max_frame_size = syslog.max_frame_size;
-  options.idle_timeout_s = syslog.idle_timeout_s;
-  options.read_buffer_bytes = syslog.read_buffer_bytes;
-  options.threads = syslog.threads;
-  options.tls_listen = syslog.tls_listen;
-  options.tls_cert = syslog.tls_cert;
-  options.tls_key = syslog.tls_key;
-  options.tls_ca = syslog.tls_ca;
-  return options;
+  return ingest::SyslogServerOptions{.listen = syslog.listen,
+                                     .max_connections = syslog.max_connections,
+                                     .max_message_size = syslog.max_message_size,
+                                     .max_frame_size = syslog.max_frame_size,
+                                     .idle_timeout_s = syslog.idle_timeout_s,
+                                     .read_buffer_bytes = syslog.read_buffer_bytes,
+                                     .threads = syslog.threads,
+                                     .tls_listen = syslog.tls_listen,
+                                     .tls_cert = syslog.tls_cert,
+                                     .tls_key = syslog.tls_key,
+                                     .tls_ca = syslog.tls_ca};
 }
 
 ingest::CarbonServerOptions CarbonOptionsFrom(const config::CarbonConfig& carbon) {
-  ingest::CarbonServerOptions options;
-  options.listen = carbon.listen;
-  options.max_connections = carbon.max_connections;
-  options.max_line_length = carbon.max_line_length;
-  options.idle_timeout_s = carbon.idle_timeout_s;
-  return options;
+  return ingest::CarbonServerOptions{.listen = carbon.listen,
+                                     .max_connections = carbon.max_connections,
+                                     .max_line_length = carbon.max_line_length,
+                                     .idle_timeout_s = carbon.idle_timeout_s};
 }
 
 query::HttpOptions HttpOptionsFrom(const config::HttpConfig& http) {
-  query::HttpOptions options;
-  options.listen = http.listen;
-  options.threads = http.threads;
-  options.max_connections = http.max_connections;
-  options.max_body_bytes = http.max_body_bytes;
-  options.idle_timeout_s = http.idle_timeout_s;
-  options.header_timeout_s = http.header_timeout_s;
-  options.cors_origins = http.cors_origins;
-  options.token = http.token;
-  options.render.max_points_read = http.max_points_read;
-  options.render.max_points_written = http.max_points_written;
-  return options;
+  return query::HttpOptions{.listen = http.listen,
+                            .threads = http.threads,
+                            .max_connections = http.max_connections,
+                            .max_body_bytes = http.max_body_bytes,
+                            .idle_timeout_s = http.idle_timeout_s,
+                            .header_timeout_s = http.header_timeout_s,
+                            .cors_origins = http.cors_origins,
+                            .token = http.token,
+                            .render = {.max_points_read = http.max_points_read,
+                                       .max_points_written = http.max_points_written}};
 }
 
 }  // namespace
