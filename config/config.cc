@@ -205,7 +205,7 @@ void ReadHttp(Reader& r, HttpConfig& h) {
 
 // carbon's storage-schemas.conf and storage-aggregation.conf as arrays of
 // tables, with carbon's key names; patterns, retentions and methods are
-// checked against the store (server/store_settings.cc).
+// checked against the store (server/settings.cc).
 void ReadStore(Reader& r, StoreConfig& s) {
   s.retentions = r.String("store.retentions");
   s.retry_buffer_bytes = r.Bytes("store.retry_buffer", 1 << 20, int64_t{16} << 30);

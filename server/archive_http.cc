@@ -2,9 +2,8 @@
 
 #include <boost/json.hpp>
 
-#include "archive/shipping/archive_reader.h"
 #include "archive/shipping/hour_time.h"
-#include "archive/shipping/line_filter.h"
+#include "server/archive_service.h"
 
 namespace hourglass::server {
 namespace {
@@ -17,27 +16,10 @@ query::ArchiveReply Reply(unsigned status, std::string message) {
   return {status, "application/json", boost::json::serialize(o)};
 }
 
-struct Range {
-  int64_t from = 0, until = 0;
-};
-
-common::Result<Range> ParseRange(std::string_view from, std::string_view until, int64_t now,
-                                 bool required) {
-  if (required && (from.empty() || until.empty())) {
-    return common::Status::Error("from and until are required");
-  }
-  Range range{0, now + 3600};
-  if (!from.empty()) {
-    auto t = archive::ParseTime(from, now);
-    if (!t) return t.status();
-    range.from = *t;
-  }
-  if (!until.empty()) {
-    auto t = archive::ParseTime(until, now);
-    if (!t) return t.status();
-    range.until = *t;
-  }
-  return range;
+// An empty parameter is an absent bound.
+std::optional<std::string_view> Bound(std::string_view text) {
+  if (text.empty()) return std::nullopt;
+  return text;
 }
 
 class Browser {
@@ -46,11 +28,11 @@ class Browser {
       : settings_(std::move(settings)), clock_(clock) {}
 
   query::ArchiveReply List(std::string_view from, std::string_view until) const {
-    auto range = ParseRange(from, until, clock_.NowSeconds(), false);
-    if (!range) return Reply(400, range.status().message());
-    auto opened = archive::OpenArchiveStore(settings_);
-    if (!opened) return Reply(503, opened.status().message());
-    auto segments = Reader(*opened).List(range->from, range->until);
+    auto range = ParseRange(Bound(from), Bound(until), clock_.NowSeconds());
+    if (range.problem) return Reply(400, range.problem->reason);
+    auto service = ArchiveService::Open(settings_);
+    if (!service) return Reply(503, service.status().message());
+    auto segments = service->List(range.range);
     if (!segments) return Reply(502, segments.error().message);
     boost::json::array out;
     for (const auto& s : *segments) {
@@ -67,31 +49,25 @@ class Browser {
 
   query::ArchiveReply Cat(std::string_view from, std::string_view until,
                           std::string_view grep) const {
-    auto range = ParseRange(from, until, clock_.NowSeconds(), true);
-    if (!range) return Reply(400, range.status().message());
+    if (from.empty() || until.empty()) return Reply(400, "from and until are required");
+    auto range = ParseRange(from, until, clock_.NowSeconds());
+    if (range.problem) return Reply(400, range.problem->reason);
     std::unique_ptr<archive::LineFilter> filter;
     if (!grep.empty()) {
       auto created = archive::LineFilter::Create(std::string(grep));
       if (!created) return Reply(400, created.status().message());
       filter = std::move(*created);
     }
-    auto opened = archive::OpenArchiveStore(settings_);
-    if (!opened) return Reply(503, opened.status().message());
-    archive::ArchiveReader reader = Reader(*opened);
-    auto segments = reader.List(range->from, range->until);
+    auto service = ArchiveService::Open(settings_);
+    if (!service) return Reply(503, service.status().message());
+    auto segments = service->List(range.range);
     if (!segments) return Reply(502, segments.error().message);
-    return ReadAll(reader, *segments, filter.get());
+    return ReadAll(*service, *segments, filter.get());
   }
 
  private:
-  archive::ArchiveReader Reader(archive::OpenedStore& opened) const {
-    return archive::ArchiveReader(
-        *opened.store, {*archive::KeyTemplate::Parse(settings_.key_template), opened.prefix,
-                        settings_.host, settings_.audit_prefix});
-  }
-
   // Every segment, verified before anything is answered.
-  static query::ArchiveReply ReadAll(archive::ArchiveReader& reader,
+  static query::ArchiveReply ReadAll(ArchiveService& service,
                                      const std::vector<archive::ArchivedSegment>& segments,
                                      archive::LineFilter* filter) {
     std::string body;
@@ -104,15 +80,8 @@ class Browser {
       body.append(bytes);
       return common::Status::Ok();
     };
-    const archive::ChunkSink sink = filter == nullptr ? append : [&](std::string_view bytes) {
-      return filter->Write(bytes, append);
-    };
-    for (const auto& segment : segments) {
-      auto done = reader.Read(segment, sink);
-      if (!done) return Reply(too_big ? 413 : 502, done.error().message);
-    }
-    if (filter != nullptr) {
-      if (auto status = filter->Finish(append); !status) return Reply(413, status.message());
+    if (auto error = service.Stream(segments, filter, append)) {
+      return Reply(too_big || error->at_finish ? 413 : 502, error->message);
     }
     return {200, "text/plain; charset=utf-8", std::move(body)};
   }

@@ -1,5 +1,5 @@
-// The ArchiveBrowser behind the HTTP API's /archive routes: lists and reads
-// archived hours of the configured store (local or S3) with the same
+// The ArchiveBrowser behind the HTTP API's /archive routes: the HTTP front
+// end of ArchiveService (server/archive_service.h), the same retrieval and
 // verification as `hourglass archive`. Each request opens its own store
 // handle, so the browser is safe from every HTTP thread.
 #pragma once

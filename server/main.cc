@@ -13,7 +13,7 @@
 #include "server/archive_command.h"
 #include "server/command_line.h"
 #include "server/serve.h"
-#include "server/store_settings.h"
+#include "server/settings.h"
 #include "server/version.h"
 #include "store/series_store.h"
 
@@ -34,16 +34,14 @@ void SetUpLogging(const std::string& level) {
 std::optional<config::Config> LoadOrReport(const std::string& file,
                                            const std::vector<std::string>& overrides) {
   config::LoadResult result = config::LoadConfig(file, overrides);
-  if (auto r = StoreOptionsFrom(result.config.store, ""); !r) {
-    const std::string& message = r.status().message();  // "store.KEY: why"
-    const size_t colon = message.find(": ");
-    result.AddProblem(message.substr(0, colon), message.substr(colon + 2));
-  }
   if (result.ok()) {
-    if (auto s = ArchiveSettingsFrom(result.config); !s) {
-      std::string message = s.status().message();  // "archive.key_template: why"
-      if (message.starts_with("archive.key_template: ")) message.erase(0, 22);
-      result.AddProblem("archive.key_template", message);
+    for (const SettingsProblem& p : SettingsFrom(result.config).problems) {
+      result.AddProblem(p.key, p.reason);
+    }
+  } else {  // the store checks still run, to show every problem at once
+    store::StoreOptions unused;
+    if (auto p = StoreOptionsFrom(result.config.store, "", &unused)) {
+      result.AddProblem(p->key, p->reason);
     }
   }
   for (const auto& problem : result.problems) std::fprintf(stderr, "%s\n", problem.c_str());

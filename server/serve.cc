@@ -7,7 +7,6 @@
 
 #include <filesystem>
 #include <fstream>
-#include <thread>
 
 #include "aggregator/aggregator.h"
 #include "aggregator/flush_loop.h"
@@ -20,9 +19,8 @@
 #include "ingest/statsd/statsd_receiver.h"
 #include "ingest/syslog/syslog_server.h"
 #include "query/http_server.h"
-#include "server/archive_command.h"
 #include "server/archive_http.h"
-#include "server/store_settings.h"
+#include "server/settings.h"
 #include "store/series_store.h"
 
 namespace hourglass::server {
@@ -74,75 +72,6 @@ common::Status PrepareDataDir(const std::string& data_dir) {
     return common::Status::Error("data directory " + data_dir + " is not writable");
   }
   return common::Status::Ok();
-}
-
-aggregator::AggregatorOptions AggregatorOptionsFrom(const config::StatsdConfig& statsd) {
-  aggregator::AggregatorOptions options;
-  options.flush_interval_s = statsd.flush_interval_s;
-  options.percent_thresholds = statsd.percent_thresholds;
-  options.legacy_namespace = statsd.legacy_namespace;
-  options.global_prefix = statsd.prefix;
-  options.delete_counters = statsd.delete_counters;
-  options.delete_timers = statsd.delete_timers;
-  options.delete_sets = statsd.delete_sets;
-  options.delete_gauges = statsd.delete_gauges;
-  options.max_keys = statsd.max_keys;
-  options.evict_idle_windows = statsd.evict_idle_windows;
-  return options;
-}
-
-common::Result<archive::AuditOptions> AuditOptionsFrom(const config::Config& config) {
-  archive::AuditOptions options;
-  options.dir = (std::filesystem::path(config.data_dir) / "audit").string();
-  options.prefix = config.audit.prefix;
-  auto format = archive::ParseAuditFormat(config.audit.format);
-  if (!format) return format.status();
-  options.format = *format;
-  auto fsync = archive::ParseFsyncMode(config.audit.fsync);
-  if (!fsync) return fsync.status();
-  options.fsync = *fsync;
-  options.fsync_interval_ms = config.audit.fsync_interval_ms;
-  return options;
-}
-
-ingest::SyslogServerOptions SyslogOptionsFrom(const config::SyslogConfig& syslog) {
-  ingest::SyslogServerOptions options;
-  options.listen = syslog.listen;
-  options.max_connections = syslog.max_connections;
-  options.max_message_size = syslog.max_message_size;
-  options.max_frame_size = syslog.max_frame_size;
-  options.idle_timeout_s = syslog.idle_timeout_s;
-  options.read_buffer_bytes = syslog.read_buffer_bytes;
-  options.threads = syslog.threads;
-  options.tls_listen = syslog.tls_listen;
-  options.tls_cert = syslog.tls_cert;
-  options.tls_key = syslog.tls_key;
-  options.tls_ca = syslog.tls_ca;
-  return options;
-}
-
-ingest::CarbonServerOptions CarbonOptionsFrom(const config::CarbonConfig& carbon) {
-  ingest::CarbonServerOptions options;
-  options.listen = carbon.listen;
-  options.max_connections = carbon.max_connections;
-  options.max_line_length = carbon.max_line_length;
-  options.idle_timeout_s = carbon.idle_timeout_s;
-  return options;
-}
-
-query::HttpOptions HttpOptionsFrom(const config::HttpConfig& http) {
-  query::HttpOptions options;
-  options.listen = http.listen;
-  options.threads = http.threads;
-  options.max_connections = http.max_connections;
-  options.max_body_bytes = http.max_body_bytes;
-  options.idle_timeout_s = http.idle_timeout_s;
-  options.header_timeout_s = http.header_timeout_s;
-  options.cors_origins = http.cors_origins;
-  options.token = http.token;
-  options.render.max_points_read = http.max_points_read;
-  options.render.max_points_written = http.max_points_written;
-  return options;
 }
 
 // The sealer and uploader of the configured archive, started; or why not.
@@ -203,65 +132,49 @@ int RunServe(const config::Config& config) {
 
   if (auto status = PrepareDataDir(config.data_dir); !status) return Fail(status.message());
 
-  auto store_options =
-      StoreOptionsFrom(config.store, (std::filesystem::path(config.data_dir) / "metrics").string());
-  if (!store_options) return Fail(store_options.status().message());
-  auto store = store::SeriesStore::Open(*store_options, clock, stats);
+  const SettingsResult built = SettingsFrom(config);
+  if (!built.ok()) return Fail(Describe(built.problems.front()));
+  const Settings& settings = built.settings;
+  auto store = store::SeriesStore::Open(settings.store, clock, stats);
   if (!store) return Fail(store.status().message());
 
-  const size_t threads = config.statsd.receive_threads != 0
-                             ? config.statsd.receive_threads
-                             : std::max(1u, std::thread::hardware_concurrency());
-  aggregator::Aggregator aggregator(AggregatorOptionsFrom(config.statsd), threads, stats);
+  aggregator::Aggregator aggregator(settings.aggregator, settings.statsd_threads, stats);
   store::SeriesStore& series = **store;
-  aggregator::FlushLoop flush_loop(
-      aggregator, clock, stats,
-      [&series](std::span<const store::Point> points, std::span<const std::string> new_names) {
-        if (auto status = series.RegisterNames(new_names); !status) return status;
-        return series.Write(points);
-      },
-      config.statsd.flush_interval_s);
-
-  auto statsd = ingest::StatsdReceiver::Start(
-      {config.statsd.listen, config.statsd.socket_buffer_bytes}, aggregator, stats);
-  if (!statsd) return Fail(statsd.status().message());
-  auto audit_options = AuditOptionsFrom(config);
-  if (!audit_options) return Fail(audit_options.status().message());
-  auto audit = archive::AuditWriter::Open(*audit_options, clock, stats);
-  if (!audit) return Fail(audit.status().message());
-  auto archive_settings = ArchiveSettingsFrom(config);
-  if (!archive_settings) return Fail(archive_settings.status().message());
-  auto uploader = StartArchive(*archive_settings, clock, stats);
-  if (!uploader) return Fail(uploader.status().message());
-  auto syslog =
-      ingest::SyslogServer::Start(SyslogOptionsFrom(config.syslog), **audit, stats, clock);
-  if (!syslog) return Fail(syslog.status().message());
-  // Carbon plaintext points go straight to the store (rollups included),
+  // Aggregated and carbon points go straight to the store (rollups included),
   // registering each name the first time this process sees it.
-  auto carbon = ingest::CarbonServer::Start(
-      CarbonOptionsFrom(config.carbon),
-      [&series](std::span<const store::Point> points, std::span<const std::string> new_names) {
-        if (auto status = series.RegisterNames(new_names); !status) return status;
-        return series.Write(points);
-      },
-      stats, clock);
+  const auto write = [&series](std::span<const store::Point> points,
+                               std::span<const std::string> new_names) {
+    if (auto status = series.RegisterNames(new_names); !status) return status;
+    return series.Write(points);
+  };
+  aggregator::FlushLoop flush_loop(aggregator, clock, stats, write, settings.flush_interval_s);
+
+  auto statsd = ingest::StatsdReceiver::Start(settings.statsd, aggregator, stats);
+  if (!statsd) return Fail(statsd.status().message());
+  auto audit = archive::AuditWriter::Open(settings.audit, clock, stats);
+  if (!audit) return Fail(audit.status().message());
+  auto uploader = StartArchive(settings.archive, clock, stats);
+  if (!uploader) return Fail(uploader.status().message());
+  auto syslog = ingest::SyslogServer::Start(settings.syslog, **audit, stats, clock);
+  if (!syslog) return Fail(syslog.status().message());
+  auto carbon = ingest::CarbonServer::Start(settings.carbon, write, stats, clock);
   if (!carbon) return Fail(carbon.status().message());
-  query::HttpOptions http_options = HttpOptionsFrom(config.http);
-  http_options.archive = MakeArchiveBrowser(*archive_settings, clock);
+  query::HttpOptions http_options = settings.http;
+  http_options.archive = MakeArchiveBrowser(settings.archive, clock);
   auto http = query::HttpServer::Start(http_options, series, stats, clock);
   if (!http) return Fail(http.status().message());
 
   flush_loop.Start();
   spdlog::info("listening statsd udp {}", (*statsd)->bound_address());
   spdlog::info("listening syslog tcp {}", (*syslog)->bound_address());
-  if (!config.syslog.tls_listen.empty()) {
+  if (!settings.syslog.tls_listen.empty()) {
     spdlog::info("listening syslog-tls tcp {}", (*syslog)->tls_bound_address());
   }
   spdlog::info("listening carbon tcp {}", (*carbon)->bound_address());
   spdlog::info("listening http tcp {}", (*http)->bound_address());
   spdlog::info("started data_dir={} statsd_threads={} socket_buffer={} flush_interval={}s",
-               config.data_dir, threads, (*statsd)->socket_buffer_bytes(),
-               config.statsd.flush_interval_s);
+               settings.data_dir, settings.statsd_threads, (*statsd)->socket_buffer_bytes(),
+               settings.flush_interval_s);
   spdlog::info("open files limit {} (soft limit was {})", max_fds, fds_before);
 
   WaitForStop(signals);
@@ -272,16 +185,14 @@ int RunServe(const config::Config& config) {
   if (auto status = series.Close(); !status) {
     spdlog::error("closing the metric store failed: {}", status.message());
   }
-  const auto close_mode = config.archive.seal_on_shutdown
-                              ? archive::AuditWriter::CloseMode::kComplete
-                              : archive::AuditWriter::CloseMode::kKeepOpen;
+  const auto close_mode = settings.seal_on_shutdown ? archive::AuditWriter::CloseMode::kComplete
+                                                    : archive::AuditWriter::CloseMode::kKeepOpen;
   if (auto status = (*audit)->Close(close_mode); !status) {
     spdlog::error("closing the open audit hour failed: {}", status.message());
   }
   // Seal the partial hour (seal_on_shutdown) and send what is queued, for at
   // most archive.shutdown_timeout; the rest stays queued on disk.
-  (*uploader)->Shutdown(config.archive.seal_on_shutdown,
-                        std::chrono::seconds(config.archive.shutdown_timeout_s));
+  (*uploader)->Shutdown(settings.seal_on_shutdown, settings.archive_shutdown_timeout);
   (*http)->Stop();
   spdlog::info("stopped");
   return 0;

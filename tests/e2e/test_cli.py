@@ -64,6 +64,28 @@ class CommandLineTest(unittest.TestCase):
         self.assertTrue(any(line.startswith(f"{f.name}:1: store.schemas: retention schema broken: "
                                             "bad pattern (") for line in lines), lines)
 
+    def test_settings_problems_print_key_once_then_reason(self):
+        # Problems found when the config becomes component options (server/settings.cc)
+        # print as "WHERE: KEY: REASON", the key once, and exit 2 before anything starts.
+        result = run_cli("serve", "--set", "archive.key_template={host}/{nope}")
+        self.assertEqual(result.returncode, 2)
+        self.assertEqual(result.stderr.strip().splitlines(),
+                         ['--set: archive.key_template: unknown placeholder "nope" (known: {prefix} '
+                          '{year} {month} {day} {hour} {host} {filename})'])
+        # The store checks still run when another key is bad: both are shown at once.
+        result = run_cli("serve", "--set", "statsd.listen=bad", "--set", "store.retentions=10s:1h,7s:1d")
+        self.assertEqual(result.returncode, 2)
+        lines = result.stderr.strip().splitlines()
+        self.assertIn("--set: statsd.listen: must be HOST:PORT", lines)
+        self.assertIn("--set: store.retentions: retentions '10s:1h,7s:1d': archive 2 (7s:86400s) must "
+                      "have a coarser step than the one before", lines)
+        result = run_cli("config", "check", "/dev/null", "--set",
+                         "store.aggregation=[{pattern = 'x', aggregationMethod = 'median'}]")
+        self.assertEqual(result.returncode, 2)
+        self.assertEqual(result.stderr.strip().splitlines(),
+                         ["--set: store.aggregation: rule1: aggregationMethod 'median' is not one of "
+                          "average, sum, min, max, last"])
+
     def test_version(self):
         result = run_cli("version")
         self.assertEqual(result.returncode, 0)
