@@ -1,5 +1,5 @@
 // ParseRetentions: carbon's storage-schemas retention syntax and whisper's
-// archive-list validation (declared in series_store.h).
+// resolution-list validation (declared in series_store.h).
 #include <fmt/format.h>
 
 #include <charconv>
@@ -67,11 +67,11 @@ common::Result<Retention> ParseOne(std::string_view item) {
 }
 
 common::Status Validate(const std::vector<Retention>& r, std::string_view text) {
-  if (r.empty()) return common::Status::Error("no retention archives");
-  if (r.size() > 16) return common::Status::Error("more than 16 retention archives");
+  if (r.empty()) return common::Status::Error("no retention levels");
+  if (r.size() > 16) return common::Status::Error("more than 16 retention levels");
   for (size_t i = 1; i < r.size(); ++i) {
     auto fail = [&](std::string_view why) {
-      return common::Status::Error(fmt::format("retentions '{}': archive {} ({}s:{}s) {}", text,
+      return common::Status::Error(fmt::format("retentions '{}': level {} ({}s:{}s) {}", text,
                                                i + 1, r[i].step, r[i].duration, why));
     };
     if (r[i].step <= r[i - 1].step) return fail("must have a coarser step than the one before");
@@ -79,7 +79,7 @@ common::Status Validate(const std::vector<Retention>& r, std::string_view text) 
     if (r[i].duration <= r[i - 1].duration)
       return fail("must keep data longer than the one before");
     if (r[i - 1].duration / r[i - 1].step < r[i].step / r[i - 1].step) {
-      return fail("step is longer than the previous archive's whole duration");
+      return fail("step is longer than the previous level's whole duration");
     }
     if (r[i].step / r[0].step > 65535) return fail("step is over 65535 finest steps");
   }

@@ -27,7 +27,7 @@ TEST_CASE("ParseRetentions accepts unit words and point counts", "[store][retent
   CHECK((*w)[0].duration == 14 * 86400);
 }
 
-TEST_CASE("ParseRetentions rejects bad archive lists with a reason", "[store][retention]") {
+TEST_CASE("ParseRetentions rejects bad resolution lists with a reason", "[store][retention]") {
   auto message = [](const char* text) {
     auto r = ParseRetentions(text);
     REQUIRE_FALSE(r.ok());
