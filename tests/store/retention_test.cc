@@ -42,4 +42,7 @@ TEST_CASE("ParseRetentions rejects bad resolution lists with a reason", "[store]
   CHECK_THAT(message("10s:5s"), Catch::Contains("shorter than the step"));
   CHECK_THAT(message("-10s:6h"), Catch::Contains("positive number"));
   CHECK_THAT(message("10s:1m,10m:1y"), Catch::Contains("whole duration"));
+  // The largest count of years that fits in int64 seconds, then one more.
+  CHECK_THAT(message("10s:292471208677y"), Catch::Contains("longer than 136 years"));
+  CHECK_THAT(message("10s:292471208678y"), Catch::Contains("'292471208678y' is too long"));
 }
