@@ -1,5 +1,6 @@
 #include "config/config.h"
 
+#include "common/duration.h"
 #include "config/config_reader.h"
 
 #include <fmt/format.h>
@@ -279,13 +280,8 @@ int64_t ParseDurationSeconds(std::string_view text) {
   int64_t n = 0;
   std::string_view unit;
   if (!SplitNumber(text, n, unit)) return -1;
-  static constexpr std::pair<std::string_view, int64_t> kUnits[] = {
-      {"", 1},     {"s", 1},     {"sec", 1},    {"m", 60},      {"min", 60},
-      {"h", 3600}, {"d", 86400}, {"w", 604800}, {"y", 31536000}};
-  for (const auto& [name, seconds] : kUnits) {
-    if (unit == name) return n > INT64_MAX / seconds ? -1 : n * seconds;
-  }
-  return -1;
+  if (unit.empty()) return n;  // a bare number is seconds
+  return common::ScaleDuration(n, unit);
 }
 
 int64_t ParseByteSize(std::string_view text) {

@@ -40,7 +40,7 @@ struct RollupBucket {
   void Merge(const RollupBucket& other);
 };
 
-// A bucket's value under one rule in one archive: NaN when empty or when
+// A bucket's value under one rule in one resolution: NaN when empty or when
 // known / ratio < xFilesFactor (ratio = rollup step / raw step), else the
 // method applied. The xFilesFactor test is turned into a minimum `known`
 // count once: reads call this for every point.

@@ -7,7 +7,7 @@
 namespace hourglass::store {
 namespace {
 
-// Raw and rollup blocks never share a key (an archive id is one or the
+// Raw and rollup blocks never share a key (a resolution id is one or the
 // other), so the first value of a merge tells which one it is.
 bool IsRaw(const rocksdb::Slice& value) {
   return !value.empty() && (static_cast<uint8_t>(value[0]) & 0xf0) == kTagRaw;

@@ -39,14 +39,14 @@ uint64_t SeriesId(std::string_view name) {
 }
 
 void DataKey::EncodeTo(char* out) const {
-  out[0] = static_cast<char>(archive);
+  out[0] = static_cast<char>(resolution);
   PutBigEndian64(out + 1, series_id);
   PutBigEndian32(out + 9, block_start);
 }
 
 bool DataKey::Decode(std::string_view bytes, DataKey* key) {
   if (bytes.size() != kDataKeySize) return false;
-  key->archive = static_cast<uint8_t>(bytes[0]);
+  key->resolution = static_cast<uint8_t>(bytes[0]);
   key->series_id = GetBigEndian(bytes.data() + 1, 8);
   key->block_start = static_cast<uint32_t>(GetBigEndian(bytes.data() + 9, 4));
   return true;

@@ -1,4 +1,4 @@
-// DataKey: the byte layout of a data-block key, [archive u8][series id u64 BE]
+// DataKey: the byte layout of a data-block key, [resolution u8][series id u64 BE]
 // [block start u32 BE], and the 64-bit series id (a hash of the full name).
 // Pure functions over bytes; any thread. Changing SeriesId or the layout
 // changes the on-disk format.
@@ -10,7 +10,7 @@
 
 namespace hourglass::store {
 
-// Number of slots one block holds, in every archive: 360 x 10 s is one hour
+// Number of slots one block holds, in every resolution: 360 x 10 s is one hour
 // of raw points, 360 x 1 min six hours, 360 x 10 min two and a half days.
 inline constexpr int64_t kSlotsPerBlock = 360;
 inline constexpr size_t kDataKeySize = 13;
@@ -20,7 +20,7 @@ inline constexpr size_t kDataKeySize = 13;
 uint64_t SeriesId(std::string_view name);
 
 struct DataKey {
-  uint8_t archive = 0;
+  uint8_t resolution = 0;
   uint64_t series_id = 0;
   uint32_t block_start = 0;  // Unix seconds, a multiple of step * kSlotsPerBlock
 

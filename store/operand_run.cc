@@ -3,7 +3,7 @@
 namespace hourglass::store {
 
 bool OperandRun::Continues(const DataKey& key) const {
-  return open_ && records_ < kMaxRecords && key.archive == key_.archive &&
+  return open_ && records_ < kMaxRecords && key.resolution == key_.resolution &&
          key.series_id == key_.series_id && key.block_start == key_.block_start;
 }
 

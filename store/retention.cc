@@ -1,34 +1,15 @@
 // ParseRetentions: carbon's storage-schemas retention syntax and whisper's
-// archive-list validation (declared in series_store.h).
+// resolution-list validation (declared in series_store.h).
 #include <fmt/format.h>
 
 #include <charconv>
 #include <cstdint>
 
+#include "common/duration.h"
 #include "store/series_store.h"
 
 namespace hourglass::store {
 namespace {
-
-// Seconds per unit, matched as carbon does: by the unit word's first letter
-// with the full words (s, sec, second(s), m, min, minute(s), ...) accepted.
-int64_t UnitSeconds(std::string_view unit) {
-  struct U {
-    std::string_view names[4];
-    int64_t seconds;
-  };
-  static constexpr U kUnits[] = {
-      {{"s", "sec", "second", "seconds"}, 1},  {{"m", "min", "minute", "minutes"}, 60},
-      {{"h", "hour", "hours", ""}, 3600},      {{"d", "day", "days", ""}, 86400},
-      {{"w", "week", "weeks", ""}, 7 * 86400}, {{"y", "year", "years", ""}, 365 * 86400},
-  };
-  for (const U& u : kUnits) {
-    for (std::string_view n : u.names) {
-      if (!n.empty() && n == unit) return u.seconds;
-    }
-  }
-  return 0;
-}
 
 // "10s" -> 10, "6h" -> 21600; a bare number is returned with *bare = true.
 common::Result<int64_t> ParseAmount(std::string_view text, bool* bare) {
@@ -40,12 +21,13 @@ common::Result<int64_t> ParseAmount(std::string_view text, bool* bare) {
   std::string_view unit(ptr, text.data() + text.size() - ptr);
   *bare = unit.empty();
   if (unit.empty()) return n;
-  int64_t seconds = UnitSeconds(unit);
-  if (seconds == 0) {
+  if (common::DurationUnitSeconds(unit) == 0) {
     return common::Status::Error(
-        fmt::format("unknown unit '{}' in '{}' (use s, m(in), h, d, w, y)", unit, text));
+        fmt::format("unknown unit '{}' in '{}' (use {})", unit, text, common::kDurationUnitsHint));
   }
-  return n * seconds;
+  const int64_t seconds = common::ScaleDuration(n, unit);
+  if (seconds < 0) return common::Status::Error(fmt::format("'{}' is too long", text));
+  return seconds;
 }
 
 common::Result<Retention> ParseOne(std::string_view item) {
@@ -67,11 +49,11 @@ common::Result<Retention> ParseOne(std::string_view item) {
 }
 
 common::Status Validate(const std::vector<Retention>& r, std::string_view text) {
-  if (r.empty()) return common::Status::Error("no retention archives");
-  if (r.size() > 16) return common::Status::Error("more than 16 retention archives");
+  if (r.empty()) return common::Status::Error("no retention levels");
+  if (r.size() > 16) return common::Status::Error("more than 16 retention levels");
   for (size_t i = 1; i < r.size(); ++i) {
     auto fail = [&](std::string_view why) {
-      return common::Status::Error(fmt::format("retentions '{}': archive {} ({}s:{}s) {}", text,
+      return common::Status::Error(fmt::format("retentions '{}': level {} ({}s:{}s) {}", text,
                                                i + 1, r[i].step, r[i].duration, why));
     };
     if (r[i].step <= r[i - 1].step) return fail("must have a coarser step than the one before");
@@ -79,7 +61,7 @@ common::Status Validate(const std::vector<Retention>& r, std::string_view text) 
     if (r[i].duration <= r[i - 1].duration)
       return fail("must keep data longer than the one before");
     if (r[i - 1].duration / r[i - 1].step < r[i].step / r[i - 1].step) {
-      return fail("step is longer than the previous archive's whole duration");
+      return fail("step is longer than the previous level's whole duration");
     }
     if (r[i].step / r[0].step > 65535) return fail("step is over 65535 finest steps");
   }

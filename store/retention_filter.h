@@ -1,6 +1,6 @@
 // RetentionFilter: compaction filter of the data column family. Drops every
 // block (stored value or pending merge operand) that lies entirely before
-// now - the retention of its archive id, so expired data goes away during normal
+// now - the retention of its resolution id, so expired data goes away during normal
 // background compaction without stalling writes. Reads the Clock; RocksDB
 // calls it from its compaction threads concurrently.
 #pragma once
@@ -15,16 +15,16 @@
 
 namespace hourglass::store {
 
-struct ArchiveInfo;
+struct ResolutionInfo;
 
 class RetentionFilter final : public rocksdb::CompactionFilter {
  public:
   // `clock` must outlive the filter.
   explicit RetentionFilter(const common::Clock& clock) : clock_(clock) {}
 
-  // Sets each archive id's retention; until then (and for unknown ids) every
+  // Sets each resolution id's retention; until then (and for unknown ids) every
   // block is kept. Call once, right after the database opens.
-  void SetArchives(const std::vector<ArchiveInfo>& archives);
+  void SetResolutions(const std::vector<ResolutionInfo>& resolutions);
 
   Decision FilterV2(int level, const rocksdb::Slice& key, ValueType value_type,
                     const rocksdb::Slice& existing_value, std::string* new_value,
@@ -33,7 +33,7 @@ class RetentionFilter final : public rocksdb::CompactionFilter {
 
  private:
   const common::Clock& clock_;
-  // Per archive id: seconds one block covers (0: unknown, keep) and how long
+  // Per resolution id: seconds one block covers (0: unknown, keep) and how long
   // blocks are kept.
   std::array<std::atomic<int64_t>, 256> block_span_{};
   std::array<std::atomic<int64_t>, 256> duration_{};

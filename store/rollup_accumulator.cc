@@ -38,20 +38,20 @@ RollupAccumulator::Entry* RollupAccumulator::FindOrInsert(Group& group, uint64_t
   return &group.entries.back();
 }
 
-void RollupAccumulator::Add(uint8_t archive, int64_t start, uint64_t id, uint16_t raw_offset,
+void RollupAccumulator::Add(uint8_t resolution, int64_t start, uint64_t id, uint16_t raw_offset,
                             double value) {
   RollupBucket point{value, value, value, value, 1, 1, raw_offset};
-  AddBucket(archive, start, id, point);
+  AddBucket(resolution, start, id, point);
 }
 
-void RollupAccumulator::AddBucket(uint8_t archive, int64_t start, uint64_t id,
+void RollupAccumulator::AddBucket(uint8_t resolution, int64_t start, uint64_t id,
                                   const RollupBucket& bucket) {
-  auto [it, inserted] = groups_.try_emplace({archive, start});
+  auto [it, inserted] = groups_.try_emplace({resolution, start});
   Group& group = it->second;
   if (inserted) {
-    group.archive = archive;
+    group.resolution = resolution;
     group.start = start;
-    if (archive < last_size_.size()) group.entries.reserve(last_size_[archive] + 64);
+    if (resolution < last_size_.size()) group.entries.reserve(last_size_[resolution] + 64);
   }
   FindOrInsert(group, id)->bucket.Merge(bucket);
 }
@@ -63,13 +63,13 @@ void RollupAccumulator::SortById(Group& group) {
             [](const Entry& a, const Entry& b) { return a.id < b.id; });
 }
 
-std::vector<RollupAccumulator::Group> RollupAccumulator::TakeBefore(uint8_t archive,
+std::vector<RollupAccumulator::Group> RollupAccumulator::TakeBefore(uint8_t resolution,
                                                                     int64_t before) {
   std::vector<Group> out;
-  for (auto it = groups_.lower_bound({archive, INT64_MIN});
-       it != groups_.end() && it->first.first == archive && it->first.second < before;) {
-    if (last_size_.size() <= archive) last_size_.resize(archive + 1, 0);
-    last_size_[archive] = it->second.entries.size();
+  for (auto it = groups_.lower_bound({resolution, INT64_MIN});
+       it != groups_.end() && it->first.first == resolution && it->first.second < before;) {
+    if (last_size_.size() <= resolution) last_size_.resize(resolution + 1, 0);
+    last_size_[resolution] = it->second.entries.size();
     entries_ -= it->second.entries.size();
     out.push_back(std::move(it->second));
     SortById(out.back());
@@ -89,11 +89,11 @@ std::vector<RollupAccumulator::Group> RollupAccumulator::TakeAll() {
   return out;
 }
 
-std::vector<std::pair<int64_t, RollupBucket>> RollupAccumulator::Lookup(uint8_t archive,
+std::vector<std::pair<int64_t, RollupBucket>> RollupAccumulator::Lookup(uint8_t resolution,
                                                                         uint64_t id) const {
   std::vector<std::pair<int64_t, RollupBucket>> out;
-  for (auto it = groups_.lower_bound({archive, INT64_MIN});
-       it != groups_.end() && it->first.first == archive; ++it) {
+  for (auto it = groups_.lower_bound({resolution, INT64_MIN});
+       it != groups_.end() && it->first.first == resolution; ++it) {
     const Group& group = it->second;
     if (group.index.empty()) continue;
     const size_t mask = group.index.size() - 1;

@@ -1,30 +1,31 @@
 // DESIGN: the metric store's RocksDB layout.
 //
 // Column families:
-//   "data"    [archive id u8][series id u64 BE][block start u32 BE] -> block.
+//   "data"    [resolution id u8][series id u64 BE][block start u32 BE] -> block.
 //             The series id is MurmurHash64A of the full name (tags included),
 //             so the write path needs no name->id lookup. With n series the
 //             odds of any collision are about n^2 / 2^65: 3e-8 for a million
 //             series. A collision would mix two series' points; accepted.
-//             A block holds kSlotsPerBlock (360) slots of its archive's step,
+//             A block holds kSlotsPerBlock (360) slots of its resolution's step,
 //             so one series over a range is a handful of adjacent keys (24 h
 //             at 1 min is 5 keys) read with one iterator. A 9-byte prefix
-//             extractor ([archive][id]) gives prefix bloom filters for it.
+//             extractor ([resolution][id]) gives prefix bloom filters for it.
 //   "nodes"   [depth u8][full node path] -> flags (leaf 1 | branch 2, OR-merged)
 //   "tags"    "S" fullname -> "" and "T" tag \0 value \0 fullname -> ""
-//   default   "archive_layout" -> what each archive id is (ArchiveLayout),
+//   default   "archive_layout" (key kept from when resolutions were called
+//             archives) -> what each resolution id is (ResolutionLayout),
 //             "rollup_state" -> open bucket watermarks (below)
 //
-// Archives. A series' retention schema (storage-schemas.conf: the first
+// Resolutions. A series' retention schema (storage-schemas.conf: the first
 // pattern matching its name, else the default retentions) gives its levels;
-// each level is an archive id standing for (raw step, step) and shared by
+// each level is a resolution id standing for (raw step, step) and shared by
 // every schema with those steps, so changing how long a schema keeps data
 // moves nothing. Level 0 holds raw blocks, the others rollup blocks. The
 // aggregation rule (storage-aggregation.conf) is applied when reading, and
 // decides how a second raw write to a slot combines. Both are matched once
 // per series and cached by id.
 //
-// Writes. Write() turns each point into one RocksDB Merge per archive, in one
+// Writes. Write() turns each point into one RocksDB Merge per resolution, in one
 // WriteBatch (WAL on). Raw operands are (slot, value) plus the series' combine
 // rule: a second write to the same 10 s slot sums for sum-rule series (a
 // shutdown's partial window and the next flush add up), keeps min / max for
@@ -33,34 +34,34 @@
 // (count, known, sum, min, max, last), so a bucket is the exact aggregate of
 // every point that fell in it whatever order or lateness they arrived with.
 // `known` counts raw slots' worth of data: 1 per point, or step/raw step for a
-// point too old for the finer archives (whisper would write it straight into
-// that archive and propagate from there).
+// point too old for the finer resolutions (whisper would write it straight into
+// that resolution and propagate from there).
 //
 // Open rollup buckets (series_store_rollups.cc). Rollups near now are not
-// merged per point: RollupAccumulator keeps, per (archive, bucket start), each
+// merged per point: RollupAccumulator keeps, per (resolution, bucket start), each
 // series' bucket record in memory; reads overlay it (taken with a RocksDB
-// snapshot under acc_mu_, so a bucket is counted exactly once). Archive a (of
+// snapshot under acc_mu_, so a bucket is counted exactly once). Resolution a (of
 // level l) has a watermark W_a = floor((now - 30 s - 10 s * l) / step): a point of a bucket
 // >= W_a goes to memory, an older one is merged directly as before. When W_a
 // advances, the buckets before it are written as one operand each, with the
 // new watermarks ("rollup_state" in the default family, "dirty W0,W1,...") in
 // the same WriteBatch. Close() writes every bucket and "clean". After a crash
-// ("dirty" at open) the buckets >= W_a are rebuilt from the raw archive: exact
+// ("dirty" at open) the buckets >= W_a are rebuilt from the raw resolution: exact
 // unless a raw slot was written twice inside an open bucket (raw keeps the
-// combined value, the rollup would have counted both points). Archives whose
-// step + lateness the raw archive does not cover are merged per point.
+// combined value, the rollup would have counted both points). Resolutions whose
+// step + lateness the raw resolution does not cover are merged per point.
 //
 // Reads follow whisper's fetch: the finest level of the series' schema whose duration covers
 // now - from, range aligned to its step. A rollup bucket's value is its rule
 // (average sum/count, sum, min, max, last) applied to the record, or null when
 // known / (step / raw step) < xFilesFactor. Differences from whisper: rollups
-// aggregate raw points directly rather than the finer archive's values (an
+// aggregate raw points directly rather than the finer resolution's values (an
 // average is the average of all points, not of per-minute averages), and a
 // raw slot overwritten for an average-rule series still counts both values in
 // its rollup buckets.
 //
 // Retention. RetentionFilter (a compaction filter reading the Clock) drops
-// blocks wholly older than now - duration of their archive id; the data family
+// blocks wholly older than now - duration of their resolution id; the data family
 // sets periodic_compaction_seconds so cold files get filtered too. Reads clamp
 // to the retention window, so expired but not yet compacted blocks never show.
 #include "store/series_store.h"
@@ -87,6 +88,8 @@ namespace {
 
 constexpr int64_t kMaxFutureSeconds = 600;
 constexpr size_t kMaxCachedClasses = 8'000'000;
+// Persisted under its pre-rename name ("archive" was carbon's word for a
+// resolution): stores written before must open unchanged.
 constexpr const char* kLayoutKey = "archive_layout";
 // Before layouts: the default retentions ("10:21600,60:604800"), ids 0, 1, ...
 constexpr const char* kLegacyRetentionsKey = "retentions";
@@ -159,7 +162,7 @@ common::Status SeriesStore::Impl::OpenDb() {
   return common::Status::Ok();
 }
 
-// Archive ids are persisted (kLayoutKey) so reordered or added schemas never
+// Resolution ids are persisted (kLayoutKey) so reordered or added schemas never
 // move points. A store from before layouts has its default retentions under
 // kLegacyRetentionsKey, as ids 0, 1, ...
 common::Status SeriesStore::Impl::LoadLayout() {
@@ -169,14 +172,14 @@ common::Status SeriesStore::Impl::LoadLayout() {
     s = db_->Get(rocksdb::ReadOptions(), handles_[0], kLegacyRetentionsKey, &legacy);
   }
   if (!s.ok() && !s.IsNotFound()) return common::Status::Error(s.ToString());
-  auto layout = ArchiveLayout::Create(options_, persisted, legacy);
+  auto layout = ResolutionLayout::Create(options_, persisted, legacy);
   if (!layout.ok()) return layout.status();
   layout_ = std::move(layout).value();
-  filter_.SetArchives(layout_.archives());
+  filter_.SetResolutions(layout_.resolutions());
   const std::string text = layout_.PersistedText();
   if (text == persisted) return common::Status::Ok();
   if (!persisted.empty()) {
-    spdlog::info("metric store {}: archive layout now\n{}", options_.path, text);
+    spdlog::info("metric store {}: resolution layout now\n{}", options_.path, text);
   }
   s = db_->Put(rocksdb::WriteOptions(), handles_[0], kLayoutKey, text);
   return s.ok() ? common::Status::Ok() : common::Status::Error(s.ToString());
@@ -223,8 +226,8 @@ void SeriesStore::Impl::AddRaw(const std::vector<Pending>& pending, rocksdb::Wri
 }
 
 // `pending`: points of one schema, in id order. A point of a bucket at or
-// after the archive's watermark goes to acc_; an older one (late, or too old
-// for the raw archive) is merged directly.
+// after the resolution's watermark goes to acc_; an older one (late, or too old
+// for the raw resolution) is merged directly.
 void SeriesStore::Impl::AddRollups(std::span<const Pending> pending, rocksdb::WriteBatch* batch) {
   if (pending.empty()) return;
   const auto& schema = layout_.schemas()[pending.front().schema];
@@ -233,7 +236,7 @@ void SeriesStore::Impl::AddRollups(std::span<const Pending> pending, rocksdb::Wr
   for (size_t level = 1; level < rs.size(); ++level) {
     const uint8_t id = schema.ids[level];
     const int64_t step = rs[level].step;
-    const bool accumulates = layout_.archives()[id].accumulates;
+    const bool accumulates = layout_.resolutions()[id].accumulates;
     for (const Pending& p : pending) {
       if (p.first > level) continue;
       int64_t bucket = p.timestamp - p.timestamp % step;
@@ -286,7 +289,7 @@ common::Status SeriesStore::Impl::Write(std::span<const Point> points) {
       continue;
     }
     uint8_t first = 0;
-    while (p.timestamp < now - rs[first].duration) ++first;  // the last archive covers it
+    while (p.timestamp < now - rs[first].duration) ++first;  // the last resolution covers it
     pending.push_back(
         {id, p.timestamp, p.value, c.schema, first, RawCombineFor(rules_.Rule(c.rule).method)});
   }
@@ -319,17 +322,17 @@ common::Status SeriesStore::Impl::RegisterNames(std::span<const std::string> nam
   return WithNames([&](NameIndex& index) { return index.Register(names); });
 }
 
-void SeriesStore::Impl::FillValues(uint8_t archive, uint64_t id, const AggregationRule& rule,
+void SeriesStore::Impl::FillValues(uint8_t resolution, uint64_t id, const AggregationRule& rule,
                                    SeriesData* out) const {
   const int64_t step = out->step, span = step * kSlotsPerBlock;
-  const int64_t ratio = step / layout_.archives()[archive].raw_step;
+  const int64_t ratio = step / layout_.resolutions()[resolution].raw_step;
   const bool raw = ratio == 1;
   const BucketValue value_of(rule.method, rule.x_files_factor, ratio);
   char lo[kDataKeySize], hi[kDataKeySize];
-  DataKey{archive, id, uint32_t(out->start - out->start % span)}.EncodeTo(lo);
+  DataKey{resolution, id, uint32_t(out->start - out->start % span)}.EncodeTo(lo);
   const int64_t last = out->end - step;
   const int64_t upper_block = std::min<int64_t>(last - last % span + span, UINT32_MAX);
-  DataKey{archive, id, uint32_t(upper_block)}.EncodeTo(hi);
+  DataKey{resolution, id, uint32_t(upper_block)}.EncodeTo(hi);
   rocksdb::Slice upper(hi, kDataKeySize);
   rocksdb::ReadOptions ro;
   ro.iterate_upper_bound = &upper;
@@ -340,7 +343,7 @@ void SeriesStore::Impl::FillValues(uint8_t archive, uint64_t id, const Aggregati
   std::unique_ptr<rocksdb::ManagedSnapshot> snapshot;
   if (!raw) {
     std::shared_lock lock(acc_mu_);
-    open = acc_.Lookup(archive, id);
+    open = acc_.Lookup(resolution, id);
     if (!open.empty()) snapshot = std::make_unique<rocksdb::ManagedSnapshot>(db_.get());
   }
   if (snapshot) ro.snapshot = snapshot->snapshot();
@@ -376,17 +379,17 @@ SeriesStore::Impl::ReadPlan SeriesStore::Impl::PlanRead(std::string_view name, i
   plan.id = SeriesId(canonical);
   const SeriesClass c = ClassOf(plan.id, canonical);
   plan.rule = c.rule;
-  const ArchiveLayout::Schema& schema = layout_.schemas()[c.schema];
+  const ResolutionLayout::Schema& schema = layout_.schemas()[c.schema];
   const auto& rs = schema.retentions;
   plan.shape = {std::string(name), from, until, rs[0].step, {}};
   const int64_t oldest = now - rs.back().duration;
   if (from > now || until < oldest) return plan;  // whisper returns None
   from = std::max(from, oldest);
   until = std::min(until, now);
-  size_t archive = 0;
-  while (archive + 1 < rs.size() && rs[archive].duration < now - from) ++archive;
-  const int64_t step = rs[archive].step;
-  plan.archive = schema.ids[archive];
+  size_t resolution = 0;
+  while (resolution + 1 < rs.size() && rs[resolution].duration < now - from) ++resolution;
+  const int64_t step = rs[resolution].step;
+  plan.resolution = schema.ids[resolution];
   plan.shape.step = step;
   plan.shape.start = from - from % step + step;
   plan.shape.end = until - until % step + step;
@@ -408,7 +411,7 @@ common::Result<SeriesData> SeriesStore::Impl::Read(std::string_view name, int64_
   if (plan.length == 0) return out;
   out.values.assign(plan.length, std::numeric_limits<double>::quiet_NaN());
   if (out.start < 0 || out.end > std::numeric_limits<uint32_t>::max()) return out;
-  FillValues(plan.archive, plan.id, rules_.Rule(plan.rule), &out);
+  FillValues(plan.resolution, plan.id, rules_.Rule(plan.rule), &out);
   return out;
 }
 

@@ -1,5 +1,5 @@
 // SeriesStore: the RocksDB-backed metric store. Writes points into every
-// retention archive at once (rollups are merged as points arrive), keeps a
+// resolution of its retention at once (rollups are merged as points arrive), keeps a
 // name index for glob queries, and answers whisper-style range reads.
 // Thread-safe: one writer (the flush thread) and any number of readers
 // (HTTP threads) may call it concurrently. Layout: see store/DESIGN note in
@@ -26,7 +26,7 @@ class Env;
 
 namespace hourglass::store {
 
-// One archive of a retention policy: points every `step` seconds, kept for
+// One resolution of a retention policy: points every `step` seconds, kept for
 // `duration` seconds. "10s:6h" is {10, 21600}.
 struct Retention {
   int64_t step;
@@ -34,7 +34,7 @@ struct Retention {
 };
 
 // Parses "10s:6h,1m:7d,10m:5y" (carbon's storage-schemas syntax, units
-// s,m(in),h,d,w,y). Archives must be ordered finest first, each step a
+// s,m(in),h,d,w,y). Resolutions must be ordered finest first, each step a
 // multiple of the previous one, each duration longer.
 common::Result<std::vector<Retention>> ParseRetentions(std::string_view text);
 
@@ -55,7 +55,7 @@ struct StoreOptions {
   // Retentions of every series no schema matches.
   std::vector<Retention> retentions;
   // Tried in order before `retentions`; the first match wins. A series keeps
-  // the archives of the schema it matches now: moving it to a schema with
+  // the resolutions of the schema it matches now: moving it to a schema with
   // other steps leaves its earlier points unread (they expire as before).
   std::vector<RetentionSchema> schemas = {};
   // carbon's storage-aggregation.conf, first match wins (see
@@ -98,7 +98,7 @@ class SeriesStore {
   SeriesStore(const SeriesStore&) = delete;
   SeriesStore& operator=(const SeriesStore&) = delete;
 
-  // Writes each point to every archive (raw slot and rollup buckets). A point
+  // Writes each point to every resolution (raw slot and rollup buckets). A point
   // older than the longest retention is counted and skipped. The open rollup
   // buckets near now are kept in memory (reads see them) and written to
   // RocksDB once closed; see the DESIGN note in series_store.cc. While
@@ -126,7 +126,7 @@ class SeriesStore {
                                                       size_t limit = SIZE_MAX) const;
 
   // Reads one series over (from, until] as whisper does: picks the finest
-  // archive whose retention covers `now - from` and aligns the range to its
+  // resolution whose retention covers `now - from` and aligns the range to its
   // step (first point at from - from % step + step). A rollup bucket is
   // aggregated by the series' rule (carbon's statsd rules by name suffix).
   common::Result<SeriesData> Read(std::string_view name, int64_t from, int64_t until,

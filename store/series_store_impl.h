@@ -23,8 +23,8 @@
 #include <vector>
 
 #include "store/aggregation_rules.h"
-#include "store/archive_layout.h"
 #include "store/name_index.h"
+#include "store/resolution_layout.h"
 #include "store/retention_filter.h"
 #include "store/rollup_accumulator.h"
 #include "store/series_store.h"
@@ -85,7 +85,7 @@ class SeriesStore::Impl {
   struct ReadPlan {
     uint64_t id = 0;
     uint16_t rule = 0;
-    uint8_t archive = 0;  // the archive's id in the data family
+    uint8_t resolution = 0;  // the resolution's id in the data family
     SeriesData shape;
     size_t length = 0;
   };
@@ -96,7 +96,8 @@ class SeriesStore::Impl {
   // The cached class of series `id`, matched and cached on a miss.
   SeriesClass ClassOf(uint64_t id, std::string_view name) const;
   common::Status LoadLayout();
-  void FillValues(uint8_t archive, uint64_t id, const AggregationRule& rule, SeriesData* out) const;
+  void FillValues(uint8_t resolution, uint64_t id, const AggregationRule& rule,
+                  SeriesData* out) const;
 
   // Failed writes (series_store_recovery.cc). Commit writes `batch`, or holds
   // it in the retry buffer while RocksDB cannot write (Ok: it will be
@@ -119,13 +120,13 @@ class SeriesStore::Impl {
   void ReportLocked();
 
   // Open rollup buckets (series_store_rollups.cc).
-  int64_t WatermarkAt(size_t archive, int64_t now) const;
+  int64_t WatermarkAt(size_t resolution, int64_t now) const;
   void Sweep(int64_t now, rocksdb::WriteBatch* batch);
   void Emit(std::vector<RollupAccumulator::Group> groups, rocksdb::WriteBatch* batch);
   void PutRollupState(bool clean, rocksdb::WriteBatch* batch);
   common::Status LoadRollupState();
   common::Status RebuildFromRaw();
-  // Replays raw archive `raw` into the open buckets of `targets`; returns the
+  // Replays raw resolution `raw` into the open buckets of `targets`; returns the
   // blocks read.
   common::Result<size_t> ReplayRaw(uint8_t raw, const std::vector<uint8_t>& targets);
 
@@ -133,8 +134,8 @@ class SeriesStore::Impl {
   const common::Clock& clock_;
   common::StatsRegistry& stats_;
   AggregationRules rules_;
-  ArchiveLayout layout_;    // set by OpenDb, then immutable
-  RetentionFilter filter_;  // must outlive db_
+  ResolutionLayout layout_;  // set by OpenDb, then immutable
+  RetentionFilter filter_;   // must outlive db_
   // Guards db_, handles_, data_ and names_: shared to use them, exclusive to
   // close and reopen RocksDB. db_ is null while a reopen fails.
   mutable std::shared_mutex db_mu_;
@@ -185,7 +186,7 @@ class SeriesStore::Impl {
 
   std::mutex write_mu_;  // serializes Write() and Close(); guards watermarks_
   bool closed_ = false;
-  // Per archive id: every point of a bucket starting before it is in RocksDB;
+  // Per resolution id: every point of a bucket starting before it is in RocksDB;
   // points of later buckets are in acc_ (ids that do not accumulate: unused).
   std::vector<int64_t> watermarks_;
 

@@ -1,4 +1,4 @@
-// SeriesStore::Impl, open rollup buckets: per-archive watermarks, emission of
+// SeriesStore::Impl, open rollup buckets: per-resolution watermarks, emission of
 // accumulated buckets, clean close, and the rebuild from raw after a crash.
 // See "Open rollup buckets" in the DESIGN note of series_store.cc.
 #include <fmt/format.h>
@@ -19,10 +19,10 @@ int64_t FloorTo(int64_t t, int64_t step) { return t - ((t % step) + step) % step
 
 }  // namespace
 
-// An archive's bucket is written once now - lateness passes its end
-// (ArchiveLayout decides which archives accumulate and their lateness).
-int64_t SeriesStore::Impl::WatermarkAt(size_t archive, int64_t now) const {
-  const ArchiveInfo& info = layout_.archives()[archive];
+// A resolution's bucket is written once now - lateness passes its end
+// (ResolutionLayout decides which resolutions accumulate and their lateness).
+int64_t SeriesStore::Impl::WatermarkAt(size_t resolution, int64_t now) const {
+  const ResolutionInfo& info = layout_.resolutions()[resolution];
   return FloorTo(now - info.lateness, info.step);
 }
 
@@ -31,12 +31,12 @@ void SeriesStore::Impl::Emit(std::vector<RollupAccumulator::Group> groups,
   std::string operand;
   char key[kDataKeySize];
   for (const auto& group : groups) {
-    const int64_t step = layout_.archives()[group.archive].step;
+    const int64_t step = layout_.resolutions()[group.resolution].step;
     const int64_t block_start = group.start - group.start % (step * kSlotsPerBlock);
     auto slot = uint16_t((group.start - block_start) / step);
     for (const auto& e : group.entries) {
       EncodeRollupBucketOperand(slot, e.bucket, &operand);
-      DataKey{group.archive, e.id, uint32_t(block_start)}.EncodeTo(key);
+      DataKey{group.resolution, e.id, uint32_t(block_start)}.EncodeTo(key);
       batch->Merge(data_, rocksdb::Slice(key, kDataKeySize), operand);
     }
     buckets_emitted_.Add(group.entries.size());
@@ -44,7 +44,7 @@ void SeriesStore::Impl::Emit(std::vector<RollupAccumulator::Group> groups,
 }
 
 // "dirty W1,W2,..." while buckets may be in memory; "clean W1,W2,..." after
-// Close(). W0 is unused (the raw archive has no open buckets).
+// Close(). W0 is unused (the raw resolution has no open buckets).
 void SeriesStore::Impl::PutRollupState(bool clean, rocksdb::WriteBatch* batch) {
   std::string value = clean ? "clean " : "dirty ";
   for (size_t a = 0; a < watermarks_.size(); ++a) {
@@ -58,7 +58,7 @@ void SeriesStore::Impl::PutRollupState(bool clean, rocksdb::WriteBatch* batch) {
 void SeriesStore::Impl::Sweep(int64_t now, rocksdb::WriteBatch* batch) {
   bool moved = false;
   for (size_t a = 0; a < watermarks_.size(); ++a) {
-    if (!layout_.archives()[a].accumulates) continue;
+    if (!layout_.resolutions()[a].accumulates) continue;
     int64_t w = WatermarkAt(a, now);
     if (w <= watermarks_[a]) continue;
     Emit(acc_.TakeBefore(uint8_t(a), w), batch);
@@ -85,12 +85,12 @@ common::Status SeriesStore::Impl::Close() {
   auto groups = acc_.TakeAll();
   const int64_t now = clock_.NowSeconds();
   for (size_t a = 0; a < watermarks_.size(); ++a) {
-    const int64_t step = layout_.archives()[a].step;
+    const int64_t step = layout_.resolutions()[a].step;
     watermarks_[a] = std::max(watermarks_[a], FloorTo(now, step) + step);
   }
   for (const auto& g : groups) {
-    const int64_t end = g.start + layout_.archives()[g.archive].step;
-    watermarks_[g.archive] = std::max(watermarks_[g.archive], end);
+    const int64_t end = g.start + layout_.resolutions()[g.resolution].step;
+    watermarks_[g.resolution] = std::max(watermarks_[g.resolution], end);
   }
   Emit(std::move(groups), &batch);
   open_buckets_.Set(0);
@@ -114,12 +114,12 @@ common::Status SeriesStore::Impl::Close() {
 
 // On open: after a clean close, accumulation starts at max(saved, current)
 // watermarks; after a crash ("dirty"), the open buckets are rebuilt from the
-// raw archive (points at or after the saved watermarks) and the saved
+// raw resolution (points at or after the saved watermarks) and the saved
 // watermarks stay. A store without the key (new, or written before open
 // buckets existed) has nothing in flight.
 common::Status SeriesStore::Impl::LoadRollupState() {
   const int64_t now = clock_.NowSeconds();
-  const size_t n = layout_.archives().size();
+  const size_t n = layout_.resolutions().size();
   watermarks_.assign(n, 0);
   for (size_t a = 0; a < n; ++a) watermarks_[a] = WatermarkAt(a, now);
   std::string value;
@@ -133,7 +133,7 @@ common::Status SeriesStore::Impl::LoadRollupState() {
       int64_t w = 0;
       auto [ptr, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), w);
       if (ec != std::errc()) break;
-      if (layout_.archives()[a].accumulates) {
+      if (layout_.resolutions()[a].accumulates) {
         watermarks_[a] = dirty ? w : std::max(w, watermarks_[a]);
       }
       rest.remove_prefix(ptr - rest.data());
@@ -149,19 +149,20 @@ common::Status SeriesStore::Impl::LoadRollupState() {
   return s.ok() ? common::Status::Ok() : common::Status::Error(s.ToString());
 }
 
-// Replays every raw slot at or after an accumulating archive's watermark into
-// acc_: one pass over each raw archive, seeking past each series' older
-// blocks. Schemas that share a raw archive (same raw step) are not told apart
-// here, so a series may get open buckets in an archive its schema lacks:
+// Replays every raw slot at or after an accumulating resolution's watermark into
+// acc_: one pass over each raw resolution, seeking past each series' older
+// blocks. Schemas that share a raw resolution (same raw step) are not told apart
+// here, so a series may get open buckets in a resolution its schema lacks:
 // they are written, never read, and expire.
 common::Status SeriesStore::Impl::RebuildFromRaw() {
-  const auto& archives = layout_.archives();
+  const auto& resolutions = layout_.resolutions();
   size_t blocks = 0;
-  for (size_t raw = 0; raw < archives.size(); ++raw) {
-    if (!archives[raw].configured || archives[raw].step != archives[raw].raw_step) continue;
+  for (size_t raw = 0; raw < resolutions.size(); ++raw) {
+    if (!resolutions[raw].configured || resolutions[raw].step != resolutions[raw].raw_step)
+      continue;
     std::vector<uint8_t> targets;
-    for (size_t a = 0; a < archives.size(); ++a) {
-      if (archives[a].accumulates && archives[a].raw_step == archives[raw].raw_step) {
+    for (size_t a = 0; a < resolutions.size(); ++a) {
+      if (resolutions[a].accumulates && resolutions[a].raw_step == resolutions[raw].raw_step) {
         targets.push_back(uint8_t(a));
       }
     }
@@ -183,8 +184,8 @@ common::Result<size_t> SeriesStore::Impl::ReplayRaw(uint8_t raw,
   int64_t from = INT64_MAX;
   for (uint8_t a : targets) from = std::min(from, watermarks_[a]);
   if (from == INT64_MAX) return size_t{0};
-  const auto& archives = layout_.archives();
-  const int64_t step = archives[raw].step, span = step * kSlotsPerBlock;
+  const auto& resolutions = layout_.resolutions();
+  const int64_t step = resolutions[raw].step, span = step * kSlotsPerBlock;
   const auto first_block = uint32_t(std::max<int64_t>(0, FloorTo(from, span)));
   const char lower_key[1] = {char(raw)}, upper_key[1] = {char(raw + 1)};
   rocksdb::Slice upper(upper_key, 1);
@@ -210,7 +211,7 @@ common::Result<size_t> SeriesStore::Impl::ReplayRaw(uint8_t raw,
       const int64_t t = int64_t(k.block_start) + slot * step;
       for (uint8_t a : targets) {
         if (t < watermarks_[a]) continue;
-        const int64_t bucket = FloorTo(t, archives[a].step);
+        const int64_t bucket = FloorTo(t, resolutions[a].step);
         acc_.Add(a, bucket, k.series_id, uint16_t((t - bucket) / step), v);
       }
     });

@@ -116,6 +116,10 @@ TEST_CASE("durations and sizes") {
   CHECK(ParseDurationSeconds("5min") == 300);
   CHECK(ParseDurationSeconds("2h") == 7200);
   CHECK(ParseDurationSeconds("7d") == 604800);
+  // The unit words of carbon retentions too (common/duration.h).
+  CHECK(ParseDurationSeconds("2hours") == 7200);
+  CHECK(ParseDurationSeconds("1 week") == 604800);
+  CHECK(ParseDurationSeconds("30 seconds") == 30);
   CHECK(ParseDurationSeconds("x") == -1);
   CHECK(ParseDurationSeconds("-5s") == -1);
   CHECK(ParseDurationSeconds("5 parsecs") == -1);

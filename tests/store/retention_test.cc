@@ -27,7 +27,7 @@ TEST_CASE("ParseRetentions accepts unit words and point counts", "[store][retent
   CHECK((*w)[0].duration == 14 * 86400);
 }
 
-TEST_CASE("ParseRetentions rejects bad archive lists with a reason", "[store][retention]") {
+TEST_CASE("ParseRetentions rejects bad resolution lists with a reason", "[store][retention]") {
   auto message = [](const char* text) {
     auto r = ParseRetentions(text);
     REQUIRE_FALSE(r.ok());
@@ -42,4 +42,7 @@ TEST_CASE("ParseRetentions rejects bad archive lists with a reason", "[store][re
   CHECK_THAT(message("10s:5s"), Catch::Contains("shorter than the step"));
   CHECK_THAT(message("-10s:6h"), Catch::Contains("positive number"));
   CHECK_THAT(message("10s:1m,10m:1y"), Catch::Contains("whole duration"));
+  // The largest count of years that fits in int64 seconds, then one more.
+  CHECK_THAT(message("10s:292471208677y"), Catch::Contains("longer than 136 years"));
+  CHECK_THAT(message("10s:292471208678y"), Catch::Contains("'292471208678y' is too long"));
 }

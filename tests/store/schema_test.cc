@@ -1,11 +1,13 @@
 // Retention schemas and aggregation rules by pattern (storage-schemas.conf and
 // storage-aggregation.conf), through the public SeriesStore API, plus the
-// archive layout they persist.
+// resolution layout they persist.
 #include <catch2/catch.hpp>
+
+#include <rocksdb/db.h>
 
 #include <cmath>
 
-#include "store/archive_layout.h"
+#include "store/resolution_layout.h"
 #include "store/series_store.h"
 #include "temp_dir.h"
 
@@ -57,7 +59,7 @@ struct Fixture {
 
 }  // namespace
 
-TEST_CASE("the first matching schema decides a series' archives", "[store][schema]") {
+TEST_CASE("the first matching schema decides a series' resolutions", "[store][schema]") {
   Fixture f;
   f.Open({Collectd(), Short()});
   f.Write({{"collectd.host.rx.count", kNow - 120, 1.5},
@@ -67,11 +69,11 @@ TEST_CASE("the first matching schema decides a series' archives", "[store][schem
   CHECK(f.Read("collectd.host.rx.count", kNow - kHour).step == 60);
   CHECK(f.At("collectd.host.rx.count", kNow - kHour, kNow - 120) == 1.5);
   CHECK(f.At("collectd.host.rx.count", kNow - kHour, kNow - 60) == 2.5);
-  // Past its day: the 1 h archive; both points are in the hour starting at
+  // Past its day: the 1 h resolution; both points are in the hour starting at
   // kNow - 1200 (.count sums).
   CHECK(f.Read("collectd.host.rx.count", kNow - 2 * kDay).step == 3600);
   CHECK(f.At("collectd.host.rx.count", kNow - 2 * kDay, kNow - 1200) == 4);
-  // Everything else: the default 10 s archive.
+  // Everything else: the default 10 s resolution.
   CHECK(f.Read("app.req", kNow - kHour).step == 10);
   CHECK(f.At("app.req", kNow - kHour, kNow - 60) == 7);
   // Tags do not take part in matching.
@@ -107,7 +109,7 @@ TEST_CASE("reordered, added or re-timed schemas keep reading stored points", "[s
   f.Open({Short(), longer});
   CHECK(f.At("collectd.a", kNow - kHour, kNow - 60) == 3);
   CHECK(f.At("app.b", kNow - kHour, kNow - 60) == 4);
-  // Dropping every schema: collectd.a now has the default archives and its
+  // Dropping every schema: collectd.a now has the default resolutions and its
   // earlier points are not read (a whisper-resize in carbon terms).
   f.Open({});
   CHECK(f.Read("collectd.a", kNow - kHour).step == 10);
@@ -120,7 +122,7 @@ TEST_CASE("aggregation rules come from the options, first match wins", "[store][
   f.Open({}, {{"gauge_last", R"(^gauges\.)", AggregationMethod::kLast, 0},
               {"max_all", R"(\.peak$)", AggregationMethod::kMax, 0.5},
               {"sum_rest", ".*", AggregationMethod::kSum, 0}});
-  const int64_t b = kNow - 1200;  // a 1 min bucket, read from the 1 min archive
+  const int64_t b = kNow - 1200;  // a 1 min bucket, read from the 1 min resolution
   const int64_t from = kNow - 6 * kHour - 60;
   f.Write({{"gauges.q", b + 20, 9}, {"gauges.q", b, 1}, {"gauges.q", b + 10, 5}});
   CHECK(f.At("gauges.q", from, b) == 9);  // the latest in time, not the latest written
@@ -148,27 +150,27 @@ TEST_CASE("a bad pattern or xFilesFactor fails Open with the rule's name", "[sto
   CHECK_THAT(r.status().message(), Catch::Contains("odd"));
 }
 
-TEST_CASE("archive layout: ids per (raw step, step), persisted and stable", "[store][schema]") {
+TEST_CASE("resolution layout: ids per (raw step, step), persisted and stable", "[store][schema]") {
   StoreOptions options{"", R("10s:6h,1m:7d"), {Collectd()}};
-  auto first = ArchiveLayout::Create(options, "", "");
+  auto first = ResolutionLayout::Create(options, "", "");
   REQUIRE(first.ok());
   // Ids follow the configured order, the default schema last.
   CHECK(first->schemas()[0].ids == std::vector<uint8_t>{0, 1});
   CHECK(first->schemas()[1].ids == std::vector<uint8_t>{2, 3});
   CHECK(first->PersistedText() ==
         "0 60 60 86400\n1 60 3600 2592000\n2 10 10 21600\n3 10 60 604800\n");
-  CHECK(first->archives()[3].accumulates);
-  CHECK_FALSE(first->archives()[2].accumulates);  // raw
+  CHECK(first->resolutions()[3].accumulates);
+  CHECK_FALSE(first->resolutions()[2].accumulates);  // raw
 
   // Reordered, with a schema sharing the default's steps: same ids; the
-  // shared 1 min archive keeps the longer duration.
+  // shared 1 min resolution keeps the longer duration.
   options.schemas = {{"tmp", "^tmp", R("10s:1h,1m:30d")}, Collectd()};
-  auto second = ArchiveLayout::Create(options, first->PersistedText(), "");
+  auto second = ResolutionLayout::Create(options, first->PersistedText(), "");
   REQUIRE(second.ok());
   CHECK(second->schemas()[0].ids == std::vector<uint8_t>{2, 3});
   CHECK(second->schemas()[1].ids == std::vector<uint8_t>{0, 1});
-  CHECK(second->archives()[3].duration == 30 * kDay);
-  CHECK(second->archives()[3].accumulates);  // tmp's 1 h of raw covers a 1 min bucket
+  CHECK(second->resolutions()[3].duration == 30 * kDay);
+  CHECK(second->resolutions()[3].accumulates);  // tmp's 1 h of raw covers a 1 min bucket
   CHECK(second->Match("tmp.a") == 0);
   CHECK(second->Match("collectd.b;tmp=1") == 1);
   CHECK(second->Match("other") == 2);
@@ -176,10 +178,31 @@ TEST_CASE("archive layout: ids per (raw step, step), persisted and stable", "[st
   // A store from before layouts: its default retentions are ids 0, 1, 2.
   options.schemas = {Collectd()};
   options.retentions = R("10s:6h,1m:7d,10m:5y");
-  auto legacy = ArchiveLayout::Create(options, "", "10:21600,60:604800,600:157680000");
+  auto legacy = ResolutionLayout::Create(options, "", "10:21600,60:604800,600:157680000");
   REQUIRE(legacy.ok());
   CHECK(legacy->schemas()[1].ids == std::vector<uint8_t>{0, 1, 2});
   CHECK(legacy->schemas()[0].ids == std::vector<uint8_t>{3, 4});
 
-  CHECK_FALSE(ArchiveLayout::Create(options, "0 10 x 5\n", "").ok());  // damaged
+  CHECK_FALSE(ResolutionLayout::Create(options, "0 10 x 5\n", "").ok());  // damaged
+}
+
+TEST_CASE("the layout stays under the key stores were written with", "[store][schema]") {
+  // Resolutions were once called archives; the persisted key kept the old
+  // name, so a store written before the rename opens with the same ids.
+  Fixture f;
+  f.Open({Collectd()});
+  f.store.reset();
+  rocksdb::DB* raw = nullptr;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  auto s = rocksdb::DB::OpenForReadOnly(
+      rocksdb::DBOptions(), f.dir.path(),
+      {{rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()}}, &handles, &raw);
+  REQUIRE(s.ok());
+  std::unique_ptr<rocksdb::DB> db(raw);
+  std::string text;
+  CHECK(db->Get(rocksdb::ReadOptions(), "archive_layout", &text).ok());
+  CHECK(text ==
+        "0 60 60 86400\n1 60 3600 2592000\n2 10 10 21600\n3 10 60 604800\n4 10 600 "
+        "157680000\n");
+  for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
 }

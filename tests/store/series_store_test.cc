@@ -11,7 +11,7 @@ using namespace hourglass::store;
 
 namespace {
 
-// A multiple of 600, so every archive's slots line up with it.
+// A multiple of 600, so every resolution's slots line up with it.
 constexpr int64_t kNow = 1'700'000'400;
 constexpr int64_t kHour = 3600, kDay = 86400;
 
@@ -35,7 +35,7 @@ struct Fixture {
     REQUIRE(r.ok());
     return std::move(r).value();
   }
-  // The value of `name` in the archive a read from `from` selects, at time t.
+  // The value of `name` in the resolution a read from `from` selects, at time t.
   double At(const std::string& name, int64_t from, int64_t t, int64_t now = kNow) {
     SeriesData d = Read(name, from, now, now);
     REQUIRE(t >= d.start);
@@ -45,7 +45,7 @@ struct Fixture {
   uint64_t Counter(const char* name) { return stats.GetCounter(name, "").Value(); }
 };
 
-// Reading from here selects the 1 min archive; from kNow - 8 d, the 10 min one.
+// Reading from here selects the 1 min resolution; from kNow - 8 d, the 10 min one.
 constexpr int64_t kMinuteFrom = kNow - 6 * kHour - 60;
 constexpr int64_t kTenMinuteFrom = kNow - 8 * kDay;
 
@@ -83,7 +83,7 @@ TEST_CASE("whisper alignment: from is exclusive, first point at from + step", "[
   CHECK(empty_range.start == kNow - 40);
 }
 
-TEST_CASE("archive selection by now - from, clamped to retention", "[store]") {
+TEST_CASE("resolution selection by now - from, clamped to retention", "[store]") {
   Fixture f;
   CHECK(f.Read("x", kNow - 6 * kHour, kNow).step == 10);
   CHECK(f.Read("x", kNow - 6 * kHour - 1, kNow).step == 60);
@@ -212,9 +212,9 @@ TEST_CASE("xFilesFactor nulls sparse rollup buckets", "[store]") {
   CHECK(f.At("avg.18", kTenMinuteFrom, b) == 1);
 }
 
-TEST_CASE("a point too old for the raw archive counts as a full finer slot", "[store]") {
+TEST_CASE("a point too old for the raw resolution counts as a full finer slot", "[store]") {
   Fixture f;
-  const int64_t b = kNow - 2 * kDay;  // only the 1 min and 10 min archives cover it
+  const int64_t b = kNow - 2 * kDay;  // only the 1 min and 10 min resolutions cover it
   f.Write({{"backfill.avg", b, 4}});
   CHECK(f.At("backfill.avg", kNow - 3 * kDay, b) == 4);  // whisper writes it to the 1 min slot
   CHECK(std::isnan(f.At("backfill.avg", kTenMinuteFrom, b)));  // 1 of 10 minutes < 0.3
@@ -231,7 +231,7 @@ TEST_CASE("points outside retention or invalid are counted and skipped", "[store
   CHECK(f.Counter("store.points_written") == 1);
 }
 
-TEST_CASE("compaction drops blocks past their archive's retention", "[store]") {
+TEST_CASE("compaction drops blocks past their resolution's retention", "[store]") {
   Fixture f;
   f.Write({{"stats.x.sum", kNow - 100, 5}});
   CHECK(f.At("stats.x.sum", kNow - 200, kNow - 100) == 5);
@@ -239,7 +239,7 @@ TEST_CASE("compaction drops blocks past their archive's retention", "[store]") {
   REQUIRE(f.store->Compact().ok());
   // Read as of the old time: only physical deletion can explain the null.
   CHECK(std::isnan(f.At("stats.x.sum", kNow - 200, kNow - 100)));
-  CHECK(f.At("stats.x.sum", kMinuteFrom, kNow - 120) == 5);  // 1 min archive keeps it
+  CHECK(f.At("stats.x.sum", kMinuteFrom, kNow - 120) == 5);  // 1 min resolution keeps it
 }
 
 TEST_CASE("data and names persist across reopen", "[store]") {

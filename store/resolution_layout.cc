@@ -1,4 +1,4 @@
-#include "store/archive_layout.h"
+#include "store/resolution_layout.h"
 
 #include <fmt/format.h>
 
@@ -13,10 +13,10 @@ namespace {
 // by different flushes.
 constexpr int64_t kLateness = 30;
 constexpr int64_t kLatenessPerLevel = 10;
-// How much more than one bucket (and its lateness) the raw archive must keep
+// How much more than one bucket (and its lateness) the raw resolution must keep
 // for open buckets to be rebuilt from it after a crash.
 constexpr int64_t kRebuildMargin = 600;
-constexpr size_t kMaxArchiveIds = 255;
+constexpr size_t kMaxResolutionIds = 255;
 
 // Splits `text` at `sep` into integers; false unless all of them parse.
 bool ParseIntegers(std::string_view text, char sep, std::vector<int64_t>* out) {
@@ -33,10 +33,10 @@ bool ParseIntegers(std::string_view text, char sep, std::vector<int64_t>* out) {
 }
 
 common::Status Damaged(std::string_view what) {
-  return common::Status::Error(fmt::format("archive layout is damaged: '{}'", what));
+  return common::Status::Error(fmt::format("resolution layout is damaged: '{}'", what));
 }
 
-common::Status LoadPersisted(std::string_view text, std::vector<ArchiveInfo>* out) {
+common::Status LoadPersisted(std::string_view text, std::vector<ResolutionInfo>* out) {
   std::vector<int64_t> fields;
   while (!text.empty()) {
     const size_t eol = std::min(text.find('\n'), text.size());
@@ -52,8 +52,8 @@ common::Status LoadPersisted(std::string_view text, std::vector<ArchiveInfo>* ou
 }
 
 // "10:21600,60:604800": the retentions (in seconds) of a store created before
-// layouts were persisted; its archives are ids 0, 1, ...
-common::Status LoadLegacy(std::string_view text, std::vector<ArchiveInfo>* out) {
+// layouts were persisted; its resolutions are ids 0, 1, ...
+common::Status LoadLegacy(std::string_view text, std::vector<ResolutionInfo>* out) {
   std::vector<int64_t> pair;
   while (!text.empty()) {
     const size_t comma = std::min(text.find(','), text.size());
@@ -88,13 +88,13 @@ common::Status ValidateSchemas(const std::vector<RetentionSchema>& schemas) {
   return common::Status::Ok();
 }
 
-common::Result<ArchiveLayout> ArchiveLayout::Create(const StoreOptions& options,
-                                                    std::string_view persisted,
-                                                    std::string_view legacy) {
-  ArchiveLayout layout;
-  auto& archives = layout.archives_;
-  auto loaded =
-      !persisted.empty() ? LoadPersisted(persisted, &archives) : LoadLegacy(legacy, &archives);
+common::Result<ResolutionLayout> ResolutionLayout::Create(const StoreOptions& options,
+                                                          std::string_view persisted,
+                                                          std::string_view legacy) {
+  ResolutionLayout layout;
+  auto& resolutions = layout.resolutions_;
+  auto loaded = !persisted.empty() ? LoadPersisted(persisted, &resolutions)
+                                   : LoadLegacy(legacy, &resolutions);
   if (!loaded.ok()) return loaded;
 
   if (auto s = ValidateSchemas(options.schemas); !s.ok()) return s;
@@ -105,15 +105,15 @@ common::Result<ArchiveLayout> ArchiveLayout::Create(const StoreOptions& options,
     if (&s != &all.back()) schema.regex = std::move(CompilePattern(s).value());
     const int64_t raw_step = schema.retentions[0].step;
     for (const Retention& r : schema.retentions) {
-      auto it = std::find_if(archives.begin(), archives.end(), [&](const ArchiveInfo& a) {
+      auto it = std::find_if(resolutions.begin(), resolutions.end(), [&](const ResolutionInfo& a) {
         return a.raw_step == raw_step && a.step == r.step;
       });
-      if (it == archives.end()) {
-        if (archives.size() >= kMaxArchiveIds) {
+      if (it == resolutions.end()) {
+        if (resolutions.size() >= kMaxResolutionIds) {
           return common::Status::Error(
-              "retention schemas need more than 255 archives (distinct steps)");
+              "retention schemas need more than 255 resolutions (distinct (raw step, step) pairs)");
         }
-        it = archives.insert(archives.end(), {.raw_step = raw_step, .step = r.step});
+        it = resolutions.insert(resolutions.end(), {.raw_step = raw_step, .step = r.step});
       }
       const size_t level = schema.ids.size();
       if (!it->configured) {
@@ -130,23 +130,23 @@ common::Result<ArchiveLayout> ArchiveLayout::Create(const StoreOptions& options,
       if (schema.retentions[0].duration < r.step + it->lateness + kRebuildMargin) {
         it->accumulates = false;
       }
-      schema.ids.push_back(uint8_t(it - archives.begin()));
+      schema.ids.push_back(uint8_t(it - resolutions.begin()));
     }
     layout.schemas_.push_back(std::move(schema));
   }
   return layout;
 }
 
-std::string ArchiveLayout::PersistedText() const {
+std::string ResolutionLayout::PersistedText() const {
   std::string out;
-  for (size_t id = 0; id < archives_.size(); ++id) {
-    const ArchiveInfo& a = archives_[id];
+  for (size_t id = 0; id < resolutions_.size(); ++id) {
+    const ResolutionInfo& a = resolutions_[id];
     out += fmt::format("{} {} {} {}\n", id, a.raw_step, a.step, a.duration);
   }
   return out;
 }
 
-size_t ArchiveLayout::Match(std::string_view name) const {
+size_t ResolutionLayout::Match(std::string_view name) const {
   name = name.substr(0, name.find(';'));
   for (size_t i = 0; i + 1 < schemas_.size(); ++i) {
     if (re2::RE2::PartialMatch(re2::StringPiece(name.data(), name.size()), *schemas_[i].regex)) {
