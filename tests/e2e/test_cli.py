@@ -77,7 +77,7 @@ class CommandLineTest(unittest.TestCase):
         self.assertEqual(result.returncode, 2)
         lines = result.stderr.strip().splitlines()
         self.assertIn("--set: statsd.listen: must be HOST:PORT", lines)
-        self.assertIn("--set: store.retentions: retentions '10s:1h,7s:1d': archive 2 (7s:86400s) must "
+        self.assertIn("--set: store.retentions: retentions '10s:1h,7s:1d': level 2 (7s:86400s) must "
                       "have a coarser step than the one before", lines)
         result = run_cli("config", "check", "/dev/null", "--set",
                          "store.aggregation=[{pattern = 'x', aggregationMethod = 'median'}]")
