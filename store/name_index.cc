@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "common/graphite_tags.h"
 #include "store/data_key.h"
 #include "store/glob_matcher.h"
 
@@ -55,9 +56,7 @@ std::string CanonicalName(std::string_view name) {
     if (!tag.empty()) tags.push_back(tag);
     start = next;
   }
-  // Graphite's TaggedSeries.format order: the "tag=value" strings sorted.
-  std::sort(tags.begin(), tags.end());
-  for (std::string_view t : tags) out.append(";").append(t);
+  common::AppendGraphiteTags(tags, out);
   return out;
 }
 

@@ -8,6 +8,8 @@
 #include <map>
 #include <vector>
 
+#include "common/graphite_tags.h"
+
 namespace hourglass::ingest {
 namespace {
 
@@ -132,7 +134,7 @@ bool LooksOpenMetrics(std::string_view name) {
   return name.size() >= 2 && name.ends_with("\"}") && name.find('{') != std::string_view::npos;
 }
 
-// TaggedSeries.format: name, then ";tag=value" strings sorted as strings. The
+// TaggedSeries.format: name, then the tags in Graphite's order. The
 // result must canonicalize to itself, so a metric with ';' (possible only in
 // the OpenMetrics form) is refused, and a series left with no tag but "name"
 // is an untagged name.
@@ -140,16 +142,16 @@ Result<std::string> FormatTagged(std::string_view metric, const TagMap& tags) {
   if (metric.find(';') != std::string_view::npos) return Status::Error("metric name has ';'");
   std::vector<std::string> parts;
   for (const auto& [tag, value] : tags) {
-    if (tag != "name") parts.push_back(";" + tag + "=" + value);
+    if (tag != "name") parts.push_back(tag + "=" + value);
   }
   if (parts.empty()) return CanonicalUntagged(metric);
   const size_t first = metric.find_first_not_of('~');
   if (first == std::string_view::npos) {
     return Status::Error("metric name is empty once its leading '~' are dropped");
   }
-  std::sort(parts.begin(), parts.end());
+  std::vector<std::string_view> views(parts.begin(), parts.end());
   std::string out(metric.substr(first));
-  for (const std::string& part : parts) out += part;
+  common::AppendGraphiteTags(views, out);
   return out;
 }
 
