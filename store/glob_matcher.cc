@@ -267,23 +267,37 @@ bool FnMatch(std::string_view p, std::string_view t) {
 
 common::Result<GlobMatcher> GlobMatcher::Create(std::string_view node_pattern) {
   GlobMatcher m;
-  if (Status s = ExpandBraces(node_pattern, kMaxBraceAlternatives, &m.alternatives_); !s.ok()) {
-    return s;
-  }
-  m.Describe();
+  if (Status s = m.Build(node_pattern); !s.ok()) return s;
   return m;
 }
 
-GlobMatcher::GlobMatcher(std::string_view node_pattern)
-    : alternatives_(ExpandBraces(node_pattern)) {
-  Describe();
+GlobMatcher::GlobMatcher(std::string_view node_pattern) { (void)Build(node_pattern); }
+
+Status GlobMatcher::Build(std::string_view node_pattern) {
+  Status s = ExpandBraces(node_pattern, kMaxBraceAlternatives, &alternatives_);
+  if (s.ok()) s = Describe(node_pattern);
+  if (!s.ok()) {
+    alternatives_.clear();
+    literals_.clear();
+    wildcards_.clear();
+    literal_prefix_.clear();
+    is_literal_ = true;
+  }
+  return s;
 }
 
-void GlobMatcher::Describe() {
+Status GlobMatcher::Describe(std::string_view node_pattern) {
+  size_t wildcard_bytes = 0;
   for (size_t i = 0; i < alternatives_.size(); ++i) {
     const std::string& alt = alternatives_[i];
     const size_t wild = std::min(alt.find_first_of("*?["), alt.size());
-    if (wild != alt.size()) is_literal_ = false;
+    if (wild != alt.size()) {
+      is_literal_ = false;
+      wildcards_.push_back(i);
+      wildcard_bytes += alt.size();
+    } else {
+      literals_.push_back(i);  // alternatives_ is sorted, so literals_ is
+    }
     if (i == 0) {
       literal_prefix_ = alt.substr(0, wild);
     } else {
@@ -292,11 +306,20 @@ void GlobMatcher::Describe() {
       literal_prefix_.resize(n);
     }
   }
+  if (wildcard_bytes > kMaxWildcardBytes) {
+    return Status::Error("glob '" + Shorten(node_pattern) + "' expands to more than " +
+                         std::to_string(kMaxWildcardBytes) + " bytes of wildcard alternatives");
+  }
+  return Status::Ok();
 }
 
 bool GlobMatcher::Matches(std::string_view node) const {
-  for (const auto& alt : alternatives_) {
-    if (FnMatch(alt, node)) return true;
+  const auto it = std::lower_bound(
+      literals_.begin(), literals_.end(), node,
+      [this](size_t i, std::string_view n) { return std::string_view(alternatives_[i]) < n; });
+  if (it != literals_.end() && alternatives_[*it] == node) return true;
+  for (size_t i : wildcards_) {
+    if (FnMatch(alternatives_[i], node)) return true;
   }
   return false;
 }

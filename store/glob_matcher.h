@@ -23,16 +23,23 @@ inline constexpr size_t kMaxGlobLength = 16 * 1024;
 // Bytes one node's alternatives may add up to (4,096 names of 256 bytes:
 // whisper's node names are file names of at most 255 bytes).
 inline constexpr size_t kMaxBraceExpansionBytes = 1024 * 1024;
+// Bytes a node's wildcard alternatives may add up to: each is matched with
+// FnMatch against every name (literal ones are looked up), so this bounds
+// the cost of matching one name (4,096 alternatives of 32 bytes).
+inline constexpr size_t kMaxWildcardBytes = 128 * 1024;
 
 class GlobMatcher {
  public:
   // Fails with a one-line message (for a 400) when the node expands to more
-  // than kMaxBraceAlternatives alternatives or kMaxBraceExpansionBytes.
+  // than kMaxBraceAlternatives alternatives or kMaxBraceExpansionBytes, or
+  // its wildcard alternatives to more than kMaxWildcardBytes.
   static common::Result<GlobMatcher> Create(std::string_view node_pattern);
   // Never fails: unbalanced `[` or `{` are matched literally, as graphite
   // does; a node Create() would refuse has no alternatives and matches nothing.
   explicit GlobMatcher(std::string_view node_pattern);
 
+  // A binary search among the literal alternatives, then FnMatch with each
+  // wildcard one.
   bool Matches(std::string_view node) const;
   // True when no alternative holds a wildcard: the node names it can match
   // are exactly literals() (so an index can look them up instead of scanning).
@@ -45,10 +52,17 @@ class GlobMatcher {
 
  private:
   GlobMatcher() = default;
-  // Sets is_literal_ and literal_prefix_ from alternatives_.
-  void Describe();
+  // Expands the node and sets every member; on failure the matcher has no
+  // alternatives.
+  common::Status Build(std::string_view node_pattern);
+  // Sets is_literal_, literal_prefix_, literals_ and wildcards_ from
+  // alternatives_; fails past kMaxWildcardBytes.
+  common::Status Describe(std::string_view node_pattern);
 
   std::vector<std::string> alternatives_;
+  // Indexes into alternatives_ (so copies stay valid); literals_ in sorted order.
+  std::vector<size_t> literals_;
+  std::vector<size_t> wildcards_;
   std::string literal_prefix_;
   bool is_literal_ = true;
 };

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "common/graphite_tags.h"
 #include "store/data_key.h"
 #include "store/glob_matcher.h"
 
@@ -55,9 +56,7 @@ std::string CanonicalName(std::string_view name) {
     if (!tag.empty()) tags.push_back(tag);
     start = next;
   }
-  // Graphite's TaggedSeries.format order: the "tag=value" strings sorted.
-  std::sort(tags.begin(), tags.end());
-  for (std::string_view t : tags) out.append(";").append(t);
+  common::AppendGraphiteTags(tags, out);
   return out;
 }
 
@@ -80,7 +79,9 @@ NameIndex::NameIndex(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* nodes,
       names_registered_(
           stats.GetCounter("store.names_registered", "series names added to the name index")),
       index_errors_(stats.GetCounter("store.index_errors",
-                                     "names not indexed (too deep) or index writes failed")) {}
+                                     "names not indexed (too deep) or index writes failed")),
+      known_names_(kMaxKnownIds),
+      known_branches_(kMaxKnownIds) {}
 
 bool NameIndex::AddPath(std::string_view name, std::vector<std::pair<std::string, char>>* ops,
                         std::vector<uint64_t>* new_branches) {
@@ -92,7 +93,7 @@ bool NameIndex::AddPath(std::string_view name, std::vector<std::pair<std::string
     end += nodes[depth - 1].size() + (depth > 1 ? 1 : 0);
     std::string_view prefix = name.substr(0, end);
     uint64_t id = SeriesId(prefix);
-    if (!known_branches_.insert(id).second) continue;
+    if (!known_branches_.Insert(id)) continue;
     new_branches->push_back(id);
     ops->emplace_back(NodeKey(depth, prefix), static_cast<char>(kNodeBranch));
   }
@@ -125,14 +126,12 @@ void NameIndex::AddTagged(std::string_view name, rocksdb::WriteBatch* batch) {
 // registers each name once per process), so a restart counts them again.
 common::Status NameIndex::Register(std::span<const std::string> names) {
   std::lock_guard lock(mu_);
-  if (known_names_.size() > kMaxKnownIds) known_names_.clear();
-  if (known_branches_.size() > kMaxKnownIds) known_branches_.clear();
   rocksdb::WriteBatch batch;
   std::vector<std::pair<std::string, char>> ops;  // node merges, added in key order
   std::vector<uint64_t> new_names, new_branches;
   for (const std::string& name : names) {
     uint64_t id = SeriesId(name);
-    if (name.empty() || !known_names_.insert(id).second) continue;
+    if (name.empty() || !known_names_.Insert(id)) continue;
     new_names.push_back(id);
     if (IsTagged(name)) {
       AddTagged(CanonicalName(name), &batch);
@@ -150,8 +149,8 @@ common::Status NameIndex::Register(std::span<const std::string> names) {
     if (!s.ok()) status = common::Status::Error(s.ToString());
   }
   if (!status.ok()) {  // forget what was not written, so a retry writes it
-    for (uint64_t id : new_names) known_names_.erase(id);
-    for (uint64_t id : new_branches) known_branches_.erase(id);
+    for (uint64_t id : new_names) known_names_.Erase(id);
+    for (uint64_t id : new_branches) known_branches_.Erase(id);
     index_errors_.Add();
     return common::Status::Error("name index write failed: " + status.message());
   }

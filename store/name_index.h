@@ -15,10 +15,10 @@
 #include <span>
 #include <string>
 #include <string_view>
-#include <unordered_set>
 #include <utility>
 #include <vector>
 
+#include "common/seen_set.h"
 #include "common/stats.h"
 #include "common/status.h"
 #include "store/glob_matcher.h"
@@ -82,8 +82,8 @@ class NameIndex {
   common::Counter& index_errors_;
 
   std::mutex mu_;  // guards known_names_ and known_branches_ (ids seen this process)
-  std::unordered_set<uint64_t> known_names_;
-  std::unordered_set<uint64_t> known_branches_;
+  common::SeenSet known_names_;
+  common::SeenSet known_branches_;
 };
 
 // "metric;b=2;a=1" -> "metric;a=1;b=2" (graphite's canonical form: tags

@@ -8,6 +8,8 @@
 #include <map>
 #include <vector>
 
+#include "common/graphite_tags.h"
+
 namespace hourglass::ingest {
 namespace {
 
@@ -101,19 +103,55 @@ Status ValidateTag(std::string_view tag, std::string_view value) {
 
 using TagMap = std::map<std::string, std::string>;
 
-// TaggedSeries.format: name, then ";tag=value" strings sorted as strings.
+// An untagged name with its empty nodes removed, as whisper's file tree
+// would store it.
+Result<std::string> CollapseNodes(std::string_view name) {
+  std::string out;
+  out.reserve(name.size());
+  size_t i = 0;
+  while (i < name.size()) {
+    const size_t dot = std::min(name.find('.', i), name.size());
+    if (dot > i) {
+      if (!out.empty()) out.push_back('.');
+      out.append(name.substr(i, dot - i));
+    }
+    i = dot + 1;
+  }
+  if (out.empty()) return Status::Error("name has no nodes");
+  return out;
+}
+
+// An untagged name: leading '~' and empty nodes go, so that ".~a" is "a" as
+// "~a" is, not "~a".
+Result<std::string> CanonicalUntagged(std::string_view name) {
+  const size_t first = name.find_first_not_of("~.");
+  if (first == std::string_view::npos) return Status::Error("name has no nodes");
+  return CollapseNodes(name.substr(first));
+}
+
+// True if `name` would be read as the OpenMetrics form.
+bool LooksOpenMetrics(std::string_view name) {
+  return name.size() >= 2 && name.ends_with("\"}") && name.find('{') != std::string_view::npos;
+}
+
+// TaggedSeries.format: name, then the tags in Graphite's order. The
+// result must canonicalize to itself, so a metric with ';' (possible only in
+// the OpenMetrics form) is refused, and a series left with no tag but "name"
+// is an untagged name.
 Result<std::string> FormatTagged(std::string_view metric, const TagMap& tags) {
+  if (metric.find(';') != std::string_view::npos) return Status::Error("metric name has ';'");
+  std::vector<std::string> parts;
+  for (const auto& [tag, value] : tags) {
+    if (tag != "name") parts.push_back(tag + "=" + value);
+  }
+  if (parts.empty()) return CanonicalUntagged(metric);
   const size_t first = metric.find_first_not_of('~');
   if (first == std::string_view::npos) {
     return Status::Error("metric name is empty once its leading '~' are dropped");
   }
-  std::vector<std::string> parts;
-  for (const auto& [tag, value] : tags) {
-    if (tag != "name") parts.push_back(";" + tag + "=" + value);
-  }
-  std::sort(parts.begin(), parts.end());
+  std::vector<std::string_view> views(parts.begin(), parts.end());
   std::string out(metric.substr(first));
-  for (const std::string& part : parts) out += part;
+  common::AppendGraphiteTags(views, out);
   return out;
 }
 
@@ -184,24 +222,6 @@ Result<std::string> ParseOpenMetrics(std::string_view path) {
   return FormatTagged(metric, tags);
 }
 
-// An untagged name with its empty nodes removed, as whisper's file tree
-// would store it.
-Result<std::string> CollapseNodes(std::string_view name) {
-  std::string out;
-  out.reserve(name.size());
-  size_t i = 0;
-  while (i < name.size()) {
-    const size_t dot = std::min(name.find('.', i), name.size());
-    if (dot > i) {
-      if (!out.empty()) out.push_back('.');
-      out.append(name.substr(i, dot - i));
-    }
-    i = dot + 1;
-  }
-  if (out.empty()) return Status::Error("name has no nodes");
-  return out;
-}
-
 }  // namespace
 
 bool ParsePythonFloat(std::string_view text, double& out) {
@@ -232,14 +252,15 @@ Result<std::string> CanonicalCarbonName(std::string_view name) {
   if (name.empty()) return Status::Error("empty name");
   if (HasControl(name)) return Status::Error("control character in name");
   if (!ValidUtf8(name)) return Status::Error("name is not UTF-8");
-  if (name.size() >= 2 && name.ends_with("\"}") && name.find('{') != std::string_view::npos) {
-    return ParseOpenMetrics(name);
+  Result<std::string> out = LooksOpenMetrics(name)                     ? ParseOpenMetrics(name)
+                            : name.find(';') != std::string_view::npos ? ParseCarbonTagged(name)
+                                                                       : CanonicalUntagged(name);
+  // A result ending in "\"}" would be read back as the OpenMetrics form, as
+  // something else (fuzz finding): refused, so canonical names are fixed points.
+  if (out.ok() && LooksOpenMetrics(*out)) {
+    return Status::Error("canonical name would read as the OpenMetrics form");
   }
-  if (name.find(';') != std::string_view::npos) return ParseCarbonTagged(name);
-  // Leading empty nodes go too, so that ".~a" is "a" as "~a" is, not "~a".
-  const size_t first = name.find_first_not_of("~.");
-  if (first == std::string_view::npos) return Status::Error("name has no nodes");
-  return CollapseNodes(name.substr(first));
+  return out;
 }
 
 CarbonLineStatus ParseCarbonLine(std::string_view line, int64_t now_s, CarbonLine& out) {

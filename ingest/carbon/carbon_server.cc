@@ -16,6 +16,7 @@
 #include "common/listen_address.h"
 #include "common/peer_address.h"
 #include "common/rate_limited_log.h"
+#include "common/seen_set.h"
 #include "common/tcp_acceptor.h"
 #include "ingest/carbon/carbon_parser.h"
 
@@ -67,7 +68,11 @@ class CarbonServerCore {
  public:
   CarbonServerCore(const CarbonServerOptions& options, CarbonSink sink,
                    common::StatsRegistry& stats, const common::Clock& clock)
-      : options(options), sink(std::move(sink)), clock(clock), counters(stats) {}
+      : options(options),
+        sink(std::move(sink)),
+        clock(clock),
+        counters(stats),
+        known_names(options.max_known_names) {}
 
   // The acceptor's connection hook: starts a session, or refuses (false).
   bool Admit(tcp::socket& socket);
@@ -83,7 +88,7 @@ class CarbonServerCore {
   common::RateLimitedLog bad_log, too_long_log, write_log;
 
   std::mutex names_mu;
-  std::unordered_set<uint64_t> known_names;  // hashes of names already passed
+  common::SeenSet known_names;  // hashes of names already passed
 
   std::mutex mu;
   std::condition_variable cv;
@@ -244,7 +249,7 @@ void CarbonServerCore::Deliver(std::vector<store::Point>& points, const std::str
     std::lock_guard lock(names_mu);
     for (const store::Point& p : points) {
       const uint64_t h = std::hash<std::string_view>{}(p.name);
-      if (!known_names.contains(h) && new_hashes.insert(h).second) new_names.push_back(p.name);
+      if (!known_names.Contains(h) && new_hashes.insert(h).second) new_names.push_back(p.name);
     }
   }
   const common::Status status = sink(points, new_names);
@@ -261,8 +266,7 @@ void CarbonServerCore::Deliver(std::vector<store::Point>& points, const std::str
   counters.written.Add(points.size());
   if (new_hashes.empty()) return;
   std::lock_guard lock(names_mu);
-  if (known_names.size() + new_hashes.size() > options.max_known_names) known_names.clear();
-  known_names.insert(new_hashes.begin(), new_hashes.end());
+  for (const uint64_t h : new_hashes) known_names.Insert(h);
 }
 
 // Carbon connections past carbon.max_connections are refused.

@@ -5,6 +5,9 @@
 #include <charconv>
 #include <cmath>
 #include <optional>
+#include <span>
+
+#include "common/graphite_tags.h"
 
 namespace hourglass::ingest {
 namespace {
@@ -261,7 +264,6 @@ std::optional<std::string_view> LineParser::KeyWithTags(const Segment& fields) {
   scratch_.reserve(scratch_.size() + needed);  // views below stay valid
   const std::string_view base(scratch_.data(), scratch_.size());
   auto name = [&](const TagRef& t) { return base.substr(t.name_off, t.name_len); };
-  auto value = [&](const TagRef& t) { return base.substr(t.value_off, t.value_len); };
   // A repeated tag name: the first one wins.
   std::stable_sort(tags.begin(), tags.begin() + n,
                    [&](const TagRef& a, const TagRef& b) { return name(a) < name(b); });
@@ -269,25 +271,14 @@ std::optional<std::string_view> LineParser::KeyWithTags(const Segment& fields) {
       std::unique(tags.begin(), tags.begin() + n,
                   [&](const TagRef& a, const TagRef& b) { return name(a) == name(b); }) -
       tags.begin());
-  // Graphite's canonical order (TaggedSeries.format): the ";name=value"
-  // strings sorted as strings, which differs from sorting by name when one
-  // name is a prefix of another ("a-b=1" sorts before "a=2").
-  std::sort(tags.begin(), tags.begin() + n, [&](const TagRef& a, const TagRef& b) {
-    const std::string_view an = name(a), bn = name(b);
-    const size_t common = std::min(an.size(), bn.size());
-    if (const int c = an.substr(0, common).compare(bn.substr(0, common)); c != 0) return c < 0;
-    if (an.size() < bn.size()) return '=' < static_cast<unsigned char>(bn[common]);
-    if (an.size() > bn.size()) return static_cast<unsigned char>(an[common]) < '=';
-    return value(a) < value(b);
-  });
+  // Each "name=value" is contiguous in scratch_ (value_off is past the '=').
+  std::array<std::string_view, kMaxTags> joined;
+  for (size_t i = 0; i < n; ++i) {
+    joined[i] = base.substr(tags[i].name_off, tags[i].name_len + 1 + tags[i].value_len);
+  }
   const size_t start = scratch_.size();
   scratch_.append(key_in_scratch_ ? base.substr(0, key_len_) : raw_key_);
-  for (size_t i = 0; i < n; ++i) {
-    scratch_.push_back(';');
-    scratch_.append(name(tags[i]));
-    scratch_.push_back('=');
-    scratch_.append(value(tags[i]));
-  }
+  common::AppendGraphiteTags(std::span(joined.data(), n), scratch_);
   return std::string_view(scratch_).substr(start);
 }
 

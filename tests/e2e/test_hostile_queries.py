@@ -85,6 +85,18 @@ class HostileQueryTest(unittest.TestCase):
         self.assertEqual([s["target"] for s in json.loads(body)], ["hostile.c"])
         self.assert_alive()
 
+    def test_wildcard_alternatives_at_the_byte_bound_answer_and_past_it_are_a_400(self):
+        # 4,096 wildcard alternatives of 32 bytes (128 KiB) hold
+        # hostile.aaaaaaaaaaaa; of 33 bytes they are refused: each is matched
+        # against every name, so they bound the work of one find.
+        status, body = self.find("hostile." + "{a,b}" * 12 + "*" * 20)
+        self.assertEqual(status, 200, body[:200])
+        self.assertEqual([n["id"] for n in json.loads(body)], ["hostile.aaaaaaaaaaaa"])
+        status, body = self.find("hostile." + "{a,b}" * 12 + "*" * 21)
+        self.assertEqual(status, 400, body[:200])
+        self.assertIn(b"more than 131072 bytes of wildcard alternatives", body)
+        self.assert_alive()
+
     def test_unbalanced_braces_brackets_and_dots_answer(self):
         # Each was quadratic in the pattern (100,000 '{' took many seconds).
         for query in ("{" * 100000, "*[" * 50000):

@@ -109,6 +109,41 @@ TEST_CASE("ExpandBraces bounds the bytes it builds", "[store][glob]") {
   CHECK_THAT(s.message(), Catch::Contains("1048576 bytes"));
 }
 
+TEST_CASE("GlobMatcher bounds the bytes of its wildcard alternatives", "[store][glob]") {
+  // 4,096 wildcard alternatives of 32 bytes (128 KiB) fit; of 33 bytes they
+  // are refused: each is matched against every name.
+  auto fine = GlobMatcher::Create(Repeat("{a,b}", 12) + "*" + std::string(19, 'x'));
+  REQUIRE(fine.ok());
+  CHECK(fine->alternatives().size() == 4096);
+  CHECK(fine->Matches("abababababab" + std::string(30, 'x')));
+  auto refused = GlobMatcher::Create(Repeat("{a,b}", 12) + "*" + std::string(20, 'x'));
+  REQUIRE_FALSE(refused.ok());
+  CHECK_THAT(refused.status().message(),
+             Catch::Contains("more than 131072 bytes of wildcard alternatives"));
+  CHECK_FALSE(GlobMatcher(Repeat("{a,b}", 12) + "*" + std::string(20, 'x'))
+                  .Matches("abababababab" + std::string(30, 'x')));
+  // Literal alternatives are looked up, not matched one by one: 4,096 of 256
+  // bytes are not bounded by this.
+  auto literal = GlobMatcher::Create(Repeat("{a,b}", 12) + std::string(244, 'x'));
+  REQUIRE(literal.ok());
+  CHECK(literal->Matches("bbbbbbbbbbbb" + std::string(244, 'x')));
+  CHECK_FALSE(literal->Matches("bbbbbbbbbbbb" + std::string(243, 'x')));
+}
+
+TEST_CASE("GlobMatcher on the slow-match fuzz finding", "[store][glob]") {
+  // 512 literal alternatives of about 500 bytes: matching each against every
+  // alternative cost alternatives x alternatives x length (over 10 s under
+  // ASan); literal alternatives are now looked up.
+  const std::string pattern = std::string("{{\xff\x0e") + std::string(115, '{') + "b}" +
+                              Repeat("{a,b}", 9) + std::string(300, '\xd1') + "}";
+  const GlobMatcher matcher(pattern);
+  REQUIRE(matcher.is_literal());
+  REQUIRE(matcher.alternatives().size() == 512);
+  for (const std::string& alt : matcher.alternatives()) CHECK(matcher.Matches(alt));
+  CHECK_FALSE(matcher.Matches(matcher.alternatives().front() + "x"));
+  CHECK_FALSE(matcher.Matches(""));
+}
+
 TEST_CASE("ExpandBraces handles deep nesting without recursion", "[store][glob]") {
   // 30,000 pairs around "a,b": only the innermost has a comma.
   const std::string deep = std::string(30000, '{') + "a,b" + std::string(30000, '}');
