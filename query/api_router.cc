@@ -5,8 +5,11 @@
 #include <set>
 
 #include <fmt/format.h>
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
 
 #include "query/form_params.h"
+#include "query/json_answer.h"
 #include "query/render_format.h"
 #include "query/status_pages.h"
 #include "query/time_parser.h"
@@ -323,35 +326,32 @@ struct FoundNode {
   bool leaf;
 };
 
-void AppendTreeNode(std::string& out, std::string_view text, std::string_view id, bool leaf) {
-  out += "{\"text\":";
-  AppendJsonString(out, text);
-  out += ",\"id\":";
-  AppendJsonString(out, id);
-  out += leaf ? R"(,"allowChildren":0,"expandable":0,"leaf":1})"
-              : R"(,"allowChildren":1,"expandable":1,"leaf":0})";
+boost::json::object TreeNode(std::string_view text, std::string_view id, bool leaf) {
+  const int flag = leaf ? 0 : 1;
+  return {{"text", JsonText(text)},
+          {"id", JsonText(id)},
+          {"allowChildren", flag},
+          {"expandable", flag},
+          {"leaf", 1 - flag}};
 }
 
 // graphite-web's tree_json: optional "*" node, then branches, then leaves.
 std::string TreeJson(const std::vector<FoundNode>& nodes, const std::string& base_path,
                      bool wildcards) {
-  std::string out = "[";
-  auto sep = [&] {
-    if (out.size() > 1) out.push_back(',');
-  };
+  boost::json::array out;
+  out.reserve(nodes.size() + 1);
   if (nodes.size() > 1 && wildcards) {
     const bool any_branch =
         std::any_of(nodes.begin(), nodes.end(), [](auto& n) { return !n.leaf; });
-    AppendTreeNode(out, "*", base_path + "*", !any_branch);
+    out.push_back(TreeNode("*", base_path + "*", !any_branch));
   }
   for (bool leaves : {false, true}) {
     for (const FoundNode& n : nodes) {
-      if (n.leaf != leaves) continue;
-      sep();
-      AppendTreeNode(out, n.name, base_path + std::string(n.name), n.leaf);
+      if (n.leaf == leaves)
+        out.push_back(TreeNode(n.name, base_path + std::string(n.name), n.leaf));
     }
   }
-  return out + "]";
+  return ToJson(out);
 }
 
 // graphite-web's query.replace('..', '*.'): one pass, left to right.
@@ -370,17 +370,16 @@ std::string CompleterQuery(std::string_view query) {
 }
 
 std::string CompleterJson(const std::vector<FoundNode>& nodes, bool wildcards) {
-  std::string out = "{\"metrics\":[";
-  for (size_t i = 0; i < nodes.size(); ++i) {
-    if (i) out.push_back(',');
-    out += "{\"path\":";
-    AppendJsonString(out, std::string(nodes[i].path) + (nodes[i].leaf ? "" : "."));
-    out += ",\"name\":";
-    AppendJsonString(out, nodes[i].name);
-    out += nodes[i].leaf ? R"(,"is_leaf":"1"})" : R"(,"is_leaf":"0"})";
+  boost::json::array metrics;
+  metrics.reserve(nodes.size() + 1);
+  for (const FoundNode& n : nodes) {
+    metrics.push_back(
+        boost::json::object{{"path", JsonText(std::string(n.path) + (n.leaf ? "" : "."))},
+                            {"name", JsonText(n.name)},
+                            {"is_leaf", n.leaf ? "1" : "0"}});
   }
-  if (nodes.size() > 1 && wildcards) out += R"(,{"name":"*"})";
-  return out + "]}";
+  if (nodes.size() > 1 && wildcards) metrics.push_back(boost::json::object{{"name", "*"}});
+  return ToJson({{"metrics", std::move(metrics)}});
 }
 
 }  // namespace
