@@ -1,7 +1,8 @@
-// Helpers for the answers built with Boost.JSON (/metrics/find, /tags,
-// /health, /functions): strings go in as valid UTF-8 (Boost.JSON copies bytes
-// above 0x7F unchecked), values come out as compact JSON text. Pure
-// functions; any thread.
+// Helpers for the answers built with Boost.JSON (/tags, /health): strings go
+// in as valid UTF-8 (Boost.JSON copies bytes above 0x7F unchecked), values
+// come out as compact JSON text. /render and /metrics/find (large answers) and
+// /functions (graphite's 1e9999) are written by hand with common/json_escape.h.
+// Pure functions; any thread.
 #pragma once
 
 #include <boost/json/string.hpp>
