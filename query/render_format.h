@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/json_escape.h"
 #include "query/series.h"
 
 namespace hourglass::query {
@@ -20,8 +21,9 @@ namespace hourglass::query {
 // Python's repr() of a float: "1.0", "0.1", "1e+16", "nan", "inf".
 std::string PyFloatRepr(double value);
 
-// Appends `text` as a JSON string literal (quotes included).
-void AppendJsonString(std::string& out, std::string_view text);
+// Appends `text` as a JSON string literal (quotes included); the shared,
+// UTF-8-safe escaper of common/json_escape.h.
+using common::AppendJsonString;
 
 enum class RenderFormat { kJson, kCsv, kRaw };
 

@@ -7,8 +7,9 @@
 #include <utility>
 
 #include <fmt/format.h>
+#include <boost/json/object.hpp>
 
-#include "query/render_format.h"
+#include "query/json_answer.h"
 
 namespace hourglass::query {
 namespace {
@@ -50,33 +51,21 @@ HealthPage FormatHealth(const std::vector<common::ComponentHealth>& health,
   for (const auto& h : health) overall = std::max(overall, h.state);
   HealthPage page;
   page.status = overall == common::HealthState::kOk ? 200 : 503;
-  std::string& out = page.body;
-  out = "{\"status\":";
-  AppendJsonString(out, common::HealthStateName(overall));
-  out += ",\"version\":";
-  AppendJsonString(out, version);
-  out += ",\"components\":{";
-  for (size_t i = 0; i < health.size(); ++i) {
-    if (i) out.push_back(',');
-    AppendJsonString(out, health[i].component);
-    out += ":{\"state\":";
-    AppendJsonString(out, common::HealthStateName(health[i].state));
-    out += ",\"detail\":";
-    AppendJsonString(out, health[i].detail);
-    out.push_back('}');
+  boost::json::object components;
+  for (const auto& h : health) {
+    components[JsonText(h.component)] = {{"state", common::HealthStateName(h.state)},
+                                         {"detail", JsonText(h.detail)}};
   }
-  out += "},\"counters\":{";
-  bool first = true;
+  boost::json::object counters;
   for (const auto& stat : stats) {
-    if (std::find(std::begin(kKeyStats), std::end(kKeyStats), stat.name) == std::end(kKeyStats)) {
-      continue;
+    if (std::find(std::begin(kKeyStats), std::end(kKeyStats), stat.name) != std::end(kKeyStats)) {
+      counters[stat.name] = JsonNumber(stat.value);
     }
-    if (!first) out.push_back(',');
-    first = false;
-    AppendJsonString(out, stat.name);
-    out += ":" + (std::isfinite(stat.value) ? fmt::format("{}", stat.value) : "null");
   }
-  out += "}}";
+  page.body = ToJson({{"status", common::HealthStateName(overall)},
+                      {"version", JsonText(version)},
+                      {"components", std::move(components)},
+                      {"counters", std::move(counters)}});
   return page;
 }
 

@@ -5,11 +5,13 @@
 #include <set>
 
 #include <fmt/format.h>
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
 
 #include "query/api_router.h"
 #include "query/form_params.h"
+#include "query/json_answer.h"
 #include "query/py_regex.h"
-#include "query/render_format.h"
 #include "query/series.h"
 #include "store/series_store.h"
 
@@ -25,9 +27,7 @@ constexpr size_t kMaxLimit = 10'000;        // the most any tags request returns
 constexpr size_t kMaxCandidates = 100'000;
 
 ApiResponse JsonError(unsigned status, std::string_view message) {
-  std::string body = "{\"error\":";
-  AppendJsonString(body, message);
-  return {status, "application/json", body + "}"};
+  return {status, "application/json", ToJson({{"error", JsonText(message)}})};
 }
 
 ApiResponse MethodNotAllowed() {
@@ -39,12 +39,10 @@ ApiResponse StoreError(const Status& status) {
 }
 
 std::string JsonStrings(const std::vector<std::string>& items) {
-  std::string out = "[";
-  for (size_t i = 0; i < items.size(); ++i) {
-    if (i) out.push_back(',');
-    AppendJsonString(out, items[i]);
-  }
-  return out + "]";
+  boost::json::array out;
+  out.reserve(items.size());
+  for (const std::string& item : items) out.push_back(JsonText(item));
+  return ToJson(out);
 }
 
 // `limit`: absent, empty or <= 0 -> fallback; capped at kMaxLimit.
@@ -108,17 +106,13 @@ ApiResponse TagList(const store::SeriesStore& store, const FormParams& params) {
   Result<std::vector<std::string>> tags =
       store.ListTags("", filter->has_value() ? kMaxLimit : *limit);
   if (!tags.ok()) return StoreError(tags.status());
-  std::string out = "[";
-  size_t n = 0;
+  boost::json::array out;
   for (const std::string& tag : *tags) {
-    if (n == *limit) break;
+    if (out.size() == *limit) break;
     if (filter->has_value() && !(*filter)->Search(tag)) continue;
-    if (n++) out.push_back(',');
-    out += "{\"tag\":";
-    AppendJsonString(out, tag);
-    out.push_back('}');
+    out.push_back(boost::json::object{{"tag", JsonText(tag)}});
   }
-  return {200, "application/json", out + "]"};
+  return {200, "application/json", ToJson(out)};
 }
 
 // GET /tags/<tag>: {"tag": t, "values": [{"value": v, "count": n}, ...]}, or
@@ -132,21 +126,15 @@ ApiResponse TagDetails(const store::SeriesStore& store, std::string_view tag,
   Result<std::vector<std::string>> values = store.ListTagValues(tag, "", kMaxLimit);
   if (!values.ok()) return StoreError(values.status());
   if (values->empty()) return {200, "application/json", "null"};
-  std::string out = "{\"tag\":";
-  AppendJsonString(out, tag);
-  out += ",\"values\":[";
-  size_t n = 0;
+  boost::json::array out;
   for (const std::string& value : *values) {
-    if (n == *limit) break;
+    if (out.size() == *limit) break;
     if (filter->has_value() && !(*filter)->Search(value)) continue;
     Result<std::vector<std::string>> series = store.FindTagged(tag, value, SIZE_MAX);
     if (!series.ok()) return StoreError(series.status());
-    if (n++) out.push_back(',');
-    out += "{\"value\":";
-    AppendJsonString(out, value);
-    out += fmt::format(",\"count\":{}}}", series->size());
+    out.push_back(boost::json::object{{"value", JsonText(value)}, {"count", series->size()}});
   }
-  return {200, "application/json", out + "]}"};
+  return {200, "application/json", ToJson({{"tag", JsonText(tag)}, {"values", std::move(out)}})};
 }
 
 // /tags/findSeries?expr=...: ["path", ...].

@@ -14,6 +14,7 @@
 
 #include "archive/audit/audit_format.h"
 #include "common/atomic_file.h"
+#include "common/json_escape.h"
 #include "common/utc_time.h"
 
 namespace hourglass::archive {
@@ -78,9 +79,10 @@ common::Status WriteCompleteMarker(const std::string& dir, const AuditFileInfo& 
                                    uint64_t bytes, uint64_t lines, int64_t now_micros) {
   const std::string path = dir + "/" + file.name + std::string(kCompleteSuffix);
   const std::string body = fmt::format(
-      "{{\"file\":\"{}\",\"hour\":\"{}\",\"segment\":{},\"bytes\":{},\"lines\":{},"
-      "\"completed\":\"{}\"}}\n",
-      file.name, HourStamp(file.hour), file.segment, bytes, lines, Rfc3339Micros(now_micros));
+      "{{\"file\":{},\"hour\":{},\"segment\":{},\"bytes\":{},\"lines\":{},"
+      "\"completed\":{}}}\n",
+      common::JsonString(file.name), common::JsonString(HourStamp(file.hour)), file.segment, bytes,
+      lines, common::JsonString(Rfc3339Micros(now_micros)));
   return common::WriteFileAtomically(path, body);
 }
 

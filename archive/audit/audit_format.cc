@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "common/json_escape.h"
 #include "common/utc_time.h"
 
 namespace hourglass::archive {
@@ -16,86 +17,11 @@ constexpr std::string_view kFacilities[] = {
 constexpr std::string_view kSeverities[] = {"emerg",   "alert",  "crit", "err",
                                             "warning", "notice", "info", "debug"};
 
-// Length of the valid UTF-8 sequence starting at s[i], or 0 if invalid.
-size_t Utf8Length(std::string_view s, size_t i) {
-  const auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-  const unsigned char c = byte(i);
-  size_t n = 0;
-  uint32_t min = 0;
-  if (c >= 0xC2 && c <= 0xDF) {
-    n = 2, min = 0x80;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    n = 3, min = 0x800;
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    n = 4, min = 0x10000;
-  } else {
-    return 0;
-  }
-  if (i + n > s.size()) return 0;
-  uint32_t cp = c & (0x7F >> n);
-  for (size_t k = 1; k < n; ++k) {
-    if ((byte(i + k) & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (byte(i + k) & 0x3F);
-  }
-  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-  return n;
-}
-
-// True for the bytes JSON takes as they are: printable ASCII but '"' and '\\'.
-bool IsPlainJsonByte(unsigned char c) { return c >= 0x20 && c < 0x7F && c != '"' && c != '\\'; }
-
-// Appends one byte that is not plain: an escape, or a UTF-8 sequence (invalid
-// ones become U+FFFD). Returns how many input bytes it consumed.
-size_t AppendJsonSpecial(std::string_view s, size_t i, std::string& out) {
-  const auto c = static_cast<unsigned char>(s[i]);
-  if (c >= 0x80) {
-    const size_t n = Utf8Length(s, i);
-    out += n ? s.substr(i, n) : std::string_view("\xEF\xBF\xBD");
-    return n ? n : 1;
-  }
-  switch (c) {
-    case '"':
-      out += "\\\"";
-      break;
-    case '\\':
-      out += "\\\\";
-      break;
-    case '\n':
-      out += "\\n";
-      break;
-    case '\r':
-      out += "\\r";
-      break;
-    case '\t':
-      out += "\\t";
-      break;
-    default:
-      fmt::format_to(std::back_inserter(out), "\\u{:04x}", c);
-  }
-  return 1;
-}
-
-// A JSON string literal; invalid UTF-8 bytes become U+FFFD. Copies runs of
-// plain bytes in one append each: most audit text is plain.
-void AppendJsonString(std::string_view s, std::string& out) {
-  out.reserve(out.size() + s.size() + 2);
-  out += '"';
-  size_t i = 0;
-  while (i < s.size()) {
-    size_t run = i;
-    while (run < s.size() && IsPlainJsonByte(static_cast<unsigned char>(s[run]))) ++run;
-    out.append(s.data() + i, run - i);
-    i = run;
-    if (i < s.size()) i += AppendJsonSpecial(s, i, out);
-  }
-  out += '"';
-}
-
 void AppendJsonOrNull(std::string_view s, std::string& out) {
   if (s.empty()) {
     out += "null";
   } else {
-    AppendJsonString(s, out);
+    common::AppendJsonString(out, s);
   }
 }
 
@@ -119,7 +45,7 @@ void AppendStructuredData(const std::vector<SdElement>& elements, std::string& o
   out += '{';
   for (size_t e = 0; e < elements.size(); ++e) {
     if (e) out += ',';
-    AppendJsonString(elements[e].id, out);
+    common::AppendJsonString(out, elements[e].id);
     out += ":{";
     const auto& params = elements[e].params;
     bool first = true;
@@ -129,7 +55,7 @@ void AppendStructuredData(const std::vector<SdElement>& elements, std::string& o
       if (seen) continue;
       if (!first) out += ',';
       first = false;
-      AppendJsonString(params[p].name, out);
+      common::AppendJsonString(out, params[p].name);
       out += ':';
       std::vector<size_t> same;
       for (size_t q = p; q < params.size(); ++q) {
@@ -138,7 +64,7 @@ void AppendStructuredData(const std::vector<SdElement>& elements, std::string& o
       if (same.size() > 1) out += '[';
       for (size_t k = 0; k < same.size(); ++k) {
         if (k) out += ',';
-        AppendJsonString(UnescapeSdValue(params[same[k]].value), out);
+        common::AppendJsonString(out, UnescapeSdValue(params[same[k]].value));
       }
       if (same.size() > 1) out += ']';
     }
@@ -186,7 +112,7 @@ void AppendJson(const AuditRecord& r, std::string& out) {
     AppendStructuredData(r.structured_data, out);
   }
   out += ",\"message\":";
-  AppendJsonString(r.message, out);
+  common::AppendJsonString(out, r.message);
   if (r.bom) out += ",\"bom\":true";
   if (r.truncated) out += ",\"truncated\":true";
   out += '}';

@@ -1,5 +1,7 @@
 #include "archive/object_store/presign.h"
 
+#include <boost/url/parse.hpp>
+
 #include "common/hex.h"
 #include "common/utc_time.h"
 
@@ -66,8 +68,13 @@ std::string PresignUrl(const PresignRequest& r) {
   std::string amz_date = AmzDate(r.now_s);
   std::string day = amz_date.substr(0, 8);
   std::string scope = day + "/" + r.region + "/s3/aws4_request";
+  // The signed host header: HOST[:PORT] of the base URL.
   std::string_view host = r.base_url;
-  if (size_t pos = host.find("://"); pos != std::string_view::npos) host.remove_prefix(pos + 3);
+  if (const auto uri = boost::urls::parse_uri(r.base_url); uri && uri->has_authority()) {
+    host = uri->encoded_authority();
+  } else if (size_t pos = host.find("://"); pos != std::string_view::npos) {
+    host.remove_prefix(pos + 3);
+  }
   int64_t expires = std::clamp<int64_t>(r.expires_s, 1, 604800);
 
   std::vector<std::pair<std::string, std::string>> params = {

@@ -3,10 +3,13 @@
 #include <fcntl.h>
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <thread>
+
+#include <boost/url/parse.hpp>
 
 #include "archive/object_store/presign.h"
 #include "common/hex.h"
@@ -58,14 +61,34 @@ common::Result<std::pair<std::string, std::string>> ParseS3Target(std::string_vi
   return std::make_pair(bucket, prefix);
 }
 
+namespace {
+
+// 1-5 digits (Boost.URL's parser leaves a port's characters unchecked).
+bool IsPort(std::string_view port) {
+  return !port.empty() && port.size() <= 5 &&
+         std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// http(s)://HOST[:PORT][/PATH] (RFC 3986): a host, and no user, query or
+// fragment (they would end up inside every object URL).
+bool IsValidEndpoint(std::string_view endpoint) {
+  const boost::system::result<boost::urls::url_view> uri = boost::urls::parse_uri(endpoint);
+  if (!uri) return false;
+  const boost::urls::scheme scheme = uri->scheme_id();
+  return (scheme == boost::urls::scheme::http || scheme == boost::urls::scheme::https) &&
+         uri->has_authority() && !uri->encoded_host().empty() && !uri->has_userinfo() &&
+         !uri->has_query() && !uri->has_fragment() && (!uri->has_port() || IsPort(uri->port()));
+}
+
+}  // namespace
+
 common::Result<std::unique_ptr<S3ObjectStore>> S3ObjectStore::Create(S3Config config,
                                                                      S3Credentials credentials) {
   if (!IsValidBucket(config.bucket)) {
     return common::Status::Error("archive: \"" + config.bucket + "\" is not a valid bucket name");
   }
   while (config.endpoint.ends_with('/')) config.endpoint.pop_back();
-  if (!config.endpoint.empty() && !config.endpoint.starts_with("http://") &&
-      !config.endpoint.starts_with("https://")) {
+  if (!config.endpoint.empty() && !IsValidEndpoint(config.endpoint)) {
     return common::Status::Error("archive.endpoint \"" + config.endpoint +
                                  "\": expected http(s)://HOST[:PORT]");
   }
@@ -94,8 +117,10 @@ std::string S3ObjectStore::BaseUrl() const {
                              ? "https://s3." + config_.region + ".amazonaws.com"
                              : config_.endpoint;
   if (path_style) return endpoint;
-  size_t host = endpoint.find("://") + 3;
-  return endpoint.substr(0, host) + config_.bucket + "." + endpoint.substr(host);
+  const boost::system::result<boost::urls::url_view> uri = boost::urls::parse_uri(endpoint);
+  if (!uri) return endpoint;  // Create accepts only endpoints that parse
+  return std::string(uri->scheme()) + "://" + config_.bucket + "." +
+         std::string(uri->encoded_authority()) + std::string(uri->encoded_path());
 }
 
 std::string S3ObjectStore::PathPrefix() const {

@@ -107,6 +107,33 @@ TEST_CASE("/metrics/index.json lists every series, /functions answers") {
   CHECK(f.Get("/version").body == "1.1.10\n");
 }
 
+TEST_CASE("/metrics/find: wildcard node, completer, jsonp in graphite-web's exact text") {
+  RouterFixture f;
+  CHECK(f.Get("/metrics/find?query=a.*&wildcards=1").body ==
+        R"([{"text":"*","id":"a.*","allowChildren":1,"expandable":1,"leaf":0},)"
+        R"({"text":"b","id":"a.b","allowChildren":1,"expandable":1,"leaf":0},)"
+        R"({"text":"d","id":"a.d","allowChildren":0,"expandable":0,"leaf":1}])");
+  CHECK(f.Get("/metrics/find?query=a.&format=completer&wildcards=1").body ==
+        R"({"metrics":[{"path":"a.b.","name":"b","is_leaf":"0"},)"
+        R"({"path":"a.d","name":"d","is_leaf":"1"},{"name":"*"}]})");
+  CHECK(f.Get("/metrics/find?query=x&jsonp=cb").body ==
+        R"(cb([{"text":"x","id":"x","allowChildren":0,"expandable":0,"leaf":1}]))");
+  CHECK(f.Get("/metrics/find?query=nope.*").body == "[]");
+  CHECK(f.Get("/metrics/find?query=nope.*&format=completer").body == R"({"metrics":[]})");
+}
+
+TEST_CASE("/metrics/find: a name with a quote or invalid UTF-8 stays valid JSON") {
+  RouterFixture f;
+  f.db.AddSeries("q.a\"b", 0);
+  f.db.AddSeries("q.c\xff", 0);
+  const ApiResponse tree = f.Get("/metrics/find?query=q.*");
+  CHECK(tree.body.find(R"("text":"a\"b","id":"q.a\"b")") != std::string::npos);
+  const json::array nodes = json::parse(tree.body).as_array();  // throws on bad UTF-8
+  REQUIRE(nodes.size() == 2);
+  CHECK(nodes[1].at("text") == "c\xEF\xBF\xBD");
+  json::parse(f.Get("/metrics/find?query=q.*&format=completer").body);
+}
+
 TEST_CASE("CORS headers only for configured origins; preflight answered") {
   RouterFixture f(AccessOptions{{"http://grafana.local:3000"}, ""});
   ApiResponse ok = f.Get("/render?target=a.b.c&from=-1min", "http://grafana.local:3000");

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include <boost/json.hpp>
 #include <catch2/catch.hpp>
 
 #include "query/series.h"
@@ -74,6 +75,27 @@ TEST_CASE("JSON: nulls, infinities, noNullPoints, tags, escaping") {
   CHECK(FormatJson({empty}, true) == "[]");
   CHECK(FormatJson({}, false) == "[]");
   CHECK(MakeSeries("sumSeries(a;b=c)", 0, 1, 1, {}).tags.at("name") == "sumSeries(a;b=c)");
+}
+
+TEST_CASE("JSON: a name with a quote, control characters or bad UTF-8 stays valid JSON") {
+  const std::string name = std::string(
+      "a\"b\\c\nd\x01"
+      "e\x7f\xff\xF0\x9F\x98\x80;t=\x1f");
+  Series s = MakeSeries(name, 0, 20, 10, {1, 2});
+  const std::string out = FormatJson({s}, false);
+  CHECK(out.find('\n') == std::string::npos);
+  CHECK(out.find('\x01') == std::string::npos);
+  CHECK(out.find("\\u0001") != std::string::npos);
+  boost::system::error_code ec;
+  const boost::json::value v = boost::json::parse(out, ec);  // rejects bad UTF-8 and raw controls
+  REQUIRE_FALSE(ec);
+  const auto& series = v.as_array().at(0).as_object();
+  // The bad byte 0xff reads back as U+FFFD; everything else as sent.
+  CHECK(series.at("target").as_string() ==
+        "a\"b\\c\nd\x01"
+        "e\x7f\xEF\xBF\xBD\xF0\x9F\x98\x80;t=\x1f");
+  CHECK(series.at("tags").as_object().at("t").as_string() == "\x1f");
+  CHECK(series.at("datapoints").as_array().size() == 2);
 }
 
 TEST_CASE("CSV and raw like graphite-web") {

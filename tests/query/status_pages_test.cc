@@ -1,5 +1,6 @@
 #include "query/status_pages.h"
 
+#include <cmath>
 #include <string>
 
 #include <catch2/catch.hpp>
@@ -44,6 +45,31 @@ TEST_CASE("exposition converts the value with the name") {
         "# HELP hourglass_http_errors_total failed requests\n"
         "# TYPE hourglass_http_errors_total counter\n"
         "hourglass_http_errors_total 3\n");
+}
+
+}  // namespace
+}  // namespace hourglass::query
+
+namespace hourglass::query {
+namespace {
+
+TEST_CASE("/health body: state, version, components, key counters as numbers") {
+  using common::HealthState;
+  using common::StatKind;
+  const std::vector<common::ComponentHealth> health = {
+      {"store", HealthState::kDegraded, "disk \"sdb\"\n\xff"}, {"http", HealthState::kOk, ""}};
+  const std::vector<common::StatValue> stats = {{"http.requests", "", StatKind::kCounter, 12},
+                                                {"not.a.key.stat", "", StatKind::kGauge, 1},
+                                                {"http.errors", "", StatKind::kCounter, NAN}};
+  const HealthPage page = FormatHealth(health, stats, "1.1.10");
+  CHECK(page.status == 503);
+  CHECK(page.body ==
+        "{\"status\":\"degraded\",\"version\":\"1.1.10\",\"components\":{"
+        "\"store\":{\"state\":\"degraded\",\"detail\":\"disk \\\"sdb\\\"\\n\xEF\xBF\xBD\"},"
+        "\"http\":{\"state\":\"ok\",\"detail\":\"\"}},"
+        "\"counters\":{\"http.requests\":12,\"http.errors\":null}}");
+  CHECK(FormatHealth({}, {}, "v").body ==
+        R"({"status":"ok","version":"v","components":{},"counters":{}})");
 }
 
 }  // namespace

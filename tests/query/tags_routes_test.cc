@@ -67,6 +67,7 @@ TEST_CASE("tags: autoComplete tags and values") {
   CHECK(f.Body("/tags/autoComplete/values?tag=name&expr=dc=eu") == R"(["cpu","mem"])");
   CHECK(f.Body("/tags/autoComplete/values?tag=host&expr=name=cpu&expr=dc=eu") == R"(["a","b"])");
   CHECK(f.Get("/tags/autoComplete/values").status == 400);
+  CHECK(f.Get("/tags/autoComplete/values").body == R"({"error":"no tag specified"})");
   CHECK(f.Get("/tags/autoComplete/tags?limit=x").status == 400);
 }
 
@@ -85,6 +86,22 @@ TEST_CASE("tags: seriesByTag in render reads through the tag index") {
   CHECK(summed.find(R"x("target":"sumSeries(seriesByTag('dc=eu'))")x") != std::string::npos);
   CHECK(summed.find("[7,") != std::string::npos);
   CHECK(summed.find("[22,") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace hourglass::query
+
+namespace hourglass::query {
+namespace {
+
+TEST_CASE("tags: a value with a quote or invalid UTF-8 stays valid JSON") {
+  Fixture f;
+  f.store.AddSeries("odd;k=a\"b", 6);
+  f.store.AddSeries("odd;k=c\xff", 7);
+  CHECK(f.Body("/tags/k") ==
+        "{\"tag\":\"k\",\"values\":[{\"value\":\"a\\\"b\",\"count\":1},"
+        "{\"value\":\"c\xEF\xBF\xBD\",\"count\":1}]}");
+  CHECK(f.Body("/tags/autoComplete/values?tag=k") == "[\"a\\\"b\",\"c\xEF\xBF\xBD\"]");
 }
 
 }  // namespace

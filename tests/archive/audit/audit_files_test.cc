@@ -85,5 +85,15 @@ TEST_CASE("the completion marker is one JSON line, written atomically") {
   CHECK_FALSE(std::filesystem::exists(dir.path() + "/audit-20261121T0500Z-2.log.complete.tmp"));
 }
 
+TEST_CASE("the completion marker escapes a file name with a quote or backslash") {
+  TempDir dir;
+  AuditFileInfo info{"a\"u\\dit-20261121T0500Z.log", kHour, 1, false};
+  REQUIRE(WriteCompleteMarker(dir.path(), info, 1, 1, 1795240800'000000LL).ok());
+  CHECK(ReadFile(dir.path() + "/" + info.name + ".complete") ==
+        R"({"file":"a\"u\\dit-20261121T0500Z.log","hour":"20261121T0500Z","segment":1,)"
+        R"("bytes":1,"lines":1,"completed":"2026-11-21T06:00:00.000000Z"})"
+        "\n");
+}
+
 }  // namespace
 }  // namespace hourglass::archive

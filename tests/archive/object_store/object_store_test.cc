@@ -292,6 +292,15 @@ TEST_CASE("S3 addressing and targets") {
   CHECK((*aws)->Describe().find("SECRETVALUE") == std::string::npos);
   CHECK_FALSE(S3ObjectStore::Create({.bucket = "Bad_Bucket"}, creds));
   CHECK_FALSE(S3ObjectStore::Create({.bucket = "logs", .endpoint = "ftp://x"}, creds));
+  // The endpoint is parsed as a URI: a host is required; no user, query,
+  // fragment or bad characters.
+  for (const char* bad : {"http://", "https:///x", "http://a b:1", "http://u:p@host",
+                          "http://host?x=1", "http://host#f", "http://host:port", "http://host:"}) {
+    INFO(bad);
+    auto store = S3ObjectStore::Create({.bucket = "logs", .endpoint = bad}, creds);
+    REQUIRE_FALSE(store);
+    CHECK(store.status().message().find("archive.endpoint") != std::string::npos);
+  }
 
   auto target = ParseS3Target("s3://logs/audit");
   REQUIRE(target);
