@@ -8,6 +8,7 @@
 
 #include "common/listen_address.h"
 #include "tests/ingest/emfile_connect.h"
+#include "tests/ingest/tcp_client.h"
 
 namespace hourglass::ingest {
 namespace {
@@ -42,12 +43,10 @@ struct Recorder {
   }
 };
 
-struct Fixture {
+struct Fixture : testing::TcpClientFixture {
   common::ManualClock clock{kNow * 1'000'000};
-  common::StatsRegistry stats;
   Recorder recorder;
   std::unique_ptr<CarbonServer> server;
-  asio::io_context client_io;
 
   explicit Fixture(CarbonServerOptions options = {}) {
     options.listen = "127.0.0.1:0";
@@ -58,25 +57,7 @@ struct Fixture {
   }
   ~Fixture() { server->Stop(); }
 
-  tcp::socket Connect() {
-    auto address = common::ParseListenAddress(server->bound_address());
-    tcp::socket socket(client_io);
-    socket.connect(tcp::endpoint(asio::ip::make_address(address->host), address->port));
-    return socket;
-  }
-  void Send(tcp::socket& socket, std::string_view data) {
-    asio::write(socket, asio::buffer(data.data(), data.size()));
-  }
-  double Stat(const std::string& name) {
-    for (const auto& s : stats.Snapshot()) {
-      if (s.name == name) return s.value;
-    }
-    return -1;
-  }
-  void WaitFor(const std::string& stat, double value) {
-    for (int i = 0; i < 1000 && Stat(stat) < value; ++i) std::this_thread::sleep_for(5ms);
-    REQUIRE(Stat(stat) == value);
-  }
+  tcp::socket Connect() { return ConnectTo(server->bound_address()); }
 };
 
 TEST_CASE("carbon server: lines become points, names are passed as new once") {

@@ -10,6 +10,7 @@
 
 #include "common/listen_address.h"
 #include "tests/ingest/emfile_connect.h"
+#include "tests/ingest/tcp_client.h"
 
 namespace hourglass::ingest {
 namespace {
@@ -21,13 +22,11 @@ using namespace std::literals;
 const int64_t k0500 = 1795237200LL * 1'000'000;  // 2026-11-21T05:00:00Z
 constexpr int64_t kHourMicros = 3'600'000'000LL;
 
-struct Fixture {
+struct Fixture : testing::TcpClientFixture {
   std::string dir;
   common::ManualClock clock{k0500 + 1};
-  common::StatsRegistry stats;
   std::unique_ptr<archive::AuditWriter> writer;
   std::unique_ptr<SyslogServer> server;
-  asio::io_context client_io;
 
   explicit Fixture(SyslogServerOptions options = {},
                    archive::AuditFormat format = archive::AuditFormat::kJson) {
@@ -50,25 +49,7 @@ struct Fixture {
     std::filesystem::remove_all(dir);
   }
 
-  tcp::socket Connect() {
-    auto address = common::ParseListenAddress(server->bound_address());
-    tcp::socket socket(client_io);
-    socket.connect(tcp::endpoint(asio::ip::make_address(address->host), address->port));
-    return socket;
-  }
-  void Send(tcp::socket& socket, std::string_view data) {
-    asio::write(socket, asio::buffer(data.data(), data.size()));
-  }
-  double Stat(const std::string& name) {
-    for (const auto& s : stats.Snapshot()) {
-      if (s.name == name) return s.value;
-    }
-    return -1;
-  }
-  void WaitFor(const std::string& stat, double value) {
-    for (int i = 0; i < 1000 && Stat(stat) < value; ++i) std::this_thread::sleep_for(5ms);
-    REQUIRE(Stat(stat) == value);
-  }
+  tcp::socket Connect() { return ConnectTo(server->bound_address()); }
   std::vector<std::string> Lines(const std::string& name) {
     REQUIRE(writer->Sync().ok());
     std::ifstream in(dir + "/" + name);

@@ -15,6 +15,7 @@
 
 #include "common/listen_address.h"
 #include "ingest/syslog/syslog_server.h"
+#include "tests/ingest/tcp_client.h"
 
 namespace hourglass::ingest {
 namespace {
@@ -44,13 +45,11 @@ void MakeCert(const std::string& dir, const std::string& name,
   REQUIRE(std::system(command.c_str()) == 0);
 }
 
-struct Fixture {
+struct Fixture : testing::TcpClientFixture {
   std::string dir = TempDir();
   common::ManualClock clock{k0500 + 1};
-  common::StatsRegistry stats;
   std::unique_ptr<archive::AuditWriter> writer;
   std::unique_ptr<SyslogServer> server;
-  asio::io_context client_io;
 
   // `adjust` may change the options before the server starts.
   explicit Fixture(const std::function<void(SyslogServerOptions&)>& adjust = {}) {
@@ -82,12 +81,6 @@ struct Fixture {
     return options;
   }
 
-  tcp::socket Connect(const std::string& bound) {
-    auto address = common::ParseListenAddress(bound);
-    tcp::socket socket(client_io);
-    socket.connect(tcp::endpoint(asio::ip::make_address(address->host), address->port));
-    return socket;
-  }
   // A client context that trusts the server's certificate; `client` (a
   // NAME of MakeCert) is presented as the client certificate.
   ssl::context ClientContext(const std::string& client = "") {
@@ -102,19 +95,9 @@ struct Fixture {
   }
   // A TLS connection to the TLS listener, handshake done (or `ec` set).
   std::unique_ptr<TlsStream> ConnectTls(ssl::context& context, error_code& ec) {
-    auto stream = std::make_unique<TlsStream>(Connect(server->tls_bound_address()), context);
+    auto stream = std::make_unique<TlsStream>(ConnectTo(server->tls_bound_address()), context);
     stream->handshake(ssl::stream_base::client, ec);
     return stream;
-  }
-  double Stat(const std::string& name) {
-    for (const auto& s : stats.Snapshot()) {
-      if (s.name == name) return s.value;
-    }
-    return -1;
-  }
-  void WaitFor(const std::string& stat, double value) {
-    for (int i = 0; i < 1000 && Stat(stat) < value; ++i) std::this_thread::sleep_for(5ms);
-    REQUIRE(Stat(stat) == value);
   }
   std::vector<std::string> Lines() {
     REQUIRE(writer->Sync().ok());
@@ -152,7 +135,7 @@ TEST_CASE("TLS and plain listeners side by side, framing detected per frame over
     asio::write(*tls, asio::buffer(part));
   }
   tls->shutdown(ec);  // close_notify; the server's own close ends it
-  auto plain = f.Connect(f.server->bound_address());
+  auto plain = f.ConnectTo(f.server->bound_address());
   asio::write(plain, asio::buffer("<13>plain beside\n"sv));
   plain.close();
   f.WaitFor("syslog.messages_received", 6);
@@ -175,7 +158,7 @@ TEST_CASE("TLS and plain listeners side by side, framing detected per frame over
 
 TEST_CASE("plain text on the TLS port and TLS 1.1 are handshake failures, counted") {
   Fixture f;
-  auto socket = f.Connect(f.server->tls_bound_address());
+  auto socket = f.ConnectTo(f.server->tls_bound_address());
   asio::write(socket, asio::buffer("<13>not tls\n"sv));
   CHECK(ClosedByServer(socket));
   f.WaitFor("syslog.tls_handshake_failures", 1);
@@ -195,7 +178,7 @@ TEST_CASE("plain text on the TLS port and TLS 1.1 are handshake failures, counte
 
 TEST_CASE("a TLS connection that never handshakes is closed at idle_timeout") {
   Fixture f([](SyslogServerOptions& options) { options.idle_timeout_s = 1; });
-  auto socket = f.Connect(f.server->tls_bound_address());
+  auto socket = f.ConnectTo(f.server->tls_bound_address());
   CHECK(ClosedByServer(socket));
   f.WaitFor("syslog.idle_timeouts", 1);
   f.WaitFor("syslog.tls_handshake_failures", 1);
@@ -203,7 +186,7 @@ TEST_CASE("a TLS connection that never handshakes is closed at idle_timeout") {
 
 TEST_CASE("TLS connections count against max_connections, handshake or not") {
   Fixture f([](SyslogServerOptions& options) { options.max_connections = 1; });
-  auto silent = f.Connect(f.server->tls_bound_address());
+  auto silent = f.ConnectTo(f.server->tls_bound_address());
   f.WaitFor("syslog.connections_open", 1);
   auto context = f.ClientContext();
   error_code ec;

@@ -1,0 +1,50 @@
+// TcpClientFixture: the client side shared by the carbon and syslog server
+// tests (plain and TLS): a client io_context, connect to a bound address,
+// send everything, read a stat, and wait (generously) for a stat to reach a
+// value. Tests only; the server fixtures derive from it.
+#pragma once
+
+#include <boost/asio.hpp>
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <string>
+#include <string_view>
+#include <thread>
+
+#include "common/listen_address.h"
+#include "common/stats.h"
+
+namespace hourglass::testing {
+
+struct TcpClientFixture {
+  common::StatsRegistry stats;
+  boost::asio::io_context client_io;
+
+  // A client socket connected to `bound` ("127.0.0.1:40123").
+  boost::asio::ip::tcp::socket ConnectTo(const std::string& bound) {
+    auto address = common::ParseListenAddress(bound);
+    boost::asio::ip::tcp::socket socket(client_io);
+    socket.connect(boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address(address->host),
+                                                  address->port));
+    return socket;
+  }
+  static void Send(boost::asio::ip::tcp::socket& socket, std::string_view data) {
+    boost::asio::write(socket, boost::asio::buffer(data.data(), data.size()));
+  }
+  // The stat's current value; -1 when it does not exist.
+  double Stat(const std::string& name) const {
+    for (const auto& s : stats.Snapshot()) {
+      if (s.name == name) return s.value;
+    }
+    return -1;
+  }
+  // Waits up to 5 s for `stat` to reach `value`, then requires it equal.
+  void WaitFor(const std::string& stat, double value) const {
+    for (int i = 0; i < 1000 && Stat(stat) < value; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    REQUIRE(Stat(stat) == value);
+  }
+};
+
+}  // namespace hourglass::testing
