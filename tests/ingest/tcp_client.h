@@ -1,7 +1,7 @@
 // TcpClientFixture: the client side shared by the carbon and syslog server
 // tests (plain and TLS): a client io_context, connect to a bound address,
-// send everything, read a stat, and wait (generously) for a stat to reach a
-// value. Tests only; the server fixtures derive from it.
+// send everything, read until the server closes, read a stat, and wait (generously) for a stat to
+// reach a value. Tests only; the server fixtures derive from it.
 #pragma once
 
 #include <boost/asio.hpp>
@@ -30,6 +30,14 @@ struct TcpClientFixture {
   }
   static void Send(boost::asio::ip::tcp::socket& socket, std::string_view data) {
     boost::asio::write(socket, boost::asio::buffer(data.data(), data.size()));
+  }
+  // Blocks for one byte; the error the read ends with (eof once the server
+  // has closed the connection), or none if a byte came.
+  static boost::system::error_code ReadOne(boost::asio::ip::tcp::socket& socket) {
+    char byte;
+    boost::system::error_code ec;
+    socket.read_some(boost::asio::buffer(&byte, 1), ec);
+    return ec;
   }
   // The stat's current value; -1 when it does not exist.
   double Stat(const std::string& name) const {

@@ -10,7 +10,7 @@
 
 #include "common/listen_address.h"
 #include "tests/ingest/emfile_connect.h"
-#include "tests/ingest/tcp_client.h"
+#include "tests/ingest/syslog/syslog_fixture.h"
 
 namespace hourglass::ingest {
 namespace {
@@ -19,44 +19,22 @@ namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 using namespace std::literals;
 
-const int64_t k0500 = 1795237200LL * 1'000'000;  // 2026-11-21T05:00:00Z
+using testing::k0500;
 constexpr int64_t kHourMicros = 3'600'000'000LL;
 
-struct Fixture : testing::TcpClientFixture {
-  std::string dir;
-  common::ManualClock clock{k0500 + 1};
-  std::unique_ptr<archive::AuditWriter> writer;
-  std::unique_ptr<SyslogServer> server;
-
+struct Fixture : testing::SyslogFixture {
   explicit Fixture(SyslogServerOptions options = {},
-                   archive::AuditFormat format = archive::AuditFormat::kJson) {
-    std::string pattern = (std::filesystem::temp_directory_path() / "hg-syslog-XXXXXX").string();
-    dir = mkdtemp(pattern.data());
+                   archive::AuditFormat format = archive::AuditFormat::kJson)
+      : SyslogFixture("hg-syslog") {
     archive::AuditOptions audit;
     audit.dir = dir;
     audit.format = format;
-    auto w = archive::AuditWriter::Open(audit, clock, stats);
-    REQUIRE(w.ok());
-    writer = std::move(*w);
     if (options.listen == "0.0.0.0:5140") options.listen = "127.0.0.1:0";
-    auto s = SyslogServer::Start(options, *writer, stats, clock);
-    REQUIRE(s.ok());
-    server = std::move(*s);
-  }
-  ~Fixture() {
-    server->Stop();
-    (void)writer->Close();
-    std::filesystem::remove_all(dir);
+    Start(audit, options);
   }
 
   tcp::socket Connect() { return ConnectTo(server->bound_address()); }
-  std::vector<std::string> Lines(const std::string& name) {
-    REQUIRE(writer->Sync().ok());
-    std::ifstream in(dir + "/" + name);
-    std::vector<std::string> lines;
-    for (std::string line; std::getline(in, line);) lines.push_back(line);
-    return lines;
-  }
+  std::vector<std::string> Lines(const std::string& name) { return ReadLines(dir + "/" + name); }
 };
 
 bool Has(const std::string& line, std::string_view part) {
@@ -124,10 +102,7 @@ TEST_CASE("connections past max_connections are refused and counted") {
   f.Send(first, "<13>one\n");
   f.WaitFor("syslog.messages_received", 1);
   auto second = f.Connect();
-  char byte;
-  boost::system::error_code ec;
-  second.read_some(asio::buffer(&byte, 1), ec);  // the server closes it
-  CHECK(ec);
+  CHECK(f.ReadOne(second));  // the server closes it
   f.WaitFor("syslog.connections_refused", 1);
   CHECK(f.Stat("syslog.connections_open") == 1);
   f.Send(first, "<13>two\n");
@@ -149,10 +124,7 @@ TEST_CASE("an idle connection is closed after idle_timeout_s, its partial frame 
   Fixture f(options);
   auto socket = f.Connect();
   f.Send(socket, "<13>no LF yet");
-  char byte;
-  boost::system::error_code ec;
-  socket.read_some(asio::buffer(&byte, 1), ec);  // returns when the server closes
-  CHECK(ec == asio::error::eof);
+  CHECK(f.ReadOne(socket) == asio::error::eof);  // returns when the server closes
   f.WaitFor("syslog.idle_timeouts", 1);
   f.WaitFor("syslog.messages_received", 1);
 }
