@@ -55,4 +55,22 @@ struct TcpClientFixture {
   }
 };
 
+// The connection cap at its bound, for a server started with max_connections
+// = 1: the first connection delivers `line` (one record; `delivered` counts
+// them), a second one is closed by the server and counted as refused, and the
+// first still works.
+template <typename Fixture>
+void CheckConnectionCap(Fixture& f, const std::string& prefix, std::string_view line,
+                        const std::string& delivered) {
+  auto first = f.Connect();
+  f.Send(first, line);
+  f.WaitFor(delivered, 1);
+  auto second = f.Connect();
+  CHECK(f.ReadOne(second));  // closed by the server
+  f.WaitFor(prefix + ".connections_refused", 1);
+  CHECK(f.Stat(prefix + ".connections_open") == 1);
+  f.Send(first, line);
+  f.WaitFor(delivered, 2);
+}
+
 }  // namespace hourglass::testing

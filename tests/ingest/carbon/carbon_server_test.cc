@@ -116,22 +116,13 @@ TEST_CASE("carbon server: connections past max_connections are refused") {
   CarbonServerOptions options;
   options.max_connections = 1;
   Fixture f(options);
-  auto first = f.Connect();
-  f.WaitFor("carbon.connections_open", 1);
-  auto second = f.Connect();
-  f.WaitFor("carbon.connections_refused", 1);
-  CHECK(f.ReadOne(second));  // closed by the server
-  f.Send(first, "still.works 1 1600000000\n");
-  f.WaitFor("carbon.points_written", 1);
+  testing::CheckConnectionCap(f, "carbon", "still.works 1 1600000000\n", "carbon.points_written");
 }
 
 // The shared acceptor (common::TcpAcceptor): accept errors back off.
 TEST_CASE("carbon server: out of descriptors, accepting backs off (counted) and then resumes") {
   Fixture f;
-  auto socket = testing::ConnectThroughEmfile(f, "carbon");
-  f.Send(socket, "after.emfile 1 1600000000\n");
-  f.WaitFor("carbon.points_written", 1);
-  CHECK(f.Stat("carbon.connections_accepted") == 1);
+  testing::CheckAcceptBacksOff(f, "carbon", "after.emfile 1 1600000000\n", "carbon.points_written");
 }
 
 TEST_CASE("carbon server: idle connections are closed") {

@@ -98,24 +98,13 @@ TEST_CASE("connections past max_connections are refused and counted") {
   SyslogServerOptions options;
   options.max_connections = 1;
   Fixture f(options);
-  auto first = f.Connect();
-  f.Send(first, "<13>one\n");
-  f.WaitFor("syslog.messages_received", 1);
-  auto second = f.Connect();
-  CHECK(f.ReadOne(second));  // the server closes it
-  f.WaitFor("syslog.connections_refused", 1);
-  CHECK(f.Stat("syslog.connections_open") == 1);
-  f.Send(first, "<13>two\n");
-  f.WaitFor("syslog.messages_received", 2);
+  testing::CheckConnectionCap(f, "syslog", "<13>one\n", "syslog.messages_received");
 }
 
 // The shared acceptor (common::TcpAcceptor): accept errors back off.
 TEST_CASE("syslog server: out of descriptors, accepting backs off (counted) and then resumes") {
   Fixture f;
-  auto socket = testing::ConnectThroughEmfile(f, "syslog");
-  f.Send(socket, "<13>after EMFILE\n");
-  f.WaitFor("syslog.messages_received", 1);
-  CHECK(f.Stat("syslog.connections_accepted") == 1);
+  testing::CheckAcceptBacksOff(f, "syslog", "<13>after EMFILE\n", "syslog.messages_received");
 }
 
 TEST_CASE("an idle connection is closed after idle_timeout_s, its partial frame kept") {
