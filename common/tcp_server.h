@@ -23,6 +23,7 @@
 #include <string_view>
 #include <thread>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "common/clock.h"
@@ -49,6 +50,17 @@ struct TcpServerOptions {
   std::chrono::seconds idle_timeout{3600};
   size_t read_buffer_bytes = 64 * 1024;
 };
+
+// The TCP part of a server's options (its max_connections, idle_timeout_s
+// and read_buffer_bytes).
+template <typename ServerOptions>
+TcpServerOptions TcpOptionsOf(std::string name, std::string what, const ServerOptions& options) {
+  return {.name = std::move(name),
+          .what = std::move(what),
+          .max_connections = options.max_connections,
+          .idle_timeout = std::chrono::seconds(options.idle_timeout_s),
+          .read_buffer_bytes = options.read_buffer_bytes};
+}
 
 class TcpServer {
  public:

@@ -37,14 +37,6 @@ struct Counters {
   common::Counter& write_errors;
 };
 
-common::TcpServerOptions TcpOptions(const CarbonServerOptions& options) {
-  return {.name = "carbon",
-          .what = "carbon plaintext",
-          .max_connections = options.max_connections,
-          .idle_timeout = std::chrono::seconds(options.idle_timeout_s),
-          .read_buffer_bytes = options.read_buffer_bytes};
-}
-
 }  // namespace
 
 namespace detail {
@@ -59,7 +51,7 @@ class CarbonServerCore {
         sink(std::move(sink)),
         clock(clock),
         counters(stats),
-        server(TcpOptions(options), stats, clock) {}
+        server(common::TcpOptionsOf("carbon", "carbon plaintext", options), stats, clock) {}
 
   // Hands one batch to the sink with the names not passed before.
   void Deliver(std::vector<store::Point>& points, const std::string& peer);

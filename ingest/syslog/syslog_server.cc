@@ -41,14 +41,6 @@ struct Counters {
   common::Counter& tls_handshake_failures;
 };
 
-common::TcpServerOptions TcpOptions(const SyslogServerOptions& options) {
-  return {.name = "syslog",
-          .what = "syslog",
-          .max_connections = options.max_connections,
-          .idle_timeout = std::chrono::seconds(options.idle_timeout_s),
-          .read_buffer_bytes = options.read_buffer_bytes};
-}
-
 }  // namespace
 
 namespace detail {
@@ -63,7 +55,7 @@ class SyslogServerCore {
         writer(writer),
         clock(clock),
         counters(stats),
-        server(TcpOptions(options), stats, clock) {}
+        server(common::TcpOptionsOf("syslog", "syslog", options), stats, clock) {}
 
   // Binds the plain (tls = false) or TLS listener, with a clear line on failure.
   common::Status Listen(bool tls);
