@@ -66,6 +66,9 @@ EOF
 }
 
 die() { echo "statsd_capacity: $*" >&2; exit 1; }
+bench_name=statsd_capacity
+# shellcheck source=bench/bench_lib.sh
+source "$BENCH_DIR/bench_lib.sh"
 
 while (($#)); do
   case "$1" in
@@ -86,12 +89,7 @@ while (($#)); do
     --flush-rate) shift; flush_rate=$1 ;;
     --recv-cpu) shift; recv_cpu=$1 ;;
     --gen-cpu) shift; gen_cpu=$1 ;;
-    --hourglass) shift; hourglass_bin=$1 ;;
-    --loadgen) shift; loadgen_bin=$1 ;;
-    --set) shift; hourglass_sets+=("$1") ;;
-    --keep) keep_dir=1 ;;
-    -h|--help) usage ;;
-    *) echo "statsd_capacity: unknown option $1" >&2; usage ;;
+    *) bench_common_option "$@"; shift "$bench_used" ;;
   esac
   shift
 done
@@ -102,26 +100,15 @@ done
 
 # ---- tools -------------------------------------------------------------------
 
-if [[ -z $loadgen_bin ]]; then
-  for d in build-bench build; do
-    if [[ -x $REPO_DIR/$d/bench/statsd_loadgen ]]; then loadgen_bin=$REPO_DIR/$d/bench/statsd_loadgen; break; fi
-  done
-fi
+[[ -n $loadgen_bin ]] || loadgen_bin=$(find_built bench/statsd_loadgen)
 [[ -n $loadgen_bin && -x $loadgen_bin ]] ||
   die "statsd_loadgen not found: build it (ninja -C build statsd_loadgen) or pass --loadgen"
 [[ -n $hourglass_bin ]] || hourglass_bin=$REPO_DIR/build/server/hourglass
 command -v taskset >/dev/null || die "taskset not found (apt-get install util-linux)"
 command -v curl >/dev/null || die "curl not found"
 
-work=$(mktemp -d /tmp/hourglass-bench.XXXXXX)
-recv_pid=""
+bench_work_dir /tmp/hourglass-bench.XXXXXX
 recv_name=""
-cleanup() {
-  stop_receiver
-  if ((keep_dir)); then echo "# kept $work" >&2; else rm -rf "$work"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 
 now() { date +%s.%N; }
 fcmp() { "$PY" -c "import sys; a,op,b=float(sys.argv[1]),sys.argv[2],float(sys.argv[3]); sys.exit(0 if {'<':a<b,'>=':a>=b,'>':a>b}[op] else 1)" "$1" "$2" "$3"; }

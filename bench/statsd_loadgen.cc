@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "bench/bench_flags.h"
+#include "bench/bench_net.h"
 
 #include <algorithm>
 #include <atomic>
@@ -220,19 +221,8 @@ Pool BuildPool(const Options& o) {
 
 // ---- sending ---------------------------------------------------------------
 
-double Now() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
-
-void SleepFor(double seconds) {
-  if (seconds <= 0) return;
-  timespec ts;
-  ts.tv_sec = static_cast<time_t>(seconds);
-  ts.tv_nsec = static_cast<long>((seconds - static_cast<double>(ts.tv_sec)) * 1e9);
-  nanosleep(&ts, nullptr);
-}
+using hourglass::bench::Now;
+using hourglass::bench::SleepFor;
 
 struct ThreadResult {
   uint64_t metrics = 0;
@@ -241,36 +231,7 @@ struct ThreadResult {
 };
 
 int OpenSocket(const Options& o) {
-  sockaddr_storage ss{};
-  socklen_t len = 0;
-  int family = AF_INET;
-  auto* v4 = reinterpret_cast<sockaddr_in*>(&ss);
-  auto* v6 = reinterpret_cast<sockaddr_in6*>(&ss);
-  if (inet_pton(AF_INET, o.host.c_str(), &v4->sin_addr) == 1) {
-    v4->sin_family = AF_INET;
-    v4->sin_port = htons(o.port);
-    len = sizeof *v4;
-  } else if (inet_pton(AF_INET6, o.host.c_str(), &v6->sin6_addr) == 1) {
-    family = AF_INET6;
-    v6->sin6_family = AF_INET6;
-    v6->sin6_port = htons(o.port);
-    len = sizeof *v6;
-  } else {
-    std::fprintf(stderr, "statsd_loadgen: --target host must be a numeric address: %s\n",
-                 o.host.c_str());
-    std::exit(2);
-  }
-  int fd = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) {
-    std::perror("statsd_loadgen: socket");
-    std::exit(1);
-  }
-  setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &o.sndbuf, sizeof o.sndbuf);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0) {
-    std::perror("statsd_loadgen: connect");
-    std::exit(1);
-  }
-  return fd;
+  return hourglass::bench::ConnectNumeric("statsd_loadgen", o.host, o.port, SOCK_DGRAM, o.sndbuf);
 }
 
 // Token bucket: `per_s` tokens per second (0 = unlimited), burst capped at

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "bench/bench_flags.h"
+#include "bench/bench_net.h"
 
 #include <algorithm>
 #include <atomic>
@@ -208,43 +209,10 @@ void PutDigits(char* out, uint64_t v) {
 
 // ---- sending ---------------------------------------------------------------
 
-double Now(clockid_t clock = CLOCK_MONOTONIC) {
-  timespec ts;
-  clock_gettime(clock, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
+using hourglass::bench::Now;
 
 int Connect(const Options& o) {
-  sockaddr_storage ss{};
-  socklen_t len = 0;
-  int family = AF_INET;
-  auto* v4 = reinterpret_cast<sockaddr_in*>(&ss);
-  auto* v6 = reinterpret_cast<sockaddr_in6*>(&ss);
-  if (inet_pton(AF_INET, o.host.c_str(), &v4->sin_addr) == 1) {
-    v4->sin_family = AF_INET;
-    v4->sin_port = htons(o.port);
-    len = sizeof *v4;
-  } else if (inet_pton(AF_INET6, o.host.c_str(), &v6->sin6_addr) == 1) {
-    family = AF_INET6;
-    v6->sin6_family = AF_INET6;
-    v6->sin6_port = htons(o.port);
-    len = sizeof *v6;
-  } else {
-    std::fprintf(stderr, "syslog_loadgen: --target host must be a numeric address: %s\n",
-                 o.host.c_str());
-    std::exit(2);
-  }
-  int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) {
-    std::perror("syslog_loadgen: socket");
-    std::exit(1);
-  }
-  if (connect(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0) {
-    std::fprintf(stderr, "syslog_loadgen: connect %s:%u: %s\n", o.host.c_str(), o.port,
-                 std::strerror(errno));
-    std::exit(1);
-  }
-  return fd;
+  return hourglass::bench::ConnectNumeric("syslog_loadgen", o.host, o.port, SOCK_STREAM);
 }
 
 // Writes all of [data, data+size); false on an error (reported).

@@ -66,6 +66,9 @@ EOF
 }
 
 die() { echo "syslog_throughput: $*" >&2; exit 1; }
+bench_name=syslog_throughput
+# shellcheck source=bench/bench_lib.sh
+source "$BENCH_DIR/bench_lib.sh"
 
 while (($#)); do
   case "$1" in
@@ -82,13 +85,8 @@ while (($#)); do
     --timeout) shift; timeout=$1 ;;
     --rsyslog-template) shift; rsyslog_template=$1 ;;
     --dir) shift; base_dir=$1 ;;
-    --hourglass) shift; hourglass_bin=$1 ;;
-    --loadgen) shift; loadgen_bin=$1 ;;
     --rsyslogd) shift; rsyslogd_bin=$1 ;;
-    --set) shift; hourglass_sets+=("$1") ;;
-    --keep) keep_dir=1 ;;
-    -h|--help) usage ;;
-    *) echo "syslog_throughput: unknown option $1" >&2; usage ;;
+    *) bench_common_option "$@"; shift "$bench_used" ;;
   esac
   shift
 done
@@ -102,13 +100,7 @@ for f in "${framings[@]}"; do [[ $f == octet || $f == lf ]] || die "--framing mu
 
 # ---- tools -------------------------------------------------------------------
 
-find_built() {  # find_built TARGET RELPATH: the first build tree that has it
-  local d
-  for d in build-sbench build-bench build; do
-    if [[ -x $REPO_DIR/$d/$2 ]]; then echo "$REPO_DIR/$d/$2"; return; fi
-  done
-}
-[[ -n $loadgen_bin ]] || loadgen_bin=$(find_built syslog_loadgen bench/syslog_loadgen)
+[[ -n $loadgen_bin ]] || loadgen_bin=$(find_built bench/syslog_loadgen)
 [[ -n $loadgen_bin && -x $loadgen_bin ]] ||
   die "syslog_loadgen not found: build it (ninja -C build syslog_loadgen) or pass --loadgen"
 need_hourglass=0 need_rsyslog=0
@@ -116,7 +108,7 @@ for r in "${receivers[@]}"; do
   if [[ $r == rsyslog ]]; then need_rsyslog=1; else need_hourglass=1; fi
 done
 if ((need_hourglass)); then
-  [[ -n $hourglass_bin ]] || hourglass_bin=$(find_built hourglass server/hourglass)
+  [[ -n $hourglass_bin ]] || hourglass_bin=$(find_built server/hourglass)
   [[ -n $hourglass_bin && -x $hourglass_bin ]] ||
     die "hourglass not found: build it (ninja -C build hourglass) or pass --hourglass"
 fi
@@ -127,14 +119,7 @@ fi
 command -v taskset >/dev/null || die "taskset not found (apt-get install util-linux)"
 
 mkdir -p "$base_dir"
-work=$(mktemp -d "$base_dir/hourglass-sbench.XXXXXX")
-recv_pid=""
-cleanup() {
-  stop_receiver
-  if ((keep_dir)); then echo "# kept $work" >&2; else rm -rf "$work"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_work_dir "$base_dir/hourglass-sbench.XXXXXX"
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }  # utime + stime of all threads
 hz=$(getconf CLK_TCK)

@@ -2,40 +2,27 @@
 
 #include <spdlog/spdlog.h>
 
-#include <atomic>
 #include <boost/asio.hpp>
 #include <chrono>
-#include <condition_variable>
-#include <map>
 #include <mutex>
-#include <optional>
-#include <thread>
 #include <unordered_set>
 #include <vector>
 
-#include "common/listen_address.h"
-#include "common/peer_address.h"
 #include "common/rate_limited_log.h"
 #include "common/seen_set.h"
-#include "common/tcp_acceptor.h"
+#include "common/tcp_server.h"
 #include "ingest/carbon/carbon_parser.h"
 
 namespace hourglass::ingest {
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 using boost::system::error_code;
-using common::PeerAddress;
 
 namespace {
 
-constexpr auto kStopWait = std::chrono::seconds(10);
 struct Counters {
   explicit Counters(common::StatsRegistry& s)
-      : open(s.GetGauge("carbon.connections_open", "carbon plaintext TCP connections open")),
-        accepted(s.GetCounter("carbon.connections_accepted", "carbon TCP connections accepted")),
-        idle(s.GetCounter("carbon.idle_timeouts", "carbon connections closed for being idle")),
-        bytes(s.GetCounter("carbon.bytes_received", "carbon plaintext bytes received")),
-        lines(s.GetCounter("carbon.lines_received", "carbon plaintext lines received")),
+      : lines(s.GetCounter("carbon.lines_received", "carbon plaintext lines received")),
         bad(s.GetCounter("carbon.bad_lines",
                          "carbon lines ignored: not `name value timestamp`, a bad number or "
                          "name, or longer than carbon.max_line_length")),
@@ -44,10 +31,6 @@ struct Counters {
         written(s.GetCounter("carbon.points_written", "carbon points handed to the store")),
         write_errors(s.GetCounter("carbon.points_failed",
                                   "carbon points lost because the store write failed")) {}
-  common::Gauge& open;
-  common::Counter& accepted;
-  common::Counter& idle;
-  common::Counter& bytes;
   common::Counter& lines;
   common::Counter& bad;
   common::Counter& too_long;
@@ -55,15 +38,12 @@ struct Counters {
   common::Counter& write_errors;
 };
 
-class Session;
-
 }  // namespace
 
 namespace detail {
 
-// Everything the acceptor and the sessions share. `mu` guards sessions and
-// stopping; `names_mu` guards known_names; the rest is set before the io
-// thread starts.
+// What the sessions share besides the TCP server. `names_mu` guards
+// known_names; the rest is set before the io thread starts.
 class CarbonServerCore {
  public:
   CarbonServerCore(const CarbonServerOptions& options, CarbonSink sink,
@@ -72,12 +52,9 @@ class CarbonServerCore {
         sink(std::move(sink)),
         clock(clock),
         counters(stats),
-        known_names(options.max_known_names) {}
+        known_names(options.max_known_names),
+        server(common::TcpOptionsOf("carbon", "carbon plaintext", options), stats, clock) {}
 
-  // The acceptor's connection hook: starts a session, or refuses (false).
-  bool Admit(tcp::socket& socket);
-  void Unregister(uint64_t id);
-  void Stop();
   // Hands one batch to the sink with the names not passed before.
   void Deliver(std::vector<store::Point>& points, const std::string& peer);
 
@@ -90,114 +67,63 @@ class CarbonServerCore {
   std::mutex names_mu;
   common::SeenSet known_names;  // hashes of names already passed
 
-  std::mutex mu;
-  std::condition_variable cv;
-  std::map<uint64_t, std::weak_ptr<Session>> sessions;
-  uint64_t next_id = 0;
-  bool stopping = false;
-
-  // Declared last: destroyed first, while the members above still exist.
-  asio::io_context ioc;
-  std::unique_ptr<common::TcpAcceptor> acceptor;
-  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
-  std::vector<std::thread> threads;
+  // Declared last: stopped and destroyed first, while the members above exist.
+  common::TcpServer server;
 };
 
 }  // namespace detail
 
 namespace {
 
-// One connection, on its own strand: read, split, parse, deliver, read again.
-class Session : public std::enable_shared_from_this<Session> {
+// One connection: each read is split into lines, parsed and delivered before
+// the next read (common::TcpSession runs the loop).
+class Session final : public common::TcpSession<Session, tcp::socket> {
  public:
   Session(detail::CarbonServerCore& core, tcp::socket socket, uint64_t id)
-      : core_(core),
-        socket_(std::move(socket)),
-        idle_(socket_.get_executor()),
-        id_(id),
-        peer_(PeerAddress(socket_)),
-        buffer_(std::max<size_t>(core.options.read_buffer_bytes, 512)),
+      : TcpSession(core.server, std::move(socket), id),
+        core_(core),
         splitter_(core.options.max_line_length) {}
-  ~Session() { core_.Unregister(id_); }
 
-  void Start() {
-    asio::dispatch(socket_.get_executor(), [self = shared_from_this()] { self->ReadNext(); });
-  }
-
-  // Reads what the kernel already holds, hands it over, then closes.
-  void Shutdown() {
-    asio::post(socket_.get_executor(), [self = shared_from_this()] {
-      self->draining_ = true;
-      error_code ec;
-      self->socket_.cancel(ec);
-      self->idle_.cancel();
-    });
-  }
+  void OnData(std::string_view bytes);
+  void OnReadEnd(error_code ec, bool last);
+  void OnDrained();
 
  private:
-  void ReadNext();
-  void OnRead(error_code ec, size_t n);
   void ParseLine(std::string_view line, int64_t now_s);
   void Flush();
-  void Close();
 
   detail::CarbonServerCore& core_;
-  tcp::socket socket_;
-  asio::steady_timer idle_;
-  const uint64_t id_;
-  const std::string peer_;
-  std::vector<char> buffer_;
   CarbonLineSplitter splitter_;
   CarbonLine line_;
   std::vector<store::Point> points_;
   uint64_t lines_ = 0, bad_ = 0;
-  bool draining_ = false;  // Stop(): read only what is already there
-  bool timed_out_ = false;
 };
 
-void Session::ReadNext() {
-  if (draining_) {
-    error_code ec;
-    if (socket_.available(ec) == 0 || ec) {
-      const int64_t now_s = core_.clock.NowSeconds();
-      splitter_.Finish([&](std::string_view line) { ParseLine(line, now_s); });
-      Flush();
-      return Close();
-    }
-  } else {
-    idle_.expires_after(std::chrono::seconds(core_.options.idle_timeout_s));
-    idle_.async_wait([self = shared_from_this()](error_code ec) {
-      if (ec) return;  // re-armed or cancelled
-      self->timed_out_ = true;
-      self->core_.counters.idle.Add();
-      self->socket_.cancel(ec);
-    });
-  }
-  socket_.async_read_some(
-      asio::buffer(buffer_),
-      [self = shared_from_this()](error_code ec, size_t n) { self->OnRead(ec, n); });
+void Session::OnDrained() {
+  const int64_t now_s = core_.clock.NowSeconds();
+  splitter_.Finish([&](std::string_view line) { ParseLine(line, now_s); });
+  Flush();
+  Close();
 }
 
-void Session::OnRead(error_code ec, size_t n) {
-  idle_.cancel();
+void Session::OnData(std::string_view bytes) {
   const int64_t now_s = core_.clock.NowSeconds();
-  if (n > 0) {
-    core_.counters.bytes.Add(n);
-    const size_t too_long = splitter_.Feed(std::string_view(buffer_.data(), n),
-                                           [&](std::string_view line) { ParseLine(line, now_s); });
-    if (too_long > 0) {
-      lines_ += too_long;
-      bad_ += too_long;
-      core_.counters.too_long.Add(too_long);
-      if (const uint64_t total = core_.too_long_log.Take(now_s, too_long)) {
-        spdlog::warn("carbon: line from {} longer than {} bytes, dropped; {} since the last report",
-                     peer_, core_.options.max_line_length, total);
-      }
+  const size_t too_long =
+      splitter_.Feed(bytes, [&](std::string_view line) { ParseLine(line, now_s); });
+  if (too_long > 0) {
+    lines_ += too_long;
+    bad_ += too_long;
+    core_.counters.too_long.Add(too_long);
+    if (const uint64_t total = core_.too_long_log.Take(now_s, too_long)) {
+      spdlog::warn("carbon: line from {} longer than {} bytes, dropped; {} since the last report",
+                   peer_, core_.options.max_line_length, total);
     }
   }
-  const bool stop_requested = ec == asio::error::operation_aborted && draining_ && !timed_out_;
-  const bool last = (ec && !stop_requested) || timed_out_;
+}
+
+void Session::OnReadEnd(error_code ec, bool last) {
   if (last && ec == asio::error::eof) {  // a clean end: the unterminated last line counts
+    const int64_t now_s = core_.clock.NowSeconds();
     splitter_.Finish([&](std::string_view line) { ParseLine(line, now_s); });
   }
   Flush();
@@ -231,13 +157,6 @@ void Session::Flush() {
   points_.clear();
 }
 
-void Session::Close() {
-  error_code ec;
-  socket_.shutdown(tcp::socket::shutdown_both, ec);
-  socket_.close(ec);
-  idle_.cancel();
-}
-
 }  // namespace
 
 namespace detail {
@@ -269,57 +188,6 @@ void CarbonServerCore::Deliver(std::vector<store::Point>& points, const std::str
   for (const uint64_t h : new_hashes) known_names.Insert(h);
 }
 
-// Carbon connections past carbon.max_connections are refused.
-bool CarbonServerCore::Admit(tcp::socket& socket) {
-  std::shared_ptr<Session> session;
-  {
-    std::lock_guard lock(mu);
-    if (stopping || sessions.size() >= options.max_connections) return false;
-    counters.accepted.Add();
-    error_code opt_ec;
-    socket.set_option(asio::socket_base::keep_alive(true), opt_ec);
-    const uint64_t id = next_id++;
-    session = std::make_shared<Session>(*this, std::move(socket), id);
-    sessions.emplace(id, session);
-    counters.open.Set(static_cast<double>(sessions.size()));
-  }
-  session->Start();
-  return true;
-}
-
-void CarbonServerCore::Unregister(uint64_t id) {
-  std::lock_guard lock(mu);
-  sessions.erase(id);
-  counters.open.Set(static_cast<double>(sessions.size()));
-  cv.notify_all();
-}
-
-void CarbonServerCore::Stop() {
-  std::vector<std::shared_ptr<Session>> live;
-  {
-    std::lock_guard lock(mu);
-    if (stopping) return;
-    stopping = true;
-    for (auto& [id, weak] : sessions) {
-      if (auto session = weak.lock()) live.push_back(std::move(session));
-    }
-  }
-  acceptor->Close();
-  for (auto& session : live) session->Shutdown();
-  live.clear();
-  {
-    std::unique_lock lock(mu);
-    if (!cv.wait_for(lock, kStopWait, [&] { return sessions.empty(); })) {
-      spdlog::error("carbon: {} connection(s) still busy at shutdown; closing them",
-                    sessions.size());
-    }
-  }
-  work.reset();
-  ioc.stop();
-  for (auto& thread : threads) thread.join();
-  threads.clear();
-}
-
 }  // namespace detail
 
 CarbonServer::CarbonServer(std::unique_ptr<detail::CarbonServerCore> core)
@@ -331,28 +199,22 @@ common::Result<std::unique_ptr<CarbonServer>> CarbonServer::Start(
     const CarbonServerOptions& options, CarbonSink sink, common::StatsRegistry& stats,
     const common::Clock& clock) {
   auto core = std::make_unique<detail::CarbonServerCore>(options, std::move(sink), stats, clock);
-  auto fail = [&](const common::Status& status) {
-    return common::Status::Error("cannot listen for carbon on tcp " + options.listen + ": " +
-                                 status.message());
-  };
-  auto address = common::ParseListenAddress(options.listen);
-  if (!address) return fail(address.status());
-  auto acceptor = common::TcpAcceptor::Open(
-      core->ioc, *address,
-      {.log_name = "carbon", .metric_prefix = "carbon", .cap_key = "carbon.max_connections"}, stats,
-      clock);
-  if (!acceptor) return fail(acceptor.status());
-  core->acceptor = std::move(*acceptor);
-  core->work.emplace(core->ioc.get_executor());
-  core->acceptor->Start([c = core.get()](tcp::socket& socket) { return c->Admit(socket); });
-  core->threads.emplace_back([c = core.get()] { c->ioc.run(); });
+  auto* c = core.get();
+  if (auto status = c->server.Listen(options.listen, "carbon",
+                                     [c](tcp::socket socket, uint64_t id) {
+                                       return std::make_shared<Session>(*c, std::move(socket), id);
+                                     });
+      !status.ok()) {
+    return status;
+  }
+  c->server.Run(1);
   return std::unique_ptr<CarbonServer>(new CarbonServer(std::move(core)));
 }
 
-const std::string& CarbonServer::bound_address() const { return core_->acceptor->bound_address(); }
+const std::string& CarbonServer::bound_address() const { return core_->server.bound_address(); }
 
 void CarbonServer::Stop() {
-  if (core_) core_->Stop();
+  if (core_) core_->server.Stop({});
 }
 
 }  // namespace hourglass::ingest

@@ -73,6 +73,7 @@ class S3Peer:
         self.procs = []
         self.port = None
         self.endpoint = None
+        self._boto3 = None
 
     # lifecycle ----------------------------------------------------------------
     def start(self, timeout=60):
@@ -91,7 +92,19 @@ class S3Peer:
             raise
         return self
 
+    def boto3_client(self):
+        """One boto3 S3 client for this peer (made on first use), closed by stop()."""
+        if self._boto3 is None:
+            import boto3
+            self._boto3 = boto3.client("s3", endpoint_url=self.endpoint, region_name=self.region,
+                                       aws_access_key_id=self.access_key,
+                                       aws_secret_access_key=self.secret_key)
+        return self._boto3
+
     def stop(self):
+        if self._boto3 is not None:
+            self._boto3.close()
+            self._boto3 = None
         for proc in reversed(self.procs):
             if proc.poll() is None:
                 proc.send_signal(signal.SIGTERM)

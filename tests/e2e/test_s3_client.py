@@ -24,8 +24,6 @@ def setUpModule():
 
 
 def tearDownModule():
-    for client in CLIENTS:
-        client.close()
     if PEER:
         PEER.stop()
 
@@ -33,18 +31,6 @@ def tearDownModule():
 def tool(*args, **env):
     full_env = {**os.environ, **PEER.env(), "HOME": "/nonexistent", **env}
     return subprocess.run([S3_TOOL, *args], env=full_env, capture_output=True, timeout=120)
-
-
-CLIENTS = []
-
-
-def boto3_client():
-    """One boto3 client per module, closed with the peer."""
-    if not CLIENTS:
-        import boto3
-        CLIENTS.append(boto3.client("s3", endpoint_url=PEER.endpoint, region_name=PEER.region,
-                                    aws_access_key_id=PEER.access_key, aws_secret_access_key=PEER.secret_key))
-    return CLIENTS[0]
 
 
 class S3ClientTest(unittest.TestCase):
@@ -65,7 +51,7 @@ class S3ClientTest(unittest.TestCase):
         self.assertEqual(tool("put", "c/2026/11/21/h-a.log", first).stdout, b"already_identical\n")
         other = tool("put", "c/2026/11/21/h-a.log", self.file("b", b"something else\n"))
         self.assertEqual((other.returncode, other.stdout), (3, b"conflict_different\n"))
-        obj = boto3_client().get_object(Bucket=PEER.bucket, Key="c/2026/11/21/h-a.log")
+        obj = PEER.boto3_client().get_object(Bucket=PEER.bucket, Key="c/2026/11/21/h-a.log")
         self.assertEqual(obj["Body"].read(), b"hour 05 audit\n")
         self.assertEqual(obj["Metadata"]["hourglass-sha256"], hashlib.sha256(b"hour 05 audit\n").hexdigest())
 
@@ -75,15 +61,15 @@ class S3ClientTest(unittest.TestCase):
         env = {"S3_MULTIPART_THRESHOLD": str(5 << 20), "S3_PART_SIZE": str(5 << 20)}
         result = tool("put", "c/big.bin", path, **env)
         self.assertEqual(result.stdout, b"uploaded\n", result.stderr)
-        head = boto3_client().head_object(Bucket=PEER.bucket, Key="c/big.bin")
+        head = PEER.boto3_client().head_object(Bucket=PEER.bucket, Key="c/big.bin")
         self.assertTrue(head["ETag"].strip('"').endswith("-3"), head["ETag"])
-        self.assertEqual(boto3_client().get_object(Bucket=PEER.bucket, Key="c/big.bin")["Body"].read(), data)
+        self.assertEqual(PEER.boto3_client().get_object(Bucket=PEER.bucket, Key="c/big.bin")["Body"].read(), data)
         self.assertEqual(tool("put", "c/big.bin", path, **env).stdout, b"already_identical\n")
-        uploads = boto3_client().list_multipart_uploads(Bucket=PEER.bucket)
+        uploads = PEER.boto3_client().list_multipart_uploads(Bucket=PEER.bucket)
         self.assertEqual(uploads.get("Uploads", []), [])
 
     def test_get_list_delete(self):
-        boto3_client().put_object(Bucket=PEER.bucket, Key="l/x y+z.log", Body=b"from boto3")
+        PEER.boto3_client().put_object(Bucket=PEER.bucket, Key="l/x y+z.log", Body=b"from boto3")
         for i in range(3):
             tool("put", f"l/{i}.log", self.file(str(i), b"%d" % i))
         out = os.path.join(self.tmp.name, "out")
@@ -101,7 +87,7 @@ class S3ClientTest(unittest.TestCase):
         endpoint = PEER.endpoint.replace("127.0.0.1", "localhost")  # rgw dns name = localhost
         result = tool("put", "v/hosted.log", self.file("v", b"vhost"), S3_ENDPOINT=endpoint, S3_ADDRESSING="virtual")
         self.assertEqual(result.stdout, b"uploaded\n", result.stderr)
-        self.assertEqual(boto3_client().get_object(Bucket=PEER.bucket, Key="v/hosted.log")["Body"].read(), b"vhost")
+        self.assertEqual(PEER.boto3_client().get_object(Bucket=PEER.bucket, Key="v/hosted.log")["Body"].read(), b"vhost")
 
     def test_presigned_get_and_put_with_curl(self):
         tool("put", "p/get.log", self.file("g", b"presigned"))
@@ -112,7 +98,7 @@ class S3ClientTest(unittest.TestCase):
         sent = subprocess.run(["curl", "-sS", "-f", "-T", self.file("u", b"uploaded by curl"), put_url],
                               capture_output=True, timeout=30)
         self.assertEqual(sent.returncode, 0, sent.stderr)
-        self.assertEqual(boto3_client().get_object(Bucket=PEER.bucket, Key="p/put.log")["Body"].read(),
+        self.assertEqual(PEER.boto3_client().get_object(Bucket=PEER.bucket, Key="p/put.log")["Body"].read(),
                          b"uploaded by curl")
         time.sleep(3)
         expired = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", url],

@@ -22,8 +22,6 @@ def setUpModule():
 
 
 def tearDownModule():
-    for client in CLIENTS:
-        client.close()
     if PEER:
         PEER.stop()
 
@@ -37,25 +35,13 @@ def aws(*args, check=True):
     return result
 
 
-CLIENTS = []
-
-
-def boto3_client():
-    """One boto3 client per module, closed with the peer."""
-    if not CLIENTS:
-        import boto3
-        CLIENTS.append(boto3.client("s3", endpoint_url=PEER.endpoint, region_name=PEER.region,
-                                    aws_access_key_id=PEER.access_key, aws_secret_access_key=PEER.secret_key))
-    return CLIENTS[0]
-
-
 class S3PeerTest(unittest.TestCase):
     def test_awscli_put_and_boto3_get(self):
         with tempfile.NamedTemporaryFile("wb") as f:
             f.write(b"audit line\n" * 100)
             f.flush()
             aws("s3", "cp", f.name, f"s3://{PEER.bucket}/peer/awscli.log")
-        body = boto3_client().get_object(Bucket=PEER.bucket, Key="peer/awscli.log")["Body"].read()
+        body = PEER.boto3_client().get_object(Bucket=PEER.bucket, Key="peer/awscli.log")["Body"].read()
         self.assertEqual(body, b"audit line\n" * 100)
         listing = aws("s3", "ls", f"s3://{PEER.bucket}/peer/").stdout
         self.assertIn("awscli.log", listing)
@@ -72,10 +58,10 @@ class S3PeerTest(unittest.TestCase):
         from botocore.exceptions import ClientError
         wrong = base64.b64encode(hashlib.md5(b"something else").digest()).decode()
         with self.assertRaises(ClientError) as caught:
-            boto3_client().put_object(Bucket=PEER.bucket, Key="peer/md5.log", Body=b"payload", ContentMD5=wrong)
+            PEER.boto3_client().put_object(Bucket=PEER.bucket, Key="peer/md5.log", Body=b"payload", ContentMD5=wrong)
         self.assertEqual(caught.exception.response["Error"]["Code"], "BadDigest")
         right = base64.b64encode(hashlib.md5(b"payload").digest()).decode()
-        boto3_client().put_object(Bucket=PEER.bucket, Key="peer/md5.log", Body=b"payload", ContentMD5=right)
+        PEER.boto3_client().put_object(Bucket=PEER.bucket, Key="peer/md5.log", Body=b"payload", ContentMD5=right)
 
     def test_wrong_secret_is_refused(self):
         import boto3
@@ -88,7 +74,7 @@ class S3PeerTest(unittest.TestCase):
         self.assertEqual(caught.exception.response["Error"]["Code"], "SignatureDoesNotMatch")
 
     def test_awscli_presign_works_with_curl_until_expiry(self):
-        boto3_client().put_object(Bucket=PEER.bucket, Key="peer/presigned.log", Body=b"presigned body")
+        PEER.boto3_client().put_object(Bucket=PEER.bucket, Key="peer/presigned.log", Body=b"presigned body")
         url = aws("s3", "presign", f"s3://{PEER.bucket}/peer/presigned.log", "--expires-in", "2").stdout.strip()
         fetched = subprocess.run(["curl", "-sS", "-f", url], capture_output=True, timeout=30)
         self.assertEqual(fetched.returncode, 0, fetched.stderr)

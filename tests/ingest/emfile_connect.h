@@ -8,6 +8,7 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include "common/listen_address.h"
@@ -37,6 +38,18 @@ boost::asio::ip::tcp::socket ConnectThroughEmfile(Fixture& f, const std::string&
   // writer closing a file) may free a descriptor below the lowered limit,
   // and then the connection is accepted early, which is right.
   return socket;
+}
+
+// The whole check: connects through EMFILE, then `line` (one record of the
+// server's protocol) is delivered (`delivered` counts it) and counted once
+// as accepted.
+template <typename Fixture>
+void CheckAcceptBacksOff(Fixture& f, const std::string& prefix, std::string_view line,
+                         const std::string& delivered) {
+  auto socket = ConnectThroughEmfile(f, prefix);
+  f.Send(socket, line);
+  f.WaitFor(delivered, 1);
+  CHECK(f.Stat(prefix + ".connections_accepted") == 1);
 }
 
 }  // namespace hourglass::testing

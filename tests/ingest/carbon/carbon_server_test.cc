@@ -8,6 +8,7 @@
 
 #include "common/listen_address.h"
 #include "tests/ingest/emfile_connect.h"
+#include "tests/ingest/tcp_client.h"
 
 namespace hourglass::ingest {
 namespace {
@@ -42,12 +43,10 @@ struct Recorder {
   }
 };
 
-struct Fixture {
+struct Fixture : testing::TcpClientFixture {
   common::ManualClock clock{kNow * 1'000'000};
-  common::StatsRegistry stats;
   Recorder recorder;
   std::unique_ptr<CarbonServer> server;
-  asio::io_context client_io;
 
   explicit Fixture(CarbonServerOptions options = {}) {
     options.listen = "127.0.0.1:0";
@@ -58,25 +57,7 @@ struct Fixture {
   }
   ~Fixture() { server->Stop(); }
 
-  tcp::socket Connect() {
-    auto address = common::ParseListenAddress(server->bound_address());
-    tcp::socket socket(client_io);
-    socket.connect(tcp::endpoint(asio::ip::make_address(address->host), address->port));
-    return socket;
-  }
-  void Send(tcp::socket& socket, std::string_view data) {
-    asio::write(socket, asio::buffer(data.data(), data.size()));
-  }
-  double Stat(const std::string& name) {
-    for (const auto& s : stats.Snapshot()) {
-      if (s.name == name) return s.value;
-    }
-    return -1;
-  }
-  void WaitFor(const std::string& stat, double value) {
-    for (int i = 0; i < 1000 && Stat(stat) < value; ++i) std::this_thread::sleep_for(5ms);
-    REQUIRE(Stat(stat) == value);
-  }
+  tcp::socket Connect() { return ConnectTo(server->bound_address()); }
 };
 
 TEST_CASE("carbon server: lines become points, names are passed as new once") {
@@ -135,25 +116,13 @@ TEST_CASE("carbon server: connections past max_connections are refused") {
   CarbonServerOptions options;
   options.max_connections = 1;
   Fixture f(options);
-  auto first = f.Connect();
-  f.WaitFor("carbon.connections_open", 1);
-  auto second = f.Connect();
-  f.WaitFor("carbon.connections_refused", 1);
-  char byte;
-  boost::system::error_code ec;
-  second.read_some(asio::buffer(&byte, 1), ec);
-  CHECK(ec);  // closed by the server
-  f.Send(first, "still.works 1 1600000000\n");
-  f.WaitFor("carbon.points_written", 1);
+  testing::CheckConnectionCap(f, "carbon", "still.works 1 1600000000\n", "carbon.points_written");
 }
 
 // The shared acceptor (common::TcpAcceptor): accept errors back off.
 TEST_CASE("carbon server: out of descriptors, accepting backs off (counted) and then resumes") {
   Fixture f;
-  auto socket = testing::ConnectThroughEmfile(f, "carbon");
-  f.Send(socket, "after.emfile 1 1600000000\n");
-  f.WaitFor("carbon.points_written", 1);
-  CHECK(f.Stat("carbon.connections_accepted") == 1);
+  testing::CheckAcceptBacksOff(f, "carbon", "after.emfile 1 1600000000\n", "carbon.points_written");
 }
 
 TEST_CASE("carbon server: idle connections are closed") {
@@ -162,10 +131,7 @@ TEST_CASE("carbon server: idle connections are closed") {
   Fixture f(options);
   auto socket = f.Connect();
   f.WaitFor("carbon.connections_open", 1);
-  for (int i = 0; i < 400 && f.Stat("carbon.idle_timeouts") < 1; ++i) {
-    std::this_thread::sleep_for(10ms);
-  }
-  CHECK(f.Stat("carbon.idle_timeouts") == 1);
+  f.WaitFor("carbon.idle_timeouts", 1);
   for (int i = 0; i < 400 && f.Stat("carbon.connections_open") > 0; ++i) {
     std::this_thread::sleep_for(10ms);
   }

@@ -10,6 +10,7 @@
 
 #include "common/listen_address.h"
 #include "tests/ingest/emfile_connect.h"
+#include "tests/ingest/syslog/syslog_fixture.h"
 
 namespace hourglass::ingest {
 namespace {
@@ -18,64 +19,22 @@ namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 using namespace std::literals;
 
-const int64_t k0500 = 1795237200LL * 1'000'000;  // 2026-11-21T05:00:00Z
+using testing::k0500;
 constexpr int64_t kHourMicros = 3'600'000'000LL;
 
-struct Fixture {
-  std::string dir;
-  common::ManualClock clock{k0500 + 1};
-  common::StatsRegistry stats;
-  std::unique_ptr<archive::AuditWriter> writer;
-  std::unique_ptr<SyslogServer> server;
-  asio::io_context client_io;
-
+struct Fixture : testing::SyslogFixture {
   explicit Fixture(SyslogServerOptions options = {},
-                   archive::AuditFormat format = archive::AuditFormat::kJson) {
-    std::string pattern = (std::filesystem::temp_directory_path() / "hg-syslog-XXXXXX").string();
-    dir = mkdtemp(pattern.data());
+                   archive::AuditFormat format = archive::AuditFormat::kJson)
+      : SyslogFixture("hg-syslog") {
     archive::AuditOptions audit;
     audit.dir = dir;
     audit.format = format;
-    auto w = archive::AuditWriter::Open(audit, clock, stats);
-    REQUIRE(w.ok());
-    writer = std::move(*w);
     if (options.listen == "0.0.0.0:5140") options.listen = "127.0.0.1:0";
-    auto s = SyslogServer::Start(options, *writer, stats, clock);
-    REQUIRE(s.ok());
-    server = std::move(*s);
-  }
-  ~Fixture() {
-    server->Stop();
-    (void)writer->Close();
-    std::filesystem::remove_all(dir);
+    Start(audit, options);
   }
 
-  tcp::socket Connect() {
-    auto address = common::ParseListenAddress(server->bound_address());
-    tcp::socket socket(client_io);
-    socket.connect(tcp::endpoint(asio::ip::make_address(address->host), address->port));
-    return socket;
-  }
-  void Send(tcp::socket& socket, std::string_view data) {
-    asio::write(socket, asio::buffer(data.data(), data.size()));
-  }
-  double Stat(const std::string& name) {
-    for (const auto& s : stats.Snapshot()) {
-      if (s.name == name) return s.value;
-    }
-    return -1;
-  }
-  void WaitFor(const std::string& stat, double value) {
-    for (int i = 0; i < 1000 && Stat(stat) < value; ++i) std::this_thread::sleep_for(5ms);
-    REQUIRE(Stat(stat) == value);
-  }
-  std::vector<std::string> Lines(const std::string& name) {
-    REQUIRE(writer->Sync().ok());
-    std::ifstream in(dir + "/" + name);
-    std::vector<std::string> lines;
-    for (std::string line; std::getline(in, line);) lines.push_back(line);
-    return lines;
-  }
+  tcp::socket Connect() { return ConnectTo(server->bound_address()); }
+  std::vector<std::string> Lines(const std::string& name) { return ReadLines(dir + "/" + name); }
 };
 
 bool Has(const std::string& line, std::string_view part) {
@@ -139,27 +98,13 @@ TEST_CASE("connections past max_connections are refused and counted") {
   SyslogServerOptions options;
   options.max_connections = 1;
   Fixture f(options);
-  auto first = f.Connect();
-  f.Send(first, "<13>one\n");
-  f.WaitFor("syslog.messages_received", 1);
-  auto second = f.Connect();
-  char byte;
-  boost::system::error_code ec;
-  second.read_some(asio::buffer(&byte, 1), ec);  // the server closes it
-  CHECK(ec);
-  f.WaitFor("syslog.connections_refused", 1);
-  CHECK(f.Stat("syslog.connections_open") == 1);
-  f.Send(first, "<13>two\n");
-  f.WaitFor("syslog.messages_received", 2);
+  testing::CheckConnectionCap(f, "syslog", "<13>one\n", "syslog.messages_received");
 }
 
 // The shared acceptor (common::TcpAcceptor): accept errors back off.
 TEST_CASE("syslog server: out of descriptors, accepting backs off (counted) and then resumes") {
   Fixture f;
-  auto socket = testing::ConnectThroughEmfile(f, "syslog");
-  f.Send(socket, "<13>after EMFILE\n");
-  f.WaitFor("syslog.messages_received", 1);
-  CHECK(f.Stat("syslog.connections_accepted") == 1);
+  testing::CheckAcceptBacksOff(f, "syslog", "<13>after EMFILE\n", "syslog.messages_received");
 }
 
 TEST_CASE("an idle connection is closed after idle_timeout_s, its partial frame kept") {
@@ -168,10 +113,7 @@ TEST_CASE("an idle connection is closed after idle_timeout_s, its partial frame 
   Fixture f(options);
   auto socket = f.Connect();
   f.Send(socket, "<13>no LF yet");
-  char byte;
-  boost::system::error_code ec;
-  socket.read_some(asio::buffer(&byte, 1), ec);  // returns when the server closes
-  CHECK(ec == asio::error::eof);
+  CHECK(f.ReadOne(socket) == asio::error::eof);  // returns when the server closes
   f.WaitFor("syslog.idle_timeouts", 1);
   f.WaitFor("syslog.messages_received", 1);
 }

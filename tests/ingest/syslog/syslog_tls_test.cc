@@ -15,6 +15,7 @@
 
 #include "common/listen_address.h"
 #include "ingest/syslog/syslog_server.h"
+#include "tests/ingest/syslog/syslog_fixture.h"
 
 namespace hourglass::ingest {
 namespace {
@@ -26,12 +27,9 @@ using TlsStream = ssl::stream<tcp::socket>;
 using boost::system::error_code;
 using namespace std::literals;
 
-const int64_t k0500 = 1795237200LL * 1'000'000;  // 2026-11-21T05:00:00Z
+using testing::k0500;
 
-std::string TempDir() {
-  std::string pattern = (std::filesystem::temp_directory_path() / "hg-syslog-tls-XXXXXX").string();
-  return mkdtemp(pattern.data());
-}
+std::string TempDir() { return testing::TempDir("hg-syslog-tls"); }
 
 // DIR/NAME.crt and DIR/NAME.key: a self-signed P-256 certificate for
 // 127.0.0.1 (its own CA). `extra` goes to `openssl req` (e.g. a passphrase).
@@ -44,33 +42,16 @@ void MakeCert(const std::string& dir, const std::string& name,
   REQUIRE(std::system(command.c_str()) == 0);
 }
 
-struct Fixture {
-  std::string dir = TempDir();
-  common::ManualClock clock{k0500 + 1};
-  common::StatsRegistry stats;
-  std::unique_ptr<archive::AuditWriter> writer;
-  std::unique_ptr<SyslogServer> server;
-  asio::io_context client_io;
-
+struct Fixture : testing::SyslogFixture {
   // `adjust` may change the options before the server starts.
-  explicit Fixture(const std::function<void(SyslogServerOptions&)>& adjust = {}) {
+  explicit Fixture(const std::function<void(SyslogServerOptions&)>& adjust = {})
+      : SyslogFixture("hg-syslog-tls") {
     MakeCert(dir, "server");
     archive::AuditOptions audit;
     audit.dir = dir + "/audit";
-    std::filesystem::create_directories(audit.dir);
-    auto w = archive::AuditWriter::Open(audit, clock, stats);
-    REQUIRE(w.ok());
-    writer = std::move(*w);
     SyslogServerOptions options = Options();
     if (adjust) adjust(options);
-    auto s = SyslogServer::Start(options, *writer, stats, clock);
-    REQUIRE(s.ok());
-    server = std::move(*s);
-  }
-  ~Fixture() {
-    server->Stop();
-    (void)writer->Close();
-    std::filesystem::remove_all(dir);
+    Start(audit, options);
   }
 
   SyslogServerOptions Options() const {
@@ -82,12 +63,6 @@ struct Fixture {
     return options;
   }
 
-  tcp::socket Connect(const std::string& bound) {
-    auto address = common::ParseListenAddress(bound);
-    tcp::socket socket(client_io);
-    socket.connect(tcp::endpoint(asio::ip::make_address(address->host), address->port));
-    return socket;
-  }
   // A client context that trusts the server's certificate; `client` (a
   // NAME of MakeCert) is presented as the client certificate.
   ssl::context ClientContext(const std::string& client = "") {
@@ -102,39 +77,15 @@ struct Fixture {
   }
   // A TLS connection to the TLS listener, handshake done (or `ec` set).
   std::unique_ptr<TlsStream> ConnectTls(ssl::context& context, error_code& ec) {
-    auto stream = std::make_unique<TlsStream>(Connect(server->tls_bound_address()), context);
+    auto stream = std::make_unique<TlsStream>(ConnectTo(server->tls_bound_address()), context);
     stream->handshake(ssl::stream_base::client, ec);
     return stream;
   }
-  double Stat(const std::string& name) {
-    for (const auto& s : stats.Snapshot()) {
-      if (s.name == name) return s.value;
-    }
-    return -1;
-  }
-  void WaitFor(const std::string& stat, double value) {
-    for (int i = 0; i < 1000 && Stat(stat) < value; ++i) std::this_thread::sleep_for(5ms);
-    REQUIRE(Stat(stat) == value);
-  }
-  std::vector<std::string> Lines() {
-    REQUIRE(writer->Sync().ok());
-    std::ifstream in(dir + "/audit/audit-20261121T0500Z.log");
-    std::vector<std::string> lines;
-    for (std::string line; std::getline(in, line);) lines.push_back(line);
-    return lines;
-  }
+  std::vector<std::string> Lines() { return ReadLines(dir + "/audit/audit-20261121T0500Z.log"); }
 };
 
 bool Has(const std::string& line, std::string_view part) {
   return line.find(part) != std::string::npos;
-}
-
-// The server closes the connection: a read ends with an error.
-bool ClosedByServer(tcp::socket& socket) {
-  char byte;
-  error_code ec;
-  socket.read_some(asio::buffer(&byte, 1), ec);
-  return ec.failed();
 }
 
 TEST_CASE("TLS and plain listeners side by side, framing detected per frame over TLS") {
@@ -152,7 +103,7 @@ TEST_CASE("TLS and plain listeners side by side, framing detected per frame over
     asio::write(*tls, asio::buffer(part));
   }
   tls->shutdown(ec);  // close_notify; the server's own close ends it
-  auto plain = f.Connect(f.server->bound_address());
+  auto plain = f.ConnectTo(f.server->bound_address());
   asio::write(plain, asio::buffer("<13>plain beside\n"sv));
   plain.close();
   f.WaitFor("syslog.messages_received", 6);
@@ -175,9 +126,9 @@ TEST_CASE("TLS and plain listeners side by side, framing detected per frame over
 
 TEST_CASE("plain text on the TLS port and TLS 1.1 are handshake failures, counted") {
   Fixture f;
-  auto socket = f.Connect(f.server->tls_bound_address());
+  auto socket = f.ConnectTo(f.server->tls_bound_address());
   asio::write(socket, asio::buffer("<13>not tls\n"sv));
-  CHECK(ClosedByServer(socket));
+  CHECK(f.ReadOne(socket));  // closed by the server
   f.WaitFor("syslog.tls_handshake_failures", 1);
 
   ssl::context old(ssl::context::tls_client);
@@ -195,15 +146,15 @@ TEST_CASE("plain text on the TLS port and TLS 1.1 are handshake failures, counte
 
 TEST_CASE("a TLS connection that never handshakes is closed at idle_timeout") {
   Fixture f([](SyslogServerOptions& options) { options.idle_timeout_s = 1; });
-  auto socket = f.Connect(f.server->tls_bound_address());
-  CHECK(ClosedByServer(socket));
+  auto socket = f.ConnectTo(f.server->tls_bound_address());
+  CHECK(f.ReadOne(socket));  // closed by the server
   f.WaitFor("syslog.idle_timeouts", 1);
   f.WaitFor("syslog.tls_handshake_failures", 1);
 }
 
 TEST_CASE("TLS connections count against max_connections, handshake or not") {
   Fixture f([](SyslogServerOptions& options) { options.max_connections = 1; });
-  auto silent = f.Connect(f.server->tls_bound_address());
+  auto silent = f.ConnectTo(f.server->tls_bound_address());
   f.WaitFor("syslog.connections_open", 1);
   auto context = f.ClientContext();
   error_code ec;
