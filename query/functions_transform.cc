@@ -83,63 +83,54 @@ double NonNegativeDelta(double v, double& prev, const Value& max_v, const Value&
   return NAN;
 }
 
-Result<SeriesList> PerSecond(EvalContext&, std::vector<Value>& args) {
-  SeriesList list = std::move(args[0].series);
+// The functions that replace each series by a running function of its
+// consolidated values: tagged func=1 and renamed func(name), as graphite-web
+// does. `make(series)` returns that series' function (it may keep state).
+template <typename MakeFn>
+SeriesList MapConsolidated(SeriesList list, const char* func, MakeFn make) {
   for (Series& s : list) {
-    std::vector<double> out;
-    double prev = NAN;
-    for (double v : ConsolidatedValues(s)) {
-      const double d = NonNegativeDelta(v, prev, args[1], args[2]);
-      out.push_back(std::isnan(d) ? d : PyRound6(d / static_cast<double>(s.step)));
-    }
-    s.tags["perSecond"] = "1";
-    Rename(s, "perSecond", "");
-    SetValues(s, std::move(out));
+    auto f = make(s);
+    std::vector<double> values = ConsolidatedValues(s);
+    for (double& v : values) v = f(v);
+    s.tags[func] = "1";
+    Rename(s, func, "");
+    SetValues(s, std::move(values));
   }
   return list;
+}
+
+Result<SeriesList> PerSecond(EvalContext&, std::vector<Value>& args) {
+  return MapConsolidated(std::move(args[0].series), "perSecond", [&args](const Series& s) {
+    return [&args, prev = double(NAN), step = static_cast<double>(s.step)](double v) mutable {
+      const double d = NonNegativeDelta(v, prev, args[1], args[2]);
+      return std::isnan(d) ? d : PyRound6(d / step);
+    };
+  });
 }
 
 Result<SeriesList> NonNegativeDerivative(EvalContext&, std::vector<Value>& args) {
-  SeriesList list = std::move(args[0].series);
-  for (Series& s : list) {
-    std::vector<double> out;
-    double prev = NAN;
-    for (double v : ConsolidatedValues(s))
-      out.push_back(NonNegativeDelta(v, prev, args[1], args[2]));
-    s.tags["nonNegativeDerivative"] = "1";
-    Rename(s, "nonNegativeDerivative", "");
-    SetValues(s, std::move(out));
-  }
-  return list;
+  return MapConsolidated(std::move(args[0].series), "nonNegativeDerivative",
+                         [&args](const Series&) {
+                           return [&args, prev = double(NAN)](double v) mutable {
+                             return NonNegativeDelta(v, prev, args[1], args[2]);
+                           };
+                         });
 }
 
 Result<SeriesList> Derivative(EvalContext&, std::vector<Value>& args) {
-  SeriesList list = std::move(args[0].series);
-  for (Series& s : list) {
-    std::vector<double> out;
-    double prev = NAN;
-    for (double v : ConsolidatedValues(s)) {
-      out.push_back(v - prev);  // NaN when either is None
+  return MapConsolidated(std::move(args[0].series), "derivative", [](const Series&) {
+    return [prev = double(NAN)](double v) mutable {
+      const double d = v - prev;  // NaN when either is None
       prev = v;
-    }
-    s.tags["derivative"] = "1";
-    Rename(s, "derivative", "");
-    SetValues(s, std::move(out));
-  }
-  return list;
+      return d;
+    };
+  });
 }
 
 Result<SeriesList> Integral(EvalContext&, std::vector<Value>& args) {
-  SeriesList list = std::move(args[0].series);
-  for (Series& s : list) {
-    std::vector<double> out;
-    double current = 0;
-    for (double v : ConsolidatedValues(s)) out.push_back(std::isnan(v) ? v : (current += v));
-    s.tags["integral"] = "1";
-    Rename(s, "integral", "");
-    SetValues(s, std::move(out));
-  }
-  return list;
+  return MapConsolidated(std::move(args[0].series), "integral", [](const Series&) {
+    return [current = 0.0](double v) mutable { return std::isnan(v) ? v : (current += v); };
+  });
 }
 
 Result<SeriesList> KeepLastValue(EvalContext&, std::vector<Value>& args) {
