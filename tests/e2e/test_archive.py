@@ -25,7 +25,6 @@ import s3_peer
 
 HOST = "e2e-host"
 PEER = None
-CLIENT = None
 
 
 def hour_stamp(t):
@@ -187,17 +186,8 @@ def tearDownModule():
         PEER.stop()
 
 
-def boto3_client():
-    global CLIENT
-    if CLIENT is None:
-        import boto3
-        CLIENT = boto3.client("s3", endpoint_url=PEER.endpoint, region_name=PEER.region,
-                              aws_access_key_id=PEER.access_key, aws_secret_access_key=PEER.secret_key)
-    return CLIENT
-
-
 def keys(prefix):
-    found = boto3_client().list_objects_v2(Bucket=PEER.bucket, Prefix=prefix).get("Contents", [])
+    found = PEER.boto3_client().list_objects_v2(Bucket=PEER.bucket, Prefix=prefix).get("Contents", [])
     return sorted(o["Key"] for o in found)
 
 
@@ -239,7 +229,7 @@ class S3ArchiveTest(unittest.TestCase):
                                       "--endpoint-url", PEER.endpoint],
                                      capture_output=True, env={**os.environ, **PEER.env()}, timeout=120)
                 self.assertEqual(aws.returncode, 0, aws.stderr)
-                body = boto3_client().get_object(Bucket=PEER.bucket, Key=key)["Body"].read()
+                body = PEER.boto3_client().get_object(Bucket=PEER.bucket, Key=key)["Body"].read()
                 with open(local, "rb") as f:
                     self.assertEqual(f.read(), body)
                 with open(os.path.join(data_dir, "sealed", f"audit-{hour_stamp(t)}.log{suffix}"), "rb") as f:
@@ -338,7 +328,7 @@ class S3ArchiveTest(unittest.TestCase):
             extra = ["archive.compression=none", "archive.multipart_threshold=5MiB"]
             hg = self.serve(data_dir, prefix, extra)
             def in_progress():
-                ups = boto3_client().list_multipart_uploads(Bucket=PEER.bucket, Prefix=prefix)
+                ups = PEER.boto3_client().list_multipart_uploads(Bucket=PEER.bucket, Prefix=prefix)
                 return ups.get("Uploads")
             hg.wait_for(in_progress, timeout=60, interval=0.05, what="a multipart upload in progress")
             hg.proc.kill()
@@ -349,10 +339,10 @@ class S3ArchiveTest(unittest.TestCase):
             self.assertEqual(hg.stop(), 0)
             key = f"{prefix}/{day_path(t)}/{HOST}-audit-{hour_stamp(t)}.log"
             self.assertEqual(keys(prefix), [key])
-            head = boto3_client().head_object(Bucket=PEER.bucket, Key=key)
+            head = PEER.boto3_client().head_object(Bucket=PEER.bucket, Key=key)
             self.assertEqual(head["ContentLength"], len(data))
             self.assertEqual(head["Metadata"]["hourglass-sha256"], hashlib.sha256(data).hexdigest())
-            body = boto3_client().get_object(Bucket=PEER.bucket, Key=key)["Body"].read()
+            body = PEER.boto3_client().get_object(Bucket=PEER.bucket, Key=key)["Body"].read()
             self.assertEqual(hashlib.sha256(body).digest(), hashlib.sha256(data).digest())
             self.assertFalse(in_progress(), "the cut upload's parts were aborted")
 
