@@ -141,7 +141,8 @@ struct LoadResult {
 // strings from --set; a value that is not valid TOML is taken as a string.
 LoadResult LoadConfig(const std::string& file, const std::vector<std::string>& overrides);
 
-// "10s", "1m", "1min", "2h", "7d", or plain seconds. -1 on error.
+// A count and a unit of common/duration.h ("10s", "1min", "2 hours", "7d"),
+// or plain seconds. -1 on error.
 int64_t ParseDurationSeconds(std::string_view text);
 // "65536", "64KiB", "16MiB", "1GiB" (also KB/MB/GB as powers of 1000). -1 on error.
 int64_t ParseByteSize(std::string_view text);
