@@ -1,12 +1,14 @@
 """The metrics path end to end: statsd clients over UDP -> 10 s style windows
 -> RocksDB -> Graphite /render and /metrics/find, with the real binary."""
 import math
+import os
+import socket
 import subprocess
 import sys
 import time
 import unittest
 
-from harness import Hourglass, values
+from harness import Hourglass, split_address, values
 
 DEBIAN_PYTHON = "/usr/bin/python3"
 
@@ -152,6 +154,27 @@ class MetricsEndToEndTest(unittest.TestCase):
                 restarted.wait_for(lambda: total(restarted, "stats_counts.e2e.stop.hits") == 20,
                                    timeout=15, what="the last window's counts after restart")
                 self.assertEqual(total(restarted, "stats.timers.e2e.stop.lat.count"), 1)
+            finally:
+                restarted.stop()
+
+    def test_clean_stop_leaves_no_write_ahead_log(self):
+        # A clean stop flushes the store's memtables: the next start has no
+        # WAL to replay (it used to keep every point in RocksDB's WAL files).
+        with Hourglass() as server:
+            now = int(time.time()) // 10 * 10
+            lines = "".join(f"e2e.wal.s{i % 50} {i} {now - 3000 + (i // 50) * 10}\n" for i in range(10000))
+            with socket.create_connection(split_address(server.addresses["carbon"])) as sock:
+                sock.sendall(lines.encode())
+            server.wait_for(lambda: server.prometheus().get("hourglass_carbon_points_written_total", 0) >= 10000,
+                            what="carbon points written")
+            self.assertEqual(server.stop(), 0)
+            metrics = os.path.join(server.data_dir, "metrics")
+            wal = sum(os.path.getsize(os.path.join(metrics, f)) for f in os.listdir(metrics) if f.endswith(".log"))
+            self.assertLessEqual(wal, 4096, "WAL bytes left after a clean stop")
+            restarted = Hourglass(data_dir=server.data_dir).start()
+            try:
+                result = restarted.render("e2e.wal.s7", frm=str(now - 3600), until=str(now))
+                self.assertEqual(len(values(result[0])), 200)
             finally:
                 restarted.stop()
 
