@@ -25,6 +25,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -430,7 +431,9 @@ common::Result<uint64_t> PointWal::Append(std::span<const WalPoint> points) {
         (void)CutBack();
         return status;
       }
-      // kInterval: the record is written; a later Sync() retries.
+      // kInterval: the record is written and acknowledged; the owner's next
+      // Sync() reports the failure (a retried fsync may not rewrite the pages).
+      if (sync_error_.ok()) sync_error_ = status;
     }
   }
   size_ += buffer_.size();
@@ -438,9 +441,11 @@ common::Result<uint64_t> PointWal::Append(std::span<const WalPoint> points) {
 }
 
 common::Status PointWal::Sync() {
+  if (!sync_error_.ok()) return std::exchange(sync_error_, Status::Ok());
   if (!fd_.valid() || !dirty_) return Status::Ok();
   if (::fdatasync(fd_.get()) != 0) return Errno("cannot fdatasync", segments_.back().path);
   dirty_ = false;
+  ++sync_count_;
   last_sync_micros_ = NowMicros();
   return Status::Ok();
 }

@@ -92,6 +92,7 @@ class PointWal {
   // segment is cut back to its previous size and the sequence not used.
   common::Result<uint64_t> Append(std::span<const WalPoint> points);
   // fdatasync of the current segment if anything was appended since the last.
+  // Also returns (once) a failed interval sync that Append did not report.
   common::Status Sync();
   // Deletes the segments whose records all have a sequence < `seq` (never the
   // segment being appended to), then fsyncs the directory. Returns how many.
@@ -100,6 +101,7 @@ class PointWal {
   uint64_t next_sequence() const { return next_seq_; }
   size_t segment_count() const { return segments_.size(); }
   const WalReplayStats& replay_stats() const { return replay_stats_; }
+  uint64_t sync_count() const { return sync_count_; }  // fdatasyncs done
 
   // Payload bytes of a record holding `points` (what max_record_bytes bounds).
   static size_t EncodedPayloadSize(std::span<const WalPoint> points);
@@ -127,6 +129,8 @@ class PointWal {
   bool needs_cut_ = false;  // a failed cut back left bytes past size_
   bool dirty_ = false;
   int64_t last_sync_micros_ = 0;
+  uint64_t sync_count_ = 0;
+  common::Status sync_error_;  // a failed interval sync, for the next Sync()
   std::string buffer_;
   WalReplayStats replay_stats_;
 };
