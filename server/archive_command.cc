@@ -112,11 +112,16 @@ int Presign(ArchiveService& service, const CommandLine& line, int64_t now) {
 
 }  // namespace
 
-int RunArchiveCommand(const CommandLine& line, const config::Config& config) {
+int RunArchiveCommand(const CommandLine& line, const config::Config& config,
+                      const std::string& settings_from) {
   archive::ArchiveSettings settings;
   if (auto problem = ArchiveSettingsFrom(config, &settings)) return Error(Describe(*problem));
   auto service = ArchiveService::Open(settings);
-  if (!service) return Error(service.status().message());
+  if (!service) {  // e.g. a local archive that does not exist: never created here
+    return Error(service.status().message() + " (settings: " + settings_from +
+                 "; give the server's config with --config FILE or HOURGLASS_CONFIG=FILE, or "
+                 "its archive.target/data_dir with --set)");
+  }
   const int64_t now = static_cast<int64_t>(std::time(nullptr));
   const std::string& name = line.command->name;
   if (name == "archive ls") return Ls(*service, line, now);

@@ -9,7 +9,10 @@
 
 namespace hourglass::server {
 
-// Runs one `archive ...` command: 0 done, 1 failure (store, checksum), 2 usage.
-int RunArchiveCommand(const CommandLine& line, const config::Config& config);
+// Runs one `archive ...` command: 0 done, 1 failure (store, checksum, an
+// archive location that does not exist: never created), 2 usage.
+// `settings_from` names where the config came from, for error messages.
+int RunArchiveCommand(const CommandLine& line, const config::Config& config,
+                      const std::string& settings_from = "");
 
 }  // namespace hourglass::server

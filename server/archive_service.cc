@@ -24,7 +24,7 @@ ParsedRange ParseRange(std::optional<std::string_view> from, std::optional<std::
 }
 
 common::Result<ArchiveService> ArchiveService::Open(const archive::ArchiveSettings& settings) {
-  auto opened = archive::OpenArchiveStore(settings);
+  auto opened = archive::OpenArchiveStore(settings, archive::LocalDir::kMustExist);
   if (!opened) return opened.status();
   return ArchiveService(settings, std::move(*opened));
 }

@@ -54,7 +54,8 @@ struct HourSegments {
 
 class ArchiveService {
  public:
-  // Opens the store (no network I/O; S3 credentials are loaded).
+  // Opens the store (no network I/O; S3 credentials are loaded). A reader:
+  // a local archive directory must exist and is never created.
   static common::Result<ArchiveService> Open(const archive::ArchiveSettings& settings);
 
   const archive::ArchiveSettings& settings() const { return settings_; }

@@ -1,6 +1,7 @@
 #include "server/command_line.h"
 
 #include <algorithm>
+#include <filesystem>
 
 namespace hourglass::server {
 
@@ -15,7 +16,15 @@ constexpr const char* kTimeHelp =
 const std::vector<CommandSpec>& Commands() {
   static const std::vector<CommandSpec> kCommands = {
       {"serve", "run the server (embedded defaults when no config is given)", "", 0, {}},
-      {"config check", "validate a config file: FILE:LINE: key: reason per problem", "FILE", 1, {}},
+      {"config check",
+       "validate a config file: FILE:LINE: key: reason per problem",
+       "[FILE]",
+       1,
+       {},
+       {},
+       "Without FILE: the file serve would read (--config, $HOURGLASS_CONFIG, or\n"
+       "/etc/hourglass/hourglass.toml if it exists). Prints which one.\n",
+       true},
       {"config defaults", "print the full default config, commented", "", 0, {}},
       {"archive ls",
        "list archived hours: key, size, lines, sha256",
@@ -62,7 +71,9 @@ std::string TopLevelHelp() {
   }
   out +=
       "\nEvery command takes --config FILE and --set KEY=VALUE (dotted keys, e.g.\n"
-      "--set statsd.listen=127.0.0.1:9125). `hourglass COMMAND --help` for more.\n";
+      "--set statsd.listen=127.0.0.1:9125). Without --config: the file named by\n"
+      "$HOURGLASS_CONFIG, else /etc/hourglass/hourglass.toml if it exists; --set\n"
+      "applies on top. `hourglass COMMAND --help` for more.\n";
   return out;
 }
 
@@ -138,13 +149,40 @@ common::Result<CommandLine> ParseCommandLine(const std::vector<std::string>& arg
       line.positional.push_back(arg);
     }
   }
-  if (!line.help && line.positional.size() != spec.positional) {
+  const bool count_ok = line.positional.size() == spec.positional ||
+                        (spec.positional_optional && line.positional.empty());
+  if (!line.help && !count_ok) {
     return common::Status::Error(
         "hourglass " + spec.name + " takes " +
         (spec.positional == 0 ? std::string("no arguments") : "argument " + spec.usage) +
         " (see hourglass " + spec.name + " --help)");
   }
   return line;
+}
+
+std::string ConfigSource::Describe() const {
+  if (file.empty()) return "no config file (embedded defaults)";
+  return "config " + file + " (from " + origin + ")";
+}
+
+common::Result<ConfigSource> ResolveConfigFile(const std::string& named, const char* env_value,
+                                               const std::string& default_path) {
+  ConfigSource source;
+  if (!named.empty()) {
+    source = {named, "--config"};
+  } else if (env_value != nullptr && env_value[0] != '\0') {
+    source = {env_value, "HOURGLASS_CONFIG"};
+  } else {
+    std::error_code ec;
+    if (std::filesystem::exists(default_path, ec)) return ConfigSource{default_path, "default"};
+    return ConfigSource{};
+  }
+  std::error_code ec;
+  if (!std::filesystem::exists(source.file, ec)) {
+    return common::Status::Error("config file " + source.file + " (from " + source.origin +
+                                 ") does not exist");
+  }
+  return source;
 }
 
 }  // namespace hourglass::server

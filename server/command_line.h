@@ -19,6 +19,7 @@ struct CommandSpec {
   std::vector<std::string> value_flags;      // flags taking a value, e.g. "-o"
   std::vector<std::string> bool_flags = {};  // flags without a value, e.g. "--put"
   std::string details = {};                  // more help text for `CMD --help`
+  bool positional_optional = false;          // 0 positional arguments also accepted
 };
 
 struct CommandLine {
@@ -35,5 +36,23 @@ std::string TopLevelHelp();
 std::string CommandHelp(const CommandSpec& command);
 
 common::Result<CommandLine> ParseCommandLine(const std::vector<std::string>& args);
+
+// The file every command reads when no --config and no HOURGLASS_CONFIG names one.
+inline constexpr const char* kDefaultConfigPath = "/etc/hourglass/hourglass.toml";
+
+// Which config file a command reads, and why: `named` (--config, or the
+// FILE of `config check`), else `env_value` ($HOURGLASS_CONFIG, ignored when
+// empty), else `default_path` when it exists, else none (embedded defaults).
+struct ConfigSource {
+  std::string file;    // "" for the embedded defaults
+  std::string origin;  // "--config", "HOURGLASS_CONFIG", "default", ""
+  // "config FILE (from ORIGIN)" or "no config file (embedded defaults)".
+  std::string Describe() const;
+};
+
+// An error (exit 2) when a file named by `named` or `env_value` does not
+// exist; the default path is optional.
+common::Result<ConfigSource> ResolveConfigFile(const std::string& named, const char* env_value,
+                                               const std::string& default_path);
 
 }  // namespace hourglass::server

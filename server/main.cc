@@ -7,6 +7,7 @@
 
 #include <boost/version.hpp>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 
 #include "config/config.h"
@@ -63,20 +64,31 @@ int Run(const CommandLine& line) {
     std::fwrite(config::DefaultConfigText().data(), 1, config::DefaultConfigText().size(), stdout);
     return 0;
   }
-  if (name == "config check") {
-    const std::string& file = line.positional[0];
-    if (!LoadOrReport(file, line.overrides)) return kUsageError;
-    std::printf("%s: ok\n", file.c_str());
+  // --config, else $HOURGLASS_CONFIG, else /etc/hourglass/hourglass.toml if
+  // it exists; `config check FILE` names its file like --config.
+  const bool check = name == "config check";
+  const std::string& named =
+      check && !line.positional.empty() ? line.positional[0] : line.config_file;
+  auto source = ResolveConfigFile(named, std::getenv("HOURGLASS_CONFIG"), kDefaultConfigPath);
+  if (!source) {
+    std::fprintf(stderr, "hourglass: %s\n", source.status().message().c_str());
+    return kUsageError;
+  }
+  auto config = LoadOrReport(source->file, line.overrides);
+  if (check) {
+    if (!config) return kUsageError;
+    std::printf("%s: ok\n", source->Describe().c_str());
     return 0;
   }
-  auto config = LoadOrReport(line.config_file, line.overrides);
   if (!config) return kUsageError;
   if (name.starts_with("archive ")) {
     SetUpLogging("warn");
-    return RunArchiveCommand(line, *config);
+    return RunArchiveCommand(line, *config, source->Describe());
   }
   // serve
   SetUpLogging(config->log_level);
+  spdlog::info("settings: {}{}", source->Describe(),
+               line.overrides.empty() ? "" : fmt::format(", {} --set", line.overrides.size()));
   return RunServe(*config);
 }
 

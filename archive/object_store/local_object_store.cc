@@ -77,8 +77,17 @@ std::map<std::string, std::string> ReadMetaFile(const fs::path& path) {
 
 }  // namespace
 
-common::Result<std::unique_ptr<LocalObjectStore>> LocalObjectStore::Open(fs::path root) {
+common::Result<std::unique_ptr<LocalObjectStore>> LocalObjectStore::Open(fs::path root,
+                                                                         bool create) {
   std::error_code ec;
+  if (!create) {
+    if (!fs::is_directory(root, ec)) {
+      const fs::path shown = fs::absolute(root, ec).lexically_normal();
+      return common::Status::Error("archive: file://" + (ec ? root : shown).string() +
+                                   " does not exist");
+    }
+    return std::unique_ptr<LocalObjectStore>(new LocalObjectStore(std::move(root)));
+  }
   fs::create_directories(root / kTempDir, ec);
   if (!ec) fs::create_directories(root / kMetaDir, ec);
   if (ec)

@@ -15,8 +15,11 @@ namespace hourglass::archive {
 
 class LocalObjectStore final : public ObjectStore {
  public:
-  // Creates `root` (and its parents) if needed and checks it is writable.
-  static common::Result<std::unique_ptr<LocalObjectStore>> Open(std::filesystem::path root);
+  // With `create`: creates `root` (and its parents) if needed and checks it
+  // is writable (the server). Without: `root` must be an existing directory
+  // and nothing is created (readers such as `hourglass archive`).
+  static common::Result<std::unique_ptr<LocalObjectStore>> Open(std::filesystem::path root,
+                                                                bool create = true);
 
   StoreResult<PutOutcome> Put(std::string_view key, const std::filesystem::path& file,
                               const PutOptions& options) override;

@@ -41,14 +41,14 @@ common::Result<std::string> TargetScheme(const std::string& target) {
                                "\": expected s3://BUCKET/PREFIX or file://DIR");
 }
 
-common::Result<OpenedStore> OpenArchiveStore(const ArchiveSettings& settings) {
+common::Result<OpenedStore> OpenArchiveStore(const ArchiveSettings& settings, LocalDir local_dir) {
   auto scheme = TargetScheme(settings.target);
   if (!scheme) return scheme.status();
   if (*scheme == "s3") return OpenS3(settings);
   const std::string dir =
       settings.target.empty() ? settings.data_dir + "/archive" : settings.target.substr(7);
   if (dir.empty()) return common::Status::Error("archive.target \"file://\" names no directory");
-  auto local = LocalObjectStore::Open(dir);
+  auto local = LocalObjectStore::Open(dir, local_dir == LocalDir::kCreate);
   if (!local) return local.status();
   return OpenedStore{std::move(*local), ""};
 }

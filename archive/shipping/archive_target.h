@@ -44,9 +44,14 @@ struct OpenedStore {
   std::string prefix;  // {prefix}: the PREFIX of s3://BUCKET/PREFIX ("" locally)
 };
 
+// What opening a local (file://) store may do: the server creates its
+// directory; readers need it to exist and never create one.
+enum class LocalDir { kCreate, kMustExist };
+
 // Opens the configured store (loads S3 credentials; no network I/O). An
 // error is one line naming the setting at fault, never a secret.
-common::Result<OpenedStore> OpenArchiveStore(const ArchiveSettings& settings);
+common::Result<OpenedStore> OpenArchiveStore(const ArchiveSettings& settings,
+                                             LocalDir local_dir = LocalDir::kCreate);
 
 // "s3" | "file": which kind of store the target names, or an error.
 common::Result<std::string> TargetScheme(const std::string& target);

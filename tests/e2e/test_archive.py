@@ -176,6 +176,67 @@ class ArchiveCommandLineTest(unittest.TestCase):
             self.assertIn("credentials", bad_s3.stderr)
 
 
+def run_in(cwd, *args, env=()):
+    """A hourglass subcommand run in `cwd` with `env` added to the environment
+    (HOURGLASS_CONFIG always set, so the real /etc/hourglass is never read)."""
+    import harness
+    environ = {**os.environ, "HOURGLASS_CONFIG": os.path.join(cwd, "empty.toml"), **dict(env)}
+    return subprocess.run([harness.BINARY, *args], capture_output=True, text=True, timeout=60,
+                          cwd=cwd, env=environ)
+
+
+class ConfigFileTest(unittest.TestCase):
+    """One place for the settings: serve and `hourglass archive` read the same
+    file (--config, else HOURGLASS_CONFIG); archive commands never create an
+    archive location."""
+
+    def test_archive_ls_sees_what_serve_archived_with_the_same_file(self):
+        with tempfile.TemporaryDirectory(prefix="hourglass-cfg-") as d:
+            data_dir = os.path.join(d, "data")
+            config = os.path.join(d, "hourglass.toml")
+            with open(config, "w") as f:  # archive.host only here: a default host lists nothing
+                f.write(f'data_dir = "{data_dir}"\n[archive]\nhost = "pinned-host"\n')
+            token = uuid.uuid4().hex[:8]
+            hg = Hourglass(data_dir=data_dir)
+            hg.args[2:2] = ["--config", config]
+            hg.start()
+            send_syslog(hg, [f"cfg-{token}-{i}" for i in range(3)])
+            hg.wait_for(lambda: audit_text(data_dir).count(token.encode()) == 3, what="lines")
+            self.assertEqual(hg.stop(), 0)
+            self.assertTrue(any(f"settings: config {config} (from --config)" in line
+                                for line in hg.log_lines), hg.log_lines)
+            ls = run_in(d, "archive", "ls", "--from", "-2h", env={"HOURGLASS_CONFIG": config})
+            self.assertEqual(ls.returncode, 0, ls.stderr)
+            rows = [line.split() for line in ls.stdout.splitlines()]
+            self.assertEqual(len(rows), 1, ls.stdout)
+            self.assertIn("pinned-host-audit-", rows[0][0])
+            self.assertEqual(int(rows[0][2]), 3)
+            cat = run_in(d, "archive", "cat", "--from", "-2h", "--until", "now",
+                         env={"HOURGLASS_CONFIG": config})
+            self.assertEqual(cat.stdout.count(token), 3, cat.stderr)
+
+    def test_missing_archive_location_exits_1_and_creates_nothing(self):
+        now = hour_arg(time.time())
+        commands = [("archive", "ls"), ("archive", "cat", "--from", "-1h", "--until", "now"),
+                    ("archive", "get", now), ("archive", "presign", now, "--put")]
+        with tempfile.TemporaryDirectory(prefix="hourglass-cfg-") as d:
+            open(os.path.join(d, "empty.toml"), "w").close()
+            before = sorted(os.listdir(d))
+            for args in commands:  # embedded defaults: ./hourglass-data/archive
+                result = run_in(d, *args)
+                self.assertEqual(result.returncode, 1, (args, result.stderr))
+                self.assertEqual(result.stdout, "")
+                self.assertIn(f"file://{os.path.realpath(d)}/hourglass-data/archive does not exist",
+                              result.stderr)
+                self.assertIn("HOURGLASS_CONFIG", result.stderr)
+                self.assertEqual(len(result.stderr.strip().splitlines()), 1, result.stderr)
+            target = os.path.join(d, "nope", "archive")
+            result = run_in(d, "archive", "ls", "--set", f"archive.target=file://{target}")
+            self.assertEqual(result.returncode, 1, result.stderr)
+            self.assertIn(f"file://{target} does not exist", result.stderr)
+            self.assertEqual(sorted(os.listdir(d)), before)  # nothing created
+
+
 def setUpModule():
     global PEER
     PEER = s3_peer.S3Peer().start()

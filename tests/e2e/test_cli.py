@@ -18,7 +18,8 @@ class CommandLineTest(unittest.TestCase):
         self.assertEqual(run_cli("serve", "--help").returncode, 0)
 
     def test_unknown_flag_and_command_exit_2_with_one_line(self):
-        for args in (("serve", "--bogus"), ("frobnicate",), ("config", "check"), ("serve", "--set")):
+        for args in (("serve", "--bogus"), ("frobnicate",), ("config", "check", "a", "b"),
+                     ("serve", "--set")):
             result = run_cli(*args)
             self.assertEqual(result.returncode, 2, args)
             self.assertEqual(len(result.stderr.strip().splitlines()), 1, result.stderr)
@@ -92,6 +93,58 @@ class CommandLineTest(unittest.TestCase):
         self.assertRegex(result.stdout, r"^hourglass \d+\.\d+\.\d+ ")
 
 
+class ConfigFileTest(unittest.TestCase):
+    """Which config file a command reads: --config, else HOURGLASS_CONFIG, else
+    /etc/hourglass/hourglass.toml if it exists (never read here: every run
+    sets HOURGLASS_CONFIG or --config); --set applies on top."""
+
+    def cli(self, cwd, *args, env_file=None):
+        env = {k: v for k, v in os.environ.items() if k != "HOURGLASS_CONFIG"}
+        env["HOURGLASS_CONFIG"] = env_file or os.path.join(cwd, "empty.toml")
+        return subprocess.run([BINARY, *args], capture_output=True, text=True, timeout=30,
+                              cwd=cwd, env=env)
+
+    def test_config_over_env_and_set_over_both(self):
+        with tempfile.TemporaryDirectory() as d:
+            d = os.path.realpath(d)
+            open(os.path.join(d, "empty.toml"), "w").close()
+            files = {}
+            for name in ("env", "flag"):
+                files[name] = os.path.join(d, f"{name}.toml")
+                with open(files[name], "w") as f:
+                    f.write(f'data_dir = "{d}/{name}-data"\n')
+            # `archive ls` names the archive it looked for: which data_dir won.
+            env_only = self.cli(d, "archive", "ls", env_file=files["env"])
+            self.assertIn(f"file://{d}/env-data/archive does not exist", env_only.stderr)
+            self.assertIn(f"config {files['env']} (from HOURGLASS_CONFIG)", env_only.stderr)
+            both = self.cli(d, "archive", "ls", "--config", files["flag"], env_file=files["env"])
+            self.assertIn(f"file://{d}/flag-data/archive does not exist", both.stderr)
+            self.assertIn(f"config {files['flag']} (from --config)", both.stderr)
+            with_set = self.cli(d, "archive", "ls", "--config", files["flag"], "--set",
+                                f"data_dir={d}/set-data", env_file=files["env"])
+            self.assertIn(f"file://{d}/set-data/archive does not exist", with_set.stderr)
+            # config check without FILE says which file it checked.
+            check = self.cli(d, "config", "check", env_file=files["env"])
+            self.assertEqual(check.returncode, 0, check.stderr)
+            self.assertEqual(check.stdout, f"config {files['env']} (from HOURGLASS_CONFIG): ok\n")
+            check = self.cli(d, "config", "check", "--config", files["flag"], env_file=files["env"])
+            self.assertEqual(check.stdout, f"config {files['flag']} (from --config): ok\n")
+
+    def test_missing_named_file_exits_2(self):
+        with tempfile.TemporaryDirectory() as d:
+            missing = os.path.join(d, "missing.toml")
+            for args, env_file in ((("archive", "ls"), missing), (("serve",), missing),
+                                   (("config", "check"), missing),
+                                   (("archive", "ls", "--config", missing), None),
+                                   (("serve", "--config", missing), None)):
+                result = self.cli(d, *args, env_file=env_file)
+                self.assertEqual(result.returncode, 2, (args, result.stderr))
+                origin = "HOURGLASS_CONFIG" if env_file else "--config"
+                self.assertEqual(result.stderr,
+                                 f"hourglass: config file {missing} (from {origin}) does not exist\n")
+            self.assertEqual(os.listdir(d), [])  # serve started nothing, created nothing
+
+
 class StartupFailureTest(unittest.TestCase):
     def run_serve(self, *sets):
         args = [BINARY, "serve", "--set", "http.listen=127.0.0.1:0", "--set", "statsd.listen=127.0.0.1:0",
@@ -125,7 +178,10 @@ class StartupFailureTest(unittest.TestCase):
             result = self.run_serve(f"data_dir={blocker}/data")
         self.assertNotEqual(result.returncode, 0)
         self.assertIn("cannot create data directory", result.stderr)
-        self.assertEqual(len(result.stderr.strip().splitlines()), 1, result.stderr)
+        # One line for the failure, after the line naming the settings' source.
+        lines = result.stderr.strip().splitlines()
+        self.assertIn(" info settings: ", lines[0])
+        self.assertEqual(len(lines[1:]), 1, result.stderr)
 
     def test_sigterm_exits_zero(self):
         with Hourglass() as server:

@@ -11,6 +11,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import tomllib
 import unittest
 from urllib.parse import urlsplit
 
@@ -21,6 +22,8 @@ DOCKER = os.path.join(REPO, "docker")
 COMPOSE = os.path.join(DOCKER, "compose.yaml")
 DOCKERFILE = os.path.join(DOCKER, "Dockerfile")
 DATASOURCE = os.path.join(DOCKER, "grafana", "provisioning", "datasources", "hourglass.yaml")
+# The file every hourglass command in the container reads.
+CONTAINER_CONFIG = "/etc/hourglass/hourglass.toml"
 
 
 def load_yaml(path):
@@ -94,6 +97,40 @@ def set_values(args):
     return values
 
 
+def toml_settings(path):
+    """{dotted key: value} of a config file (tables flattened, as --set names them)."""
+    def flatten(table, prefix):
+        out = {}
+        for key, value in table.items():
+            if isinstance(value, dict):
+                out.update(flatten(value, prefix + key + "."))
+            else:
+                out[prefix + key] = value
+        return out
+    with open(path, "rb") as f:
+        return flatten(tomllib.load(f), "")
+
+
+def image_config_file(stage_instructions):
+    """The repository file the stage copies to CONTAINER_CONFIG, or None."""
+    for word, rest in stage_instructions:
+        if word == "COPY" and not rest.startswith("--from"):
+            parts = shlex.split(rest)
+            if parts[-1] == CONTAINER_CONFIG:
+                return os.path.join(REPO, parts[-2])
+    return None
+
+
+def image_settings(stage_instructions):
+    """What `hourglass serve` in the image runs with: the copied config file,
+    then the entrypoint's --set values."""
+    entry = exec_form([arg for word, arg in stage_instructions if word == "ENTRYPOINT"][-1])
+    config = image_config_file(stage_instructions)
+    settings = toml_settings(config) if config else {}
+    settings.update(set_values(entry))
+    return settings
+
+
 def published_ports(service):
     """{(container_port, protocol)} published by a compose service (short syntax)."""
     ports = set()
@@ -113,15 +150,55 @@ class ComposeTest(unittest.TestCase):
         cls.services = cls.compose["services"]
         cls.instructions = dockerfile_instructions(DOCKERFILE)
 
+    def compose_config_file(self):
+        """The file compose mounts over CONTAINER_CONFIG, or None."""
+        for volume in self.services["hourglass"].get("volumes", []):
+            parts = str(volume).split(":")
+            if len(parts) >= 2 and parts[1] == CONTAINER_CONFIG:
+                return os.path.normpath(os.path.join(DOCKER, parts[0]))
+        return None
+
     def hourglass_settings(self):
-        """--set values the hourglass container runs with: the image's
-        entrypoint first, then compose's command (appended, so it wins)."""
-        entry = [arg for word, arg in self.instructions if word == "ENTRYPOINT"][-1]
-        args = exec_form(entry)
+        """Settings the hourglass container runs with: the config file (the
+        one compose mounts, else the image's), then the image's entrypoint
+        --set values, then compose's command (appended, so it wins)."""
+        final = stages(self.instructions)[-1][1]
+        mounted = self.compose_config_file()
+        settings = toml_settings(mounted) if mounted else {}
+        if not mounted:
+            config = image_config_file(final)
+            settings = toml_settings(config) if config else {}
+        entry = exec_form([arg for word, arg in final if word == "ENTRYPOINT"][-1])
         command = self.services["hourglass"].get("command", [])
         if isinstance(command, str):
             command = shlex.split(command)
-        return set_values(list(args) + list(command))
+        settings.update(set_values(list(entry) + list(command)))
+        return {k: str(v) for k, v in settings.items()}
+
+    def test_archive_commands_read_the_settings_serve_reads(self):
+        # In a file at the path every command reads, not only in serve's
+        # arguments, so `docker compose exec hourglass hourglass archive ls` works.
+        mounted = self.compose_config_file()
+        self.assertIsNotNone(mounted, "compose mounts a config file at " + CONTAINER_CONFIG)
+        file_settings = toml_settings(mounted)
+        for key in ("archive.target", "archive.endpoint", "data_dir"):
+            self.assertEqual(str(file_settings.get(key)), self.hourglass_settings()[key], key)
+        self.assertNotIn("HOURGLASS_CONFIG", self.services["hourglass"].get("environment", {}))
+
+    def test_archive_host_is_pinned(self):
+        # Keys carry {host}; a container's hostname changes when it is recreated.
+        self.assertTrue(self.hourglass_settings().get("archive.host"))
+        self.assertTrue(image_settings(stages(self.instructions)[-1][1]).get("archive.host"))
+
+    def test_config_files_pass_config_check(self):
+        binary = os.environ.get("HOURGLASS_BIN")
+        if not binary or not os.path.exists(binary):
+            self.skipTest("HOURGLASS_BIN is not set")
+        files = [self.compose_config_file(), image_config_file(stages(self.instructions)[-1][1])]
+        for path in files:
+            result = subprocess.run([binary, "config", "check", path], capture_output=True,
+                                    text=True, check=False)
+            self.assertEqual(result.returncode, 0, result.stderr)
 
     def test_services_present(self):
         for name in ("hourglass", "grafana", "minio"):
@@ -242,8 +319,7 @@ class DockerfileTest(unittest.TestCase):
         url = urlsplit([a for a in argv if a.startswith("http")][-1])
         self.assertEqual(url.path, "/health")
         self.assertEqual(url.hostname, "127.0.0.1")
-        entry = exec_form([arg for word, arg in final if word == "ENTRYPOINT"][-1])
-        _, _, port = set_values(entry)["http.listen"].rpartition(":")
+        _, _, port = str(image_settings(final)["http.listen"]).rpartition(":")
         self.assertEqual(url.port, int(port), "the port the entrypoint's http.listen binds")
 
     def test_runtime_stage_has_no_dev_packages(self):
