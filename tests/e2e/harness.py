@@ -20,6 +20,13 @@ import urllib.request
 BINARY = os.environ.get("HOURGLASS_BIN", os.path.join(os.path.dirname(__file__), "../../build/server/hourglass"))
 LISTEN_RE = re.compile(r"listening (\S+) (udp|tcp) (\S+)")
 
+# Every command reads --config, else $HOURGLASS_CONFIG, else
+# /etc/hourglass/hourglass.toml: point it at an empty file so a machine's own
+# config never changes a test (a test that sets HOURGLASS_CONFIG wins).
+_EMPTY_CONFIG = tempfile.NamedTemporaryFile(prefix="hourglass-e2e-", suffix=".toml", delete=False)
+_EMPTY_CONFIG.close()
+os.environ.setdefault("HOURGLASS_CONFIG", _EMPTY_CONFIG.name)
+
 
 def run_cli(*args, timeout=30):
     """Runs a hourglass subcommand and returns the CompletedProcess."""
