@@ -150,50 +150,40 @@ class AuditSenders(unittest.TestCase):
             self.assertEqual(record["message"].strip(), sent[0])
             self.assertEqual(metric(hg, "syslog.framing_errors"), 0)
 
-    def test_python_syslog_handler_nul_terminated(self):
+    def python_handler_record(self, formatter, label, n):
+        """Sends n tokens through SysLogHandler over TCP; returns the first one's record."""
         with serve() as hg:
             host, port = syslog_address(hg)
             handler = logging.handlers.SysLogHandler(address=(host, port),
                                                      socktype=socket.SOCK_STREAM)
-            handler.setFormatter(logging.Formatter("pyapp: %(message)s"))
-            log = logging.getLogger("hg-e2e")
+            handler.setFormatter(formatter)
+            log = logging.getLogger(f"hg-e2e-{label}")
             log.addHandler(handler)
-            sent = tokens(10, "py")
+            sent = tokens(n, label)
             for token in sent:
                 log.warning(token)
             handler.close()
             hits = self.check_exactly_once(hg, sent)
-            record = json.loads(hits[sent[0]][0][1])
-            self.assertEqual(record["app"], "pyapp")
-            self.assertEqual(record["severity"], "warning")
-            # The handler sends no host and no time: host is the peer's IP.
-            self.assertEqual(record["host"], "127.0.0.1")
-            self.assertIsNone(record["timestamp"])
+            return json.loads(hits[sent[0]][0][1])
+
+    def test_python_syslog_handler_nul_terminated(self):
+        record = self.python_handler_record(logging.Formatter("pyapp: %(message)s"), "py", 10)
+        self.assertEqual(record["app"], "pyapp")
+        self.assertEqual(record["severity"], "warning")
+        # The handler sends no host and no time: host is the peer's IP.
+        self.assertEqual(record["host"], "127.0.0.1")
+        self.assertIsNone(record["timestamp"])
 
     def test_python_syslog_handler_with_rfc3164_time(self):
         """A Formatter that puts an RFC 3164 time (UTC) in front, as users do."""
-        with serve() as hg:
-            host, port = syslog_address(hg)
-            handler = logging.handlers.SysLogHandler(address=(host, port),
-                                                     socktype=socket.SOCK_STREAM)
-            formatter = logging.Formatter("%(asctime)s pyapp: %(message)s",
-                                          datefmt="%b %e %H:%M:%S")
-            formatter.converter = time.gmtime
-            handler.setFormatter(formatter)
-            log = logging.getLogger("hg-e2e-3164")
-            log.addHandler(handler)
-            sent = tokens(3, "py3164")
-            for token in sent:
-                log.warning(token)
-            handler.close()
-            hits = self.check_exactly_once(hg, sent)
-            record = json.loads(hits[sent[0]][0][1])
-            self.assertEqual(record["format"], "rfc3164")
-            self.assertEqual(record["host"], "127.0.0.1")
-            self.assertEqual(record["app"], "pyapp")
-            self.assertRegex(record["timestamp"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
-            self.assertLessEqual(abs(seconds(record["timestamp"]) - seconds(record["received"])),
-                                 5)
+        formatter = logging.Formatter("%(asctime)s pyapp: %(message)s", datefmt="%b %e %H:%M:%S")
+        formatter.converter = time.gmtime
+        record = self.python_handler_record(formatter, "py3164", 3)
+        self.assertEqual(record["format"], "rfc3164")
+        self.assertEqual(record["host"], "127.0.0.1")
+        self.assertEqual(record["app"], "pyapp")
+        self.assertRegex(record["timestamp"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+        self.assertLessEqual(abs(seconds(record["timestamp"]) - seconds(record["received"])), 5)
 
     def test_raw_format_and_unparsed(self):
         with serve(fmt="raw") as hg:

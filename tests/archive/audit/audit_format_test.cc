@@ -47,18 +47,12 @@ TEST_CASE("json line: every field, SD unescaped, repeated names as an array") {
 }
 
 TEST_CASE("json shows an RFC 3164 time as RFC 3339 UTC; raw keeps the frame as sent") {
-  AuditRecord r;
-  r.received_micros = kReceived;
-  r.peer = "127.0.0.1:41000";
+  AuditRecord r = Example();
   r.raw = "<14>Nov  6 21:50:17 web1 app: m";
   r.format = SyslogFormat::kRfc3164;
-  r.facility = 1;
-  r.severity = 6;
   r.timestamp = "Nov  6 21:50:17";
   r.timestamp_utc = common::CivilTime{2026, 11, 6, 21, 50, 17};
   r.host = "web1";
-  r.app = "app";
-  r.message = "m";
   std::string line;
   AppendAuditLine(AuditFormat::kJson, r, line);
   CHECK(line.find(R"("timestamp":"2026-11-06T21:50:17Z","host":"web1")") != std::string::npos);
