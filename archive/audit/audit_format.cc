@@ -96,11 +96,16 @@ void AppendJson(const AuditRecord& r, std::string& out) {
   AppendJsonOrNull(FacilityName(r.facility), out);
   out += ",\"severity\":";
   AppendJsonOrNull(SeverityName(r.severity), out);
-  const std::pair<std::string_view, std::string_view> fields[] = {{"timestamp", r.timestamp},
-                                                                  {"host", r.host},
-                                                                  {"app", r.app},
-                                                                  {"procid", r.procid},
-                                                                  {"msgid", r.msgid}};
+  out += ",\"timestamp\":";
+  if (r.timestamp_utc) {
+    const common::CivilTime& t = *r.timestamp_utc;
+    fmt::format_to(std::back_inserter(out), "\"{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z\"", t.year,
+                   t.month, t.day, t.hour, t.minute, t.second);
+  } else {
+    AppendJsonOrNull(r.timestamp, out);
+  }
+  const std::pair<std::string_view, std::string_view> fields[] = {
+      {"host", r.host}, {"app", r.app}, {"procid", r.procid}, {"msgid", r.msgid}};
   for (const auto& [name, value] : fields) {
     fmt::format_to(std::back_inserter(out), ",\"{}\":", name);
     AppendJsonOrNull(value, out);

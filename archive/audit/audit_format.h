@@ -19,7 +19,8 @@ common::Result<AuditFormat> ParseAuditFormat(std::string_view text);
 
 // Appends one line, without the trailing LF, to `out`. JSON: one object with
 // received (RFC 3339 UTC, microseconds), peer, format, facility, severity,
-// timestamp (as sent), host, app, procid, msgid, structured_data, message;
+// timestamp (as sent; an RFC 3164 one as RFC 3339 UTC from timestamp_utc:
+// "2026-12-06T21:50:17Z"), host, app, procid, msgid, structured_data, message;
 // absent fields are null; "truncated" and "bom" appear only when true.
 // Raw: the frame as received, control characters escaped like rsyslog (#012).
 void AppendAuditLine(AuditFormat format, const AuditRecord& record, std::string& out);

@@ -5,8 +5,11 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string_view>
 #include <vector>
+
+#include "common/utc_time.h"
 
 namespace hourglass::archive {
 
@@ -31,7 +34,11 @@ struct AuditRecord {
   int severity = -1;
   // Empty: absent (RFC 5424 NILVALUE "-", or not in an RFC 3164 header).
   std::string_view timestamp;  // as sent: "2003-10-11T22:14:15.003Z", "Oct 11 22:14:15"
-  std::string_view host;
+  // Set when `timestamp` is an RFC 3164 one ("Oct 11 22:14:15") that names a
+  // real date: read as UTC, the year inferred from received_micros. The JSON
+  // line shows it as RFC 3339 ("2026-10-11T22:14:15Z") instead of `timestamp`.
+  std::optional<common::CivilTime> timestamp_utc;
+  std::string_view host;  // the sender's, else the peer's IP (ingest::ParseSyslog)
   std::string_view app;
   std::string_view procid;
   std::string_view msgid;

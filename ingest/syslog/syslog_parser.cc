@@ -1,5 +1,6 @@
 #include "ingest/syslog/syslog_parser.h"
 
+#include <algorithm>
 #include <array>
 
 namespace hourglass::ingest {
@@ -197,6 +198,40 @@ bool IsRfc5424Timestamp(std::string_view t) {
          t[pos + 3] == ':' && Number(t, pos + 4, 2, 0, 59);
 }
 
+std::optional<common::CivilTime> Rfc3164ToUtc(std::string_view t, int64_t now_micros) {
+  if (!IsRfc3164Timestamp(t)) return std::nullopt;
+  common::CivilTime c;
+  for (size_t i = 0; i < kMonths.size(); ++i) {
+    if (t.substr(0, 3) == kMonths[i]) c.month = static_cast<int>(i) + 1;
+  }
+  Number(t, t[4] == ' ' ? 5 : 4, t[4] == ' ' ? 1 : 2, 1, 31, &c.day);
+  Number(t, 7, 2, 0, 23, &c.hour);
+  Number(t, 10, 2, 0, 59, &c.minute);
+  Number(t, 13, 2, 0, 60, &c.second);
+  int64_t now_s = now_micros / 1'000'000;
+  if (now_micros % 1'000'000 < 0) --now_s;
+  const common::CivilTime now = common::CivilFromSeconds(now_s);
+  c.year = now.year;
+  if (c.month == 12 && now.month == 1) --c.year;
+  if (c.month == 1 && now.month == 12) ++c.year;
+  common::CivilTime check = c;  // a leap second (:60) is kept; the date must exist
+  check.second = std::min(check.second, 59);
+  if (!common::ExactSecondsFromCivil(check)) return std::nullopt;
+  return c;
+}
+
+std::string_view PeerIp(std::string_view peer) {
+  if (peer.starts_with('[')) {
+    const size_t close = peer.find("]:");
+    return close == std::string_view::npos ? std::string_view() : peer.substr(1, close - 1);
+  }
+  const size_t colon = peer.find(':');
+  if (colon == std::string_view::npos || colon == 0 || peer.find(':', colon + 1) != peer.npos) {
+    return {};
+  }
+  return peer.substr(0, colon);
+}
+
 bool IsRfc3164Timestamp(std::string_view t) {
   if (t.size() != 15 || t[3] != ' ' || t[6] != ' ' || t[9] != ':' || t[12] != ':') return false;
   bool month = false;
@@ -206,8 +241,12 @@ bool IsRfc3164Timestamp(std::string_view t) {
          Number(t, 13, 2, 0, 60);
 }
 
-AuditRecord ParseSyslog(std::string_view raw) {
+namespace {
+
+AuditRecord ParseFrame(std::string_view raw, const SyslogOrigin& origin) {
   AuditRecord record;
+  record.received_micros = origin.received_micros;
+  record.peer = origin.peer;
   record.raw = raw;
   record.message = raw;
   int pri = 0;
@@ -222,7 +261,16 @@ AuditRecord ParseSyslog(std::string_view raw) {
     return record;  // announced RFC 5424 but malformed: kept whole, unparsed
   }
   ParseRfc3164(body, parsed);
+  parsed.timestamp_utc = Rfc3164ToUtc(parsed.timestamp, origin.received_micros);
   return parsed;
+}
+
+}  // namespace
+
+AuditRecord ParseSyslog(std::string_view raw, const SyslogOrigin& origin) {
+  AuditRecord record = ParseFrame(raw, origin);
+  if (record.host.empty()) record.host = PeerIp(origin.peer);
+  return record;
 }
 
 }  // namespace hourglass::ingest

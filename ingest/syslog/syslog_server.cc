@@ -160,9 +160,8 @@ void Session<Stream>::Deliver(bool last) {
   entries.reserve(frames_.size());
   uint64_t framing_errors = 0, truncated = 0, unparsed = 0;
   for (const SyslogFrame& frame : frames_) {
-    archive::AuditRecord record = ParseSyslog(frame.data);
-    record.received_micros = now;
-    record.peer = peer_;
+    archive::AuditRecord record =
+        ParseSyslog(frame.data, SyslogOrigin{.received_micros = now, .peer = peer_});
     record.truncated = frame.truncated;
     framing_errors += frame.framing_error;
     truncated += frame.truncated;

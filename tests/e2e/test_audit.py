@@ -2,10 +2,12 @@
 
 Senders: util-linux logger over TCP (RFC 3164, RFC 5424, octet-counted), a
 private rsyslogd forwarding in its default format and in RFC 5424 with
-octet-counted framing, Python's SysLogHandler (NUL-terminated). Every
+octet-counted framing, Python's SysLogHandler (NUL-terminated; no host, so
+the peer's IP stands in; with an RFC 3164 time, shown as RFC 3339). Every
 message carries a unique token and must appear exactly once. Hour rollover
 is covered by the unit tests (ManualClock); here the clock is real.
 """
+import calendar
 import glob
 import json
 import logging
@@ -64,6 +66,11 @@ def metric(hg, name):
     raise AssertionError(f"no metric {name}")
 
 
+def seconds(rfc3339):
+    """Seconds since the epoch of "2026-12-06T21:50:17Z" or "...17.123456Z"."""
+    return calendar.timegm(time.strptime(rfc3339.split(".")[0].rstrip("Z"), "%Y-%m-%dT%H:%M:%S"))
+
+
 def tokens(n, label):
     run = uuid.uuid4().hex[:8]
     return [f"{label}-{run}-{i:05d}" for i in range(n)]
@@ -120,7 +127,12 @@ class AuditSenders(unittest.TestCase):
             record = json.loads(hits[sent[0]][0][1])
             self.assertEqual(record["format"], "rfc3164")
             self.assertEqual(record["app"], "hgapp")
-            self.assertRegex(record["timestamp"], r"^[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d$")
+            # RFC 3164 time, year inferred, read as UTC: within the sender's
+            # zone offset of the receive time (rsyslogd sends its local time).
+            self.assertRegex(record["timestamp"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+            self.assertLessEqual(abs(seconds(record["timestamp"]) - seconds(record["received"])),
+                                 14 * 3600 + 60)
+            self.assertNotEqual(record["host"], None)
             last = json.loads(hits[sent[-1]][0][1])
             self.assertEqual((last["facility"], last["severity"]), ("local3", "err"))
             self.assertEqual(last["message"], sent[-1] + "#011with a tab")  # rsyslog's escape
@@ -138,22 +150,40 @@ class AuditSenders(unittest.TestCase):
             self.assertEqual(record["message"].strip(), sent[0])
             self.assertEqual(metric(hg, "syslog.framing_errors"), 0)
 
-    def test_python_syslog_handler_nul_terminated(self):
+    def python_handler_record(self, formatter, label, n):
+        """Sends n tokens through SysLogHandler over TCP; returns the first one's record."""
         with serve() as hg:
             host, port = syslog_address(hg)
             handler = logging.handlers.SysLogHandler(address=(host, port),
                                                      socktype=socket.SOCK_STREAM)
-            handler.setFormatter(logging.Formatter("pyapp: %(message)s"))
-            log = logging.getLogger("hg-e2e")
+            handler.setFormatter(formatter)
+            log = logging.getLogger(f"hg-e2e-{label}")
             log.addHandler(handler)
-            sent = tokens(10, "py")
+            sent = tokens(n, label)
             for token in sent:
                 log.warning(token)
             handler.close()
             hits = self.check_exactly_once(hg, sent)
-            record = json.loads(hits[sent[0]][0][1])
-            self.assertEqual(record["app"], "pyapp")
-            self.assertEqual(record["severity"], "warning")
+            return json.loads(hits[sent[0]][0][1])
+
+    def test_python_syslog_handler_nul_terminated(self):
+        record = self.python_handler_record(logging.Formatter("pyapp: %(message)s"), "py", 10)
+        self.assertEqual(record["app"], "pyapp")
+        self.assertEqual(record["severity"], "warning")
+        # The handler sends no host and no time: host is the peer's IP.
+        self.assertEqual(record["host"], "127.0.0.1")
+        self.assertIsNone(record["timestamp"])
+
+    def test_python_syslog_handler_with_rfc3164_time(self):
+        """A Formatter that puts an RFC 3164 time (UTC) in front, as users do."""
+        formatter = logging.Formatter("%(asctime)s pyapp: %(message)s", datefmt="%b %e %H:%M:%S")
+        formatter.converter = time.gmtime
+        record = self.python_handler_record(formatter, "py3164", 3)
+        self.assertEqual(record["format"], "rfc3164")
+        self.assertEqual(record["host"], "127.0.0.1")
+        self.assertEqual(record["app"], "pyapp")
+        self.assertRegex(record["timestamp"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+        self.assertLessEqual(abs(seconds(record["timestamp"]) - seconds(record["received"])), 5)
 
     def test_raw_format_and_unparsed(self):
         with serve(fmt="raw") as hg:

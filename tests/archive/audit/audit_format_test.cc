@@ -46,6 +46,29 @@ TEST_CASE("json line: every field, SD unescaped, repeated names as an array") {
         R"("message":"An application event log entry...","bom":true})");
 }
 
+TEST_CASE("json shows an RFC 3164 time as RFC 3339 UTC; raw keeps the frame as sent") {
+  AuditRecord r = Example();
+  r.raw = "<14>Nov  6 21:50:17 web1 app: m";
+  r.format = SyslogFormat::kRfc3164;
+  r.timestamp = "Nov  6 21:50:17";
+  r.timestamp_utc = common::CivilTime{2026, 11, 6, 21, 50, 17};
+  r.host = "web1";
+  std::string line;
+  AppendAuditLine(AuditFormat::kJson, r, line);
+  CHECK(line.find(R"("timestamp":"2026-11-06T21:50:17Z","host":"web1")") != std::string::npos);
+  CHECK(line.find("Nov  6") == std::string::npos);
+  line.clear();
+  AppendAuditLine(AuditFormat::kRaw, r, line);
+  CHECK(line == "<14>Nov  6 21:50:17 web1 app: m");
+
+  // No real date (Feb 30): the time as sent.
+  r.timestamp = "Feb 30 21:50:17";
+  r.timestamp_utc.reset();
+  line.clear();
+  AppendAuditLine(AuditFormat::kJson, r, line);
+  CHECK(line.find(R"("timestamp":"Feb 30 21:50:17")") != std::string::npos);
+}
+
 TEST_CASE("json escapes control characters and replaces invalid UTF-8") {
   AuditRecord r;
   r.received_micros = 0;

@@ -1,6 +1,7 @@
 #include "ingest/syslog/syslog_parser.h"
 
 #include <catch2/catch.hpp>
+#include <optional>
 #include <string>
 
 namespace hourglass::ingest {
@@ -187,6 +188,105 @@ TEST_CASE("messages that do not parse are kept whole, marked unparsed") {
   const auto r = ParseSyslog("<13>1 bad");
   CHECK(r.facility == 1);
   CHECK(r.severity == 5);
+}
+
+// Times the server read the frame (UTC, microseconds).
+constexpr int64_t kNewYear2027 = 1798761605'000000LL;   // 2027-01-01T00:00:05Z
+constexpr int64_t kNewYearsEve = 1798761599'000000LL;   // 2026-12-31T23:59:59Z
+constexpr int64_t kMarch2028 = 1835524800'000000LL;     // 2028-03-01T12:00:00Z (leap year)
+constexpr int64_t kMarch2027 = 1803902400'000000LL;     // 2027-03-01T12:00:00Z
+constexpr int64_t kDecember2026 = 1796612400'000000LL;  // 2026-12-07T03:00:00Z
+
+std::string Utc(const std::optional<common::CivilTime>& t) {
+  if (!t) return "none";
+  return std::to_string(t->year) + "-" + std::to_string(t->month) + "-" + std::to_string(t->day) +
+         " " + std::to_string(t->hour) + ":" + std::to_string(t->minute) + ":" +
+         std::to_string(t->second);
+}
+
+TEST_CASE("RFC 3164 time: the receiver's year, read as UTC") {
+  const auto r = ParseSyslog("<13>Dec  6 21:50:17 buildhost root: hello",
+                             {.received_micros = kDecember2026, .peer = "10.0.0.7:5514"});
+  CHECK(r.timestamp == "Dec  6 21:50:17");  // the form sent stays (raw mode)
+  CHECK(Utc(r.timestamp_utc) == "2026-12-6 21:50:17");
+  CHECK(r.received_micros == kDecember2026);
+  CHECK(r.peer == "10.0.0.7:5514");
+  CHECK(r.host == "buildhost");  // the sender's host wins over the peer
+  CHECK(Utc(Rfc3164ToUtc("Nov 06 09:05:00", kDecember2026)) == "2026-11-6 9:5:0");
+  CHECK(Utc(Rfc3164ToUtc("Jun 30 23:59:60", kDecember2026)) == "2026-6-30 23:59:60");
+}
+
+TEST_CASE("RFC 3164 time across New Year, both ways") {
+  // Sent just before midnight, read just after: last year's December.
+  CHECK(Utc(Rfc3164ToUtc("Dec 31 23:59:58", kNewYear2027)) == "2026-12-31 23:59:58");
+  // The sender's clock is ahead: January read in December is next year's.
+  CHECK(Utc(Rfc3164ToUtc("Jan  1 00:00:01", kNewYearsEve)) == "2027-1-1 0:0:1");
+  // Other months keep the receiver's year, on both sides of the turn.
+  CHECK(Utc(Rfc3164ToUtc("Jan  1 00:00:01", kNewYear2027)) == "2027-1-1 0:0:1");
+  CHECK(Utc(Rfc3164ToUtc("Nov 30 10:00:00", kNewYear2027)) == "2027-11-30 10:0:0");
+  CHECK(Utc(Rfc3164ToUtc("Feb  1 10:00:00", kNewYearsEve)) == "2026-2-1 10:0:0");
+}
+
+TEST_CASE("RFC 3164 time: Feb 29 only in a leap year") {
+  CHECK(Utc(Rfc3164ToUtc("Feb 29 12:00:00", kMarch2028)) == "2028-2-29 12:0:0");
+  CHECK_FALSE(Rfc3164ToUtc("Feb 29 12:00:00", kMarch2027));
+  // Not a date: the timestamp is kept as sent, the message parsed as before.
+  const auto r =
+      ParseSyslog("<13>Feb 29 12:00:00 h app: m", {.received_micros = kMarch2027, .peer = ""});
+  CHECK(r.format == SyslogFormat::kRfc3164);
+  CHECK(r.timestamp == "Feb 29 12:00:00");
+  CHECK_FALSE(r.timestamp_utc);
+  CHECK(r.host == "h");
+}
+
+TEST_CASE("RFC 3164 bad dates: kept as sent or not a timestamp, as before") {
+  auto r = ParseSyslog("<13>Apr 31 12:00:00 h app: m", {.received_micros = kMarch2027, .peer = ""});
+  CHECK(r.timestamp == "Apr 31 12:00:00");  // passes the pattern, names no day
+  CHECK_FALSE(r.timestamp_utc);
+  CHECK(r.app == "app");
+  // Day 32 and a one-space single-digit day are no TIMESTAMP: no header, as before.
+  for (const std::string raw : {"<13>Dec 32 12:00:00 h app: m", "<13>Dec 6 21:50:17 h app: m"}) {
+    INFO(raw);
+    r = ParseSyslog(raw, {.received_micros = kDecember2026, .peer = ""});
+    CHECK(r.format == SyslogFormat::kRfc3164);
+    CHECK(r.timestamp.empty());
+    CHECK_FALSE(r.timestamp_utc);
+    CHECK(r.host.empty());
+    CHECK(r.message == raw.substr(4));
+  }
+  CHECK_FALSE(Rfc3164ToUtc("2026-12-06T21:50:17Z", kDecember2026));
+  CHECK_FALSE(Rfc3164ToUtc("", kDecember2026));
+}
+
+TEST_CASE("an RFC 3339 time in an RFC 3164 header is kept as sent") {
+  const auto r = ParseSyslog("<13>2026-12-06T21:50:17.123+01:00 h app: m",
+                             {.received_micros = kDecember2026, .peer = ""});
+  CHECK(r.timestamp == "2026-12-06T21:50:17.123+01:00");
+  CHECK_FALSE(r.timestamp_utc);
+}
+
+TEST_CASE("host falls back to the peer's IP, written as rsyslog's fromhost-ip") {
+  // Python's SysLogHandler: no header, no host.
+  auto r = ParseSyslog("<14>myapp: started", {.received_micros = 1, .peer = "127.0.0.1:41000"});
+  CHECK(r.host == "127.0.0.1");
+  CHECK(r.peer == "127.0.0.1:41000");
+  CHECK(r.app == "myapp");
+  r = ParseSyslog("<14>myapp: started", {.peer = "[2001:db8::1]:41000"});
+  CHECK(r.host == "2001:db8::1");
+  // RFC 5424 NILVALUE host, and an unparsed frame, fall back too.
+  r = ParseSyslog("<14>1 - - app - - - m", {.peer = "[::1]:5"});
+  CHECK(r.format == SyslogFormat::kRfc5424);
+  CHECK(r.host == "::1");
+  r = ParseSyslog("no pri", {.peer = "10.1.2.3:9"});
+  CHECK(r.format == SyslogFormat::kUnparsed);
+  CHECK(r.host == "10.1.2.3");
+  // A host in the message wins; no usable peer leaves it empty.
+  CHECK(ParseSyslog("<14>1 - web1 app - - - m", {.peer = "[::1]:5"}).host == "web1");
+  CHECK(ParseSyslog("<14>myapp: started").host.empty());
+  CHECK(PeerIp("unknown").empty());
+  CHECK(PeerIp("/run/hourglass.sock").empty());
+  CHECK(PeerIp("[::1]").empty());
+  CHECK(PeerIp("::1").empty());
 }
 
 }  // namespace
