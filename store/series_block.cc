@@ -140,7 +140,7 @@ void SeriesBlockWriter::Reencode(int mode, std::string_view old) {
   for (const SeriesBlockPoint& p : points) {
     if (mode != 0 && !Scaled(p.value, mode, &r)) mode = 0;
   }
-  *this = SeriesBlockWriter();
+  *this = SeriesBlockWriter(allow_decimal_);
   mode_ = mode;
   for (const SeriesBlockPoint& p : points) AppendInMode(p.slot, p.value);
 }
@@ -149,7 +149,7 @@ bool SeriesBlockWriter::Append(uint16_t slot, double value) {
   if (slot >= kSlotsPerBlock || (count_ > 0 && slot <= last_slot_)) return false;
   int64_t r;
   if (count_ == 0) {
-    mode_ = MinMode(value);
+    mode_ = allow_decimal_ ? MinMode(value) : 0;
   } else if (mode_ != 0 && !Scaled(value, mode_, &r)) {
     const int need = MinMode(value);
     Reencode(need > mode_ ? need : 0, std::string(bytes_));

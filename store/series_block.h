@@ -28,6 +28,8 @@ struct SeriesBlockPoint {
 class SeriesBlockWriter {
  public:
   SeriesBlockWriter() = default;
+  // allow_decimal false: values are always XOR-coded (mode 0), for comparisons.
+  explicit SeriesBlockWriter(bool allow_decimal) : allow_decimal_(allow_decimal) {}
   // Continues an encoded block (e.g. a head's bytes). False if `block` is
   // not a valid series block; `out` is then unchanged.
   static bool Resume(std::string_view block, SeriesBlockWriter* out);
@@ -59,6 +61,7 @@ class SeriesBlockWriter {
   int prev_leading_ = -1;  // -1: no window yet
   int prev_trailing_ = 0;
   int64_t prev_scaled_ = 0;
+  bool allow_decimal_ = true;
 };
 
 // Iterates a block's points in slot order. Init checks the header; Next

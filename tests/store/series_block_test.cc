@@ -179,6 +179,15 @@ TEST_CASE("series block: decimal values take the decimal path", "[store][series_
   CHECK(g.size() < kSlotsPerBlock * 9 / 8 + 8);                // about a byte a point
   CheckRoundTrip(Dense(gauge));
   CheckRoundTrip(Dense(counter));
+  // The XOR-only writer makes a valid mode-0 block of the same points, larger.
+  SeriesBlockWriter xor_only(false);
+  for (int i = 0; i < kSlotsPerBlock; ++i) xor_only.Append(static_cast<uint16_t>(i), gauge[i]);
+  CHECK(static_cast<uint8_t>(xor_only.bytes()[0]) == kTagSeriesBlock);
+  CHECK(xor_only.bytes().size() > g.size());
+  std::vector<SeriesBlockPoint> back;
+  REQUIRE(DecodeSeriesBlock(xor_only.bytes(), &back));
+  CHECK(back.size() == gauge.size());
+  CHECK(back[359].value == gauge[359]);
   // One non-decimal value turns the block to XOR, and it still round-trips.
   gauge[200] = 0.1 + 0.2;
   CHECK(static_cast<uint8_t>(Encode(Dense(gauge))[0]) == kTagSeriesBlock);
