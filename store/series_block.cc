@@ -1,6 +1,8 @@
 // DESIGN: the byte format of a series block.
 //
-//   byte 0     tag: 0x40 | mode. mode 0: values XOR-coded (Gorilla); mode
+//   byte 0     tag: 0x40 | dense | mode. dense (0x08): the points fill every
+//              slot from the first to the last, and no slot deltas are
+//              stored. mode (low 3 bits) 0: values XOR-coded (Gorilla); mode
 //              1..4: every value is r / 10^(mode-1) for an integer r with
 //              |r| < 2^53 (bit-exact), stored as zigzag deltas of r.
 //   bytes 1-4  u32 little-endian: bits 0-8 first slot, 9-17 last slot,
@@ -8,7 +10,8 @@
 //   bytes 5-   a bit stream, most significant bit of each byte first, padded
 //              with zero bits to a whole byte (no further bytes). Per point:
 //              the slot delta from the previous point (not for the first
-//              point, whose slot is in the header), then the value.
+//              point, whose slot is in the header, nor in a dense block),
+//              then the value.
 //
 //   slot delta d >= 1:   '0' d = 1 | '10' + 3 bits d-2 | '11' + 9 bits d
 //   XOR value:           first point: 64 bits. Then x = bits ^ previous bits:
@@ -32,6 +35,7 @@ namespace {
 
 constexpr size_t kHeaderSize = 5;
 constexpr int kMaxMode = 4;
+constexpr int kDenseFlag = 0x08;
 constexpr double kScale[kMaxMode + 1] = {0, 1, 10, 100, 1000};
 
 uint64_t Bits(double v) { return std::bit_cast<uint64_t>(v); }
@@ -127,13 +131,14 @@ void SeriesBlockWriter::PutValue(double value) {
 }
 
 void SeriesBlockWriter::WriteHeader() {
-  bytes_[0] = static_cast<char>(kTagSeriesBlock | mode_);
+  bytes_[0] = static_cast<char>(kTagSeriesBlock | mode_ | (dense_ ? kDenseFlag : 0));
   const uint32_t h = PackHeader(first_slot_, last_slot_, count_);
   std::memcpy(bytes_.data() + 1, &h, 4);  // little-endian (asserted in block_codec.cc)
 }
 
-// Re-encodes the points of `old` in `mode` (0 if one of them does not fit it).
-void SeriesBlockWriter::Reencode(int mode, std::string_view old) {
+// Re-encodes the points of `old` in `mode` (0 if one of them does not fit it),
+// dense or not.
+void SeriesBlockWriter::Reencode(int mode, bool dense, std::string_view old) {
   std::vector<SeriesBlockPoint> points;
   DecodeSeriesBlock(old, &points);  // our own bytes: valid
   int64_t r;
@@ -142,6 +147,7 @@ void SeriesBlockWriter::Reencode(int mode, std::string_view old) {
   }
   *this = SeriesBlockWriter(allow_decimal_);
   mode_ = mode;
+  dense_ = dense;
   for (const SeriesBlockPoint& p : points) AppendInMode(p.slot, p.value);
 }
 
@@ -150,9 +156,15 @@ bool SeriesBlockWriter::Append(uint16_t slot, double value) {
   int64_t r;
   if (count_ == 0) {
     mode_ = allow_decimal_ ? MinMode(value) : 0;
-  } else if (mode_ != 0 && !Scaled(value, mode_, &r)) {
-    const int need = MinMode(value);
-    Reencode(need > mode_ ? need : 0, std::string(bytes_));
+    dense_ = true;
+  } else {
+    int mode = mode_;
+    if (mode_ != 0 && !Scaled(value, mode_, &r)) {
+      const int need = MinMode(value);
+      mode = need > mode_ ? need : 0;
+    }
+    const bool dense = dense_ && slot == last_slot_ + 1;
+    if (mode != mode_ || dense != dense_) Reencode(mode, dense, std::string(bytes_));
   }
   AppendInMode(slot, value);
   return true;
@@ -163,7 +175,7 @@ void SeriesBlockWriter::AppendInMode(uint16_t slot, double value) {
     bytes_.assign(kHeaderSize, '\0');
     bit_len_ = 0;
     first_slot_ = slot;
-  } else {
+  } else if (!dense_) {
     const int d = slot - last_slot_;
     if (d == 1) {
       PutBits(0, 1);
@@ -190,6 +202,7 @@ bool SeriesBlockWriter::Resume(std::string_view block, SeriesBlockWriter* out) {
   w.bytes_.assign(block.data(), block.size());
   w.bit_len_ = d.bit_pos();
   w.mode_ = d.mode();
+  w.dense_ = d.dense();
   w.count_ = d.count();
   w.first_slot_ = static_cast<uint16_t>(d.first_slot());
   w.last_slot_ = static_cast<uint16_t>(d.last_slot());
@@ -215,15 +228,17 @@ bool SeriesBlockDecoder::Init(std::string_view block) {
   *this = SeriesBlockDecoder();
   if (block.size() < kHeaderSize) return Fail();
   const auto tag = static_cast<uint8_t>(block[0]);
-  if ((tag & 0xf8) != kTagSeriesBlock || (tag & 7) > kMaxMode) return Fail();
+  if ((tag & 0xf0) != kTagSeriesBlock || (tag & 7) > kMaxMode) return Fail();
   uint32_t h;
   std::memcpy(&h, block.data() + 1, 4);
   mode_ = tag & 7;
+  dense_ = (tag & kDenseFlag) != 0;
   first_slot_ = static_cast<int>(h & 511);
   last_slot_ = static_cast<int>((h >> 9) & 511);
   count_ = static_cast<int>((h >> 18) & 511);
   if ((h >> 27) != 0 || count_ < 1 || last_slot_ >= kSlotsPerBlock || first_slot_ > last_slot_ ||
-      count_ > last_slot_ - first_slot_ + 1 || (count_ == 1) != (first_slot_ == last_slot_)) {
+      count_ > last_slot_ - first_slot_ + 1 || (dense_ && count_ != last_slot_ - first_slot_ + 1) ||
+      (count_ == 1) != (first_slot_ == last_slot_)) {
     return Fail();
   }
   data_ = reinterpret_cast<const unsigned char*>(block.data()) + kHeaderSize;
@@ -304,6 +319,8 @@ bool SeriesBlockDecoder::Next(SeriesBlockPoint* p) {
   }
   if (read_ == 0) {
     slot_ = first_slot_;
+  } else if (dense_) {
+    ++slot_;
   } else {
     uint64_t b, d = 1;
     if (!GetBit(&b)) return Fail();

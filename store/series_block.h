@@ -14,8 +14,8 @@
 
 namespace hourglass::store {
 
-// Tag of a series block value: 0x40 | mode (mode 0 XOR, 1..4 decimal with
-// 10^(mode-1) scale). Tags 0x10..0x3f belong to block_codec.h.
+// Tag of a series block value: 0x40 | 0x08 if dense | mode (mode 0 XOR, 1..4
+// decimal with 10^(mode-1) scale). Tags 0x10..0x3f belong to block_codec.h.
 inline constexpr uint8_t kTagSeriesBlock = 0x40;
 
 struct SeriesBlockPoint {
@@ -24,7 +24,8 @@ struct SeriesBlockPoint {
 };
 
 // Appends points in increasing slot order; O(1) amortized per point (a value
-// that needs a wider coding re-encodes the block, at most 4 times a block).
+// that needs a wider coding, or the first gap in slots, re-encodes the block:
+// at most 5 times a block).
 class SeriesBlockWriter {
  public:
   SeriesBlockWriter() = default;
@@ -46,12 +47,13 @@ class SeriesBlockWriter {
   void AppendInMode(uint16_t slot, double value);  // value fits mode_
   void PutBits(uint64_t v, int n);
   void PutValue(double value);
-  void Reencode(int mode, std::string_view old);
+  void Reencode(int mode, bool dense, std::string_view old);
   void WriteHeader();
 
   std::string bytes_;
   uint64_t bit_len_ = 0;  // bits used after the header
   int mode_ = 0;
+  bool dense_ = false;  // every slot from first to last present: no slot deltas
   int count_ = 0;
   uint16_t first_slot_ = 0;
   uint16_t last_slot_ = 0;
@@ -79,6 +81,7 @@ class SeriesBlockDecoder {
   uint64_t bit_pos() const { return pos_; }
   // Decoder state, for SeriesBlockWriter::Resume.
   int mode() const { return mode_; }
+  bool dense() const { return dense_; }
   uint64_t prev_bits() const { return prev_bits_; }
   int prev_leading() const { return prev_leading_; }
   int prev_trailing() const { return prev_trailing_; }
@@ -97,6 +100,7 @@ class SeriesBlockDecoder {
   uint64_t size_bits_ = 0;
   uint64_t pos_ = 0;
   int mode_ = 0;
+  bool dense_ = false;
   int count_ = 0, read_ = 0;
   int first_slot_ = 0, last_slot_ = 0, slot_ = 0;
   bool corrupt_ = false;
