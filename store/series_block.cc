@@ -33,6 +33,8 @@
 namespace hourglass::store {
 namespace {
 
+static_assert(std::endian::native == std::endian::little, "the header is read little-endian");
+
 constexpr size_t kHeaderSize = 5;
 constexpr int kMaxMode = 4;
 constexpr int kDenseFlag = 0x08;
@@ -248,6 +250,16 @@ bool SeriesBlockDecoder::Init(std::string_view block) {
 
 bool SeriesBlockDecoder::Get(int n, uint64_t* v) {
   if (size_bits_ - pos_ < static_cast<uint64_t>(n)) return false;
+  const int shift = static_cast<int>(pos_ & 7);
+  if (n > 0 && n <= 64 - shift && size_bits_ - (pos_ & ~uint64_t{7}) >= 64) {
+    // Fast path: the n bits lie within 8 whole bytes of the stream.
+    uint64_t word;
+    std::memcpy(&word, data_ + (pos_ >> 3), 8);
+    word = __builtin_bswap64(word) << shift;
+    *v = word >> (64 - n);
+    pos_ += static_cast<uint64_t>(n);
+    return true;
+  }
   uint64_t out = 0;
   while (n > 0) {
     const int used = static_cast<int>(pos_ & 7);
