@@ -110,6 +110,38 @@ void ReadStatsd(Reader& r, StatsdConfig& s) {
   s.evict_idle_windows = static_cast<size_t>(r.Integer("statsd.evict_idle_windows", 1, 1'000'000));
 }
 
+// "0666": octal permission bits, at most 07777.
+int64_t ParseFileMode(std::string_view text) {
+  if (text.empty() || text.size() > 5) return -1;
+  int64_t mode = 0;
+  for (char c : text) {
+    if (c < '0' || c > '7') return -1;
+    mode = mode * 8 + (c - '0');
+  }
+  return mode <= 07777 ? mode : -1;
+}
+
+void ReadSyslogDatagram(Reader& r, SyslogConfig& s) {
+  s.udp_listen = r.String("syslog.udp_listen");
+  if (!s.udp_listen.empty() && !common::ParseListenAddress(s.udp_listen).ok()) {
+    r.Problem("syslog.udp_listen", "must be HOST:PORT or empty");
+  }
+  s.udp_threads = static_cast<size_t>(r.Integer("syslog.udp_threads", 0, 64));
+  s.socket_buffer_bytes = r.Bytes("syslog.socket_buffer", 4096, int64_t{1} << 30);
+  s.unix_socket = r.String("syslog.unix_socket");
+  // A string ("0666"), or digits that TOML took for a number (--set ...=666).
+  const toml::node* node = r.Node("syslog.unix_socket_mode");
+  const int64_t mode =
+      node != nullptr && node->is_integer()
+          ? ParseFileMode(std::to_string(node->as_integer()->get()))
+          : ParseFileMode(node != nullptr && node->is_string() ? node->as_string()->get() : "");
+  if (mode < 0) {
+    r.Problem("syslog.unix_socket_mode", "must be octal permission bits such as \"0666\"");
+  }
+  s.unix_socket_mode = static_cast<uint32_t>(std::max<int64_t>(mode, 0));
+  s.datagram_backlog_bytes = r.Bytes("syslog.datagram_backlog", 64 * 1024, int64_t{1} << 34);
+}
+
 void ReadSyslog(Reader& r, SyslogConfig& s) {
   s.listen = r.Listen("syslog.listen");
   s.max_connections = static_cast<size_t>(r.Integer("syslog.max_connections", 1, 100'000));
@@ -122,6 +154,7 @@ void ReadSyslog(Reader& r, SyslogConfig& s) {
   s.tls_cert = r.String("syslog.tls_cert");
   s.tls_key = r.String("syslog.tls_key");
   s.tls_ca = r.String("syslog.tls_ca");
+  ReadSyslogDatagram(r, s);
   if (s.tls_listen.empty()) return;
   if (!common::ParseListenAddress(s.tls_listen).ok()) {
     r.Problem("syslog.tls_listen", "must be HOST:PORT or empty");

@@ -39,7 +39,13 @@ struct SyslogConfig {
   std::string tls_listen;  // "" = no TLS listener
   std::string tls_cert;    // PEM paths; cert and key required with tls_listen
   std::string tls_key;
-  std::string tls_ca;  // "" = clients are not asked for a certificate
+  std::string tls_ca;      // "" = clients are not asked for a certificate
+  std::string udp_listen;  // "" = no UDP listener
+  size_t udp_threads;      // 0 = one per core
+  size_t socket_buffer_bytes;
+  std::string unix_socket;  // "" = no Unix datagram socket
+  uint32_t unix_socket_mode;
+  size_t datagram_backlog_bytes;  // not yet written; beyond it datagrams are dropped
 };
 
 struct CarbonConfig {

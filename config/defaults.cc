@@ -79,6 +79,28 @@ tls_cert = ""
 tls_key = ""
 # PEM CA bundle; when set, clients must present a certificate it signed.
 tls_ca = ""
+# UDP address for syslog datagrams (RFC 5426: rsyslog's "@host:port", logger
+# -d, Python's default SysLogHandler); empty: off. One datagram is one
+# message (a trailing LF or NUL dropped); longer than max_message_size it is
+# truncated (counted in syslog.datagrams_truncated).
+udp_listen = "0.0.0.0:5140"
+# UDP receive threads, each with its own SO_REUSEPORT socket. 0: one per core.
+udp_threads = 0
+# Kernel receive buffer asked for each UDP socket and the Unix socket (capped
+# by net.core.rmem_max unless the process may raise it).
+socket_buffer = "4MiB"
+# A Unix datagram socket for local senders (logger -u PATH, Python's
+# SysLogHandler(address=PATH)), e.g. "/run/hourglass/log"; empty: off. A
+# socket file left at the path by an earlier run is replaced; it is removed
+# at stop. The directory must exist.
+unix_socket = ""
+# Permission bits of the socket file. "0666", as /dev/log: every local user
+# may log (writing to a socket needs write permission on it).
+unix_socket_mode = "0666"
+# Datagrams cannot be slowed down: while the audit writer is behind (disk
+# full) by more than this many bytes, further datagrams are dropped (counted
+# in syslog.datagrams_dropped) instead of blocking the receive threads.
+datagram_backlog = "64MiB"
 
 [carbon]
 # TCP address for Graphite's plaintext protocol ("name value timestamp" lines,

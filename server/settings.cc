@@ -65,6 +65,16 @@ ingest::SyslogServerOptions SyslogOptionsFrom(const config::SyslogConfig& syslog
                                      .tls_ca = syslog.tls_ca};
 }
 
+ingest::SyslogDatagramOptions SyslogDatagramOptionsFrom(const config::SyslogConfig& syslog) {
+  return ingest::SyslogDatagramOptions{.udp_listen = syslog.udp_listen,
+                                       .udp_threads = syslog.udp_threads,
+                                       .socket_buffer_bytes = syslog.socket_buffer_bytes,
+                                       .unix_socket = syslog.unix_socket,
+                                       .unix_socket_mode = syslog.unix_socket_mode,
+                                       .max_message_size = syslog.max_message_size,
+                                       .max_pending_bytes = syslog.datagram_backlog_bytes};
+}
+
 ingest::CarbonServerOptions CarbonOptionsFrom(const config::CarbonConfig& carbon) {
   return ingest::CarbonServerOptions{.listen = carbon.listen,
                                      .max_connections = carbon.max_connections,
@@ -170,6 +180,7 @@ SettingsResult SettingsFrom(const config::Config& config) {
   check(StoreOptionsFrom(config.store, Under(config.data_dir, "metrics"), &s.store));
   s.carbon = CarbonOptionsFrom(config.carbon);
   s.syslog = SyslogOptionsFrom(config.syslog);
+  s.syslog_datagram = SyslogDatagramOptionsFrom(config.syslog);
   check(AuditOptionsFrom(config, &s.audit));
   check(ArchiveSettingsFrom(config, &s.archive));
   s.seal_on_shutdown = config.archive.seal_on_shutdown;

@@ -4,16 +4,13 @@
 // shard. Start/Stop from one (control) thread; the receiver owns its threads.
 #pragma once
 
-#include <atomic>
 #include <memory>
 #include <string>
-#include <thread>
-#include <vector>
 
 #include "aggregator/aggregator.h"
+#include "common/datagram_receiver.h"
 #include "common/stats.h"
 #include "common/status.h"
-#include "common/unique_fd.h"
 
 namespace hourglass::ingest {
 
@@ -43,15 +40,9 @@ class StatsdReceiver {
   void Stop();
 
  private:
-  struct Counters;
-  StatsdReceiver(aggregator::Aggregator& aggregator, common::StatsRegistry& stats);
-  void Run(size_t index);
+  StatsdReceiver() = default;
 
-  aggregator::Aggregator& aggregator_;
-  std::unique_ptr<Counters> counters_;
-  std::vector<common::UniqueFd> sockets_;
-  common::UniqueFd stop_event_;  // eventfd, readable once Stop() is called
-  std::vector<std::thread> threads_;
+  std::unique_ptr<common::DatagramReceiver> receiver_;
   std::string bound_address_;
   size_t socket_buffer_bytes_ = 0;
 };

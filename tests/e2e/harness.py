@@ -56,6 +56,7 @@ class Hourglass:
             # The finest archive's step must match the window, as with carbon.
             self.args += ["--set", "store.retentions=1s:6h,1m:7d,10m:5y"]
         self.args += ["--set", "syslog.listen=127.0.0.1:0"]
+        self.args += ["--set", "syslog.udp_listen=127.0.0.1:0"]  # never the fixed 5140
         self.args += ["--set", "carbon.listen=127.0.0.1:0"]
         for item in sets:
             self.args += ["--set", item]
