@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -57,9 +58,17 @@ struct SyslogDatagramReceiver::Shared : std::enable_shared_from_this<Shared> {
   common::Counter& receive_errors;
   common::RateLimitedLog truncated_log, dropped_log;
 
+  // The host of a local socket's messages that name none, as imuxsock does.
+  const std::string local_host = LocalHostName();
+
   std::mutex mu;
   std::condition_variable idle;
   size_t pending_bytes = 0;  // guarded by mu
+
+  static std::string LocalHostName() {
+    char name[256] = {};
+    return gethostname(name, sizeof(name) - 1) == 0 ? std::string(name) : std::string();
+  }
 };
 
 namespace {
@@ -159,9 +168,11 @@ void SyslogDatagramReceiver::Shared::Deliver(std::span<const common::Datagram> d
   std::string sender;
   for (const common::Datagram& datagram : datagrams) {
     if (peer == nullptr) sender = common::FormatSender(*datagram.from);
-    archive::AuditRecord record = ParseSyslog(StripTrailer(datagram.data));
-    record.received_micros = now;
-    record.peer = peer != nullptr ? *peer : sender;
+    const std::string_view from = peer != nullptr ? std::string_view(*peer) : sender;
+    archive::AuditRecord record = ParseSyslog(StripTrailer(datagram.data),
+                                              SyslogOrigin{.received_micros = now, .peer = from});
+    // A local socket's sender is this host (imuxsock writes the local name).
+    if (record.host.empty() && peer != nullptr) record.host = local_host;
     record.truncated = datagram.truncated;
     bad += record.format == archive::SyslogFormat::kUnparsed;
     archive::AuditEntry& entry = entries.emplace_back();

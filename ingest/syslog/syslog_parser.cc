@@ -221,6 +221,7 @@ std::optional<common::CivilTime> Rfc3164ToUtc(std::string_view t, int64_t now_mi
 }
 
 std::string_view PeerIp(std::string_view peer) {
+  if (peer.starts_with("unix:")) return {};  // a local socket: no address
   if (peer.starts_with('[')) {
     const size_t close = peer.find("]:");
     return close == std::string_view::npos ? std::string_view() : peer.substr(1, close - 1);

@@ -78,6 +78,7 @@ class DatagramSenders(unittest.TestCase):
             for token in sent:
                 self.check_python_record(got[token], token)
                 self.assertTrue(got[token]["peer"].startswith("127.0.0.1:"), got[token]["peer"])
+                self.assertEqual(got[token]["host"], "127.0.0.1")  # Python names no host
             self.assertEqual(metric(hg, "syslog.datagrams_received"), 20)
             self.assertEqual(metric(hg, "syslog.datagrams_truncated"), 0)
 
@@ -93,6 +94,7 @@ class DatagramSenders(unittest.TestCase):
             for token in sent:
                 self.check_python_record(got[token], token)
                 self.assertEqual(got[token]["peer"], "unix:" + self.sock)
+                self.assertEqual(got[token]["host"], socket.gethostname())  # as imuxsock
             self.assertEqual(hg.stop(), 0)
         self.assertFalse(os.path.exists(self.sock), "the socket file is removed at stop")
 
