@@ -192,6 +192,21 @@ std::string Hostname() {
   return name;
 }
 
+// archive.expire_after: "" (0) or whole days, as S3 lifecycle expiration counts.
+int64_t ExpireAfterDays(Reader& r) {
+  const std::string text = r.String("archive.expire_after");
+  if (text.empty()) return 0;
+  const int64_t seconds = ParseDurationSeconds(text);
+  constexpr int64_t kDay = 86400;
+  if (seconds <= 0 || seconds % kDay != 0 || seconds / kDay > 100 * 365) {
+    r.Problem("archive.expire_after",
+              "must be a whole number of days such as \"60d\" (S3 lifecycle expiration counts "
+              "days), at most 100y, or \"\" to leave the bucket's lifecycle alone");
+    return 0;
+  }
+  return seconds / kDay;
+}
+
 void ReadArchive(Reader& r, ArchiveConfig& a) {
   a.target = r.String("archive.target");
   if (!a.target.empty() && !a.target.starts_with("s3://") && !a.target.starts_with("file://")) {
@@ -220,6 +235,7 @@ void ReadArchive(Reader& r, ArchiveConfig& a) {
   a.retry_max_s = r.Duration("archive.retry_max", 1, 86400);
   a.seal_on_shutdown = r.Bool("archive.seal_on_shutdown");
   a.shutdown_timeout_s = r.Duration("archive.shutdown_timeout", 0, 3600);
+  a.expire_after_days = ExpireAfterDays(r);
 }
 
 void ReadHttp(Reader& r, HttpConfig& h) {

@@ -79,6 +79,7 @@ struct ArchiveConfig {
   int64_t retry_max_s;
   bool seal_on_shutdown;
   int64_t shutdown_timeout_s;
+  int64_t expire_after_days;  // archive.expire_after; 0: the bucket's lifecycle is not touched
 };
 
 struct HttpConfig {

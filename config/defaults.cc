@@ -172,6 +172,13 @@ seal_on_shutdown = true
 # How long shutdown waits for the last uploads (what is left is uploaded at
 # the next start).
 shutdown_timeout = "10s"
+# S3 only: at start, set the bucket lifecycle rule "hourglass-expire-PREFIX"
+# so S3 deletes objects under the target's prefix this long after upload;
+# whole days ("60d", "8w"), as S3 counts. Other rules are left alone; a
+# refusal (needs s3:GetLifecycleConfiguration and s3:PutLifecycleConfiguration)
+# is a warning. Empty: the bucket's lifecycle is never read or changed (and a
+# rule set earlier stays). Local (file://) targets never expire.
+expire_after = ""
 
 [http]
 # Graphite API, /health and /metrics.

@@ -11,6 +11,7 @@
 #include "aggregator/aggregator.h"
 #include "aggregator/flush_loop.h"
 #include "archive/audit/audit_writer.h"
+#include "archive/object_store/store_expiry.h"
 #include "archive/shipping/sealer.h"
 #include "archive/shipping/uploader.h"
 #include "common/clock.h"
@@ -77,10 +78,11 @@ common::Status PrepareDataDir(const std::string& data_dir) {
 
 // The sealer and uploader of the configured archive, started; or why not.
 common::Result<std::unique_ptr<archive::Uploader>> StartArchive(
-    const archive::ArchiveSettings& settings, const common::Clock& clock,
+    const archive::ArchiveSettings& settings, int64_t expire_after_days, const common::Clock& clock,
     common::StatsRegistry& stats) {
   auto opened = archive::OpenArchiveStore(settings);
   if (!opened) return opened.status();
+  archive::ApplyExpiry(*opened->store, opened->prefix, expire_after_days, stats);
   auto sealer = archive::Sealer::Open({.audit_dir = settings.audit_dir(),
                                        .audit_prefix = settings.audit_prefix,
                                        .sealed_dir = settings.sealed_dir(),
@@ -154,7 +156,7 @@ int RunServe(const config::Config& config) {
   if (!statsd) return Fail(statsd.status().message());
   auto audit = archive::AuditWriter::Open(settings.audit, clock, stats);
   if (!audit) return Fail(audit.status().message());
-  auto uploader = StartArchive(settings.archive, clock, stats);
+  auto uploader = StartArchive(settings.archive, settings.archive_expire_after_days, clock, stats);
   if (!uploader) return Fail(uploader.status().message());
   auto syslog = ingest::SyslogServer::Start(settings.syslog, **audit, stats, clock);
   if (!syslog) return Fail(syslog.status().message());

@@ -185,6 +185,7 @@ SettingsResult SettingsFrom(const config::Config& config) {
   check(ArchiveSettingsFrom(config, &s.archive));
   s.seal_on_shutdown = config.archive.seal_on_shutdown;
   s.archive_shutdown_timeout = std::chrono::seconds(config.archive.shutdown_timeout_s);
+  s.archive_expire_after_days = config.archive.expire_after_days;
   s.http = HttpOptionsFrom(config.http);
   return result;
 }

@@ -44,6 +44,8 @@ struct Settings {
   archive::ArchiveSettings archive;
   bool seal_on_shutdown = false;  // archive.seal_on_shutdown
   std::chrono::seconds archive_shutdown_timeout{0};
+  // archive.expire_after in days; 0: off
+  int64_t archive_expire_after_days = 0;
   query::HttpOptions http;  // without the archive browser (serve adds it)
 };
 
