@@ -84,7 +84,8 @@ common::Result<std::unique_ptr<archive::Uploader>> StartArchive(
                                        .audit_prefix = settings.audit_prefix,
                                        .sealed_dir = settings.sealed_dir(),
                                        .compression = settings.compression,
-                                       .grace_s = settings.grace_s},
+                                       .grace_s = settings.grace_s,
+                                       .ship_interval_s = settings.ship_interval_s},
                                       clock, stats);
   if (!sealer) return sealer.status();
   archive::UploaderOptions options{
