@@ -76,17 +76,19 @@ common::Status PrepareDataDir(const std::string& data_dir) {
 
 // The sealer and uploader of the configured archive, started; or why not.
 common::Result<std::unique_ptr<archive::Uploader>> StartArchive(
-    const archive::ArchiveSettings& settings, const common::Clock& clock,
-    common::StatsRegistry& stats) {
+    const archive::ArchiveSettings& settings, const archive::AuditWriter& writer,
+    const common::Clock& clock, common::StatsRegistry& stats) {
   auto opened = archive::OpenArchiveStore(settings);
   if (!opened) return opened.status();
-  auto sealer = archive::Sealer::Open({.audit_dir = settings.audit_dir(),
-                                       .audit_prefix = settings.audit_prefix,
-                                       .sealed_dir = settings.sealed_dir(),
-                                       .compression = settings.compression,
-                                       .grace_s = settings.grace_s,
-                                       .ship_interval_s = settings.ship_interval_s},
-                                      clock, stats);
+  auto sealer = archive::Sealer::Open(
+      {.audit_dir = settings.audit_dir(),
+       .audit_prefix = settings.audit_prefix,
+       .sealed_dir = settings.sealed_dir(),
+       .compression = settings.compression,
+       .grace_s = settings.grace_s,
+       .ship_interval_s = settings.ship_interval_s,
+       .written_size = [&writer](const std::string& name) { return writer.WrittenSize(name); }},
+      clock, stats);
   if (!sealer) return sealer.status();
   archive::UploaderOptions options{
       .key_template = *archive::KeyTemplate::Parse(settings.key_template),
@@ -154,7 +156,7 @@ int RunServe(const config::Config& config) {
   if (!statsd) return Fail(statsd.status().message());
   auto audit = archive::AuditWriter::Open(settings.audit, clock, stats);
   if (!audit) return Fail(audit.status().message());
-  auto uploader = StartArchive(settings.archive, clock, stats);
+  auto uploader = StartArchive(settings.archive, **audit, clock, stats);
   if (!uploader) return Fail(uploader.status().message());
   auto syslog = ingest::SyslogServer::Start(settings.syslog, **audit, stats, clock);
   if (!syslog) return Fail(syslog.status().message());

@@ -10,10 +10,11 @@
 // is the commit point of both the part and the shipped position (the next
 // part starts at the last manifest's `to`), so a crash re-seals the same part
 // under the same name or nothing. The writer appends whole lines only and
-// repairs a torn tail at open; a part never goes past the last LF, so a line
-// is never shipped half. When the file is complete: with no part yet it is
-// sealed whole under its old name (as with ship_interval 0); else only the
-// rest goes as the last part, or nothing if there is none.
+// repairs a torn tail at open; a part never goes past the last LF, nor past
+// the writer's WrittenSize (a write failing part-way, disk full, is cut back
+// to it), so a line is never shipped half nor before it is written for good. When the file is
+// complete: with no part yet it is sealed whole under its old name (as with ship_interval 0); else
+// only the rest goes as the last part, or nothing if there is none.
 //
 // Positions live in memory (rebuilt from the manifests at Open); the sealer
 // is the only writer of manifests, the uploader deletes them only with the
@@ -285,12 +286,20 @@ common::Result<std::optional<SealedManifest>> Sealer::SealPart(const AuditFileIn
   if (::fdatasync(in.get()) != 0 || ::fstat(in.get(), &st) != 0) {
     return Errno("cannot sync", source);
   }
-  auto end = LastLineEnd(in.get(), pos.to, static_cast<uint64_t>(st.st_size));
+  auto size = static_cast<uint64_t>(st.st_size);
+  if (options_.written_size) {  // a write failing part-way is cut back, never below this
+    if (auto written = options_.written_size(file.name)) size = std::min(size, *written);
+  }
+  auto end = LastLineEnd(in.get(), pos.to, size);
   if (!end) return common::Status::Error(source + ": " + end.status().message());
   if (*end <= pos.to) return std::optional<SealedManifest>();
   auto m = Seal(file, PartFileName(file, pos.part + 1, options_.compression), pos.part + 1, pos.to,
                 *end);
   if (!m) return m.status();
+  // Bytes already past the part (a line being written) were seen by now.
+  if (static_cast<uint64_t>(st.st_size) > m->to) {
+    positions_[file.name].first_seen_micros = clock_.NowMicros();
+  }
   return std::optional<SealedManifest>(std::move(*m));
 }
 

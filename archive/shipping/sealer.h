@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -33,6 +34,9 @@ struct SealerOptions {
   // archive.ship_interval: seal the open file's new lines as a part once the
   // oldest of them was seen this long ago; 0: whole hours only.
   int64_t ship_interval_s = 0;
+  // The writer's size in whole written lines of an audit file it has open
+  // (AuditWriter::WrittenSize); parts never go past it. Unset: the file's size.
+  std::function<std::optional<uint64_t>(const std::string&)> written_size{};
 };
 
 class Sealer {
