@@ -221,6 +221,7 @@ void ReadArchive(Reader& r, ArchiveConfig& a) {
   a.addressing = r.Choice("archive.addressing", {"auto", "path", "virtual"});
   a.secrets_file = r.String("archive.secrets_file");
   a.grace_s = r.Duration("archive.grace", 0, 86400);
+  a.ship_interval_s = r.Duration("archive.ship_interval", 0, 3600);
   a.compression = r.Choice("archive.compression", {"gzip", "zstd", "none"});
   a.key_template = r.String("archive.key_template");
   a.host = r.String("archive.host");

@@ -69,6 +69,7 @@ struct ArchiveConfig {
   std::string addressing;  // "auto" | "path" | "virtual"
   std::string secrets_file;
   int64_t grace_s;
+  int64_t ship_interval_s;  // 0: whole hours only
   std::string compression;  // "gzip" | "zstd" | "none"
   std::string key_template;
   std::string host;  // "" until resolved: LoadConfig fills in the hostname

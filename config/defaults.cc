@@ -145,6 +145,11 @@ addressing = "auto"
 secrets_file = ""
 # An hour is sealed (compressed, checksummed, queued) this long after it ends.
 grace = "1m"
+# Every interval, the lines added to the open hour since the last shipment
+# are sealed and uploaded as a part of the hour of their own
+# (audit-20261121T0500Z.log.part-0001.gz, -0002...; at the end of the hour
+# only the rest is shipped). "0": whole hours only, sealed once complete.
+ship_interval = "5m"
 # "gzip" (zcat, Athena), "zstd" or "none".
 compression = "gzip"
 # Object key of a sealed file. Placeholders: {prefix} (of the target)

@@ -78,17 +78,20 @@ common::Status PrepareDataDir(const std::string& data_dir) {
 
 // The sealer and uploader of the configured archive, started; or why not.
 common::Result<std::unique_ptr<archive::Uploader>> StartArchive(
-    const archive::ArchiveSettings& settings, int64_t expire_after_days, const common::Clock& clock,
-    common::StatsRegistry& stats) {
+    const archive::ArchiveSettings& settings, int64_t expire_after_days,
+    const archive::AuditWriter& writer, const common::Clock& clock, common::StatsRegistry& stats) {
   auto opened = archive::OpenArchiveStore(settings);
   if (!opened) return opened.status();
   archive::ApplyExpiry(*opened->store, opened->prefix, expire_after_days, stats);
-  auto sealer = archive::Sealer::Open({.audit_dir = settings.audit_dir(),
-                                       .audit_prefix = settings.audit_prefix,
-                                       .sealed_dir = settings.sealed_dir(),
-                                       .compression = settings.compression,
-                                       .grace_s = settings.grace_s},
-                                      clock, stats);
+  auto sealer = archive::Sealer::Open(
+      {.audit_dir = settings.audit_dir(),
+       .audit_prefix = settings.audit_prefix,
+       .sealed_dir = settings.sealed_dir(),
+       .compression = settings.compression,
+       .grace_s = settings.grace_s,
+       .ship_interval_s = settings.ship_interval_s,
+       .written_size = [&writer](const std::string& name) { return writer.WrittenSize(name); }},
+      clock, stats);
   if (!sealer) return sealer.status();
   archive::UploaderOptions options{
       .key_template = *archive::KeyTemplate::Parse(settings.key_template),
@@ -156,7 +159,8 @@ int RunServe(const config::Config& config) {
   if (!statsd) return Fail(statsd.status().message());
   auto audit = archive::AuditWriter::Open(settings.audit, clock, stats);
   if (!audit) return Fail(audit.status().message());
-  auto uploader = StartArchive(settings.archive, settings.archive_expire_after_days, clock, stats);
+  auto uploader =
+      StartArchive(settings.archive, settings.archive_expire_after_days, **audit, clock, stats);
   if (!uploader) return Fail(uploader.status().message());
   auto syslog = ingest::SyslogServer::Start(settings.syslog, **audit, stats, clock);
   if (!syslog) return Fail(syslog.status().message());

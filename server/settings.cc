@@ -155,6 +155,7 @@ std::optional<SettingsProblem> ArchiveSettingsFrom(const config::Config& config,
   s.key_template = a.key_template;
   s.host = a.host;
   s.grace_s = a.grace_s;
+  s.ship_interval_s = a.ship_interval_s;
   s.keep_local_s = a.keep_local_s;
   s.multipart_threshold = a.multipart_threshold_bytes;
   s.secrets_file = a.secrets_file;
