@@ -39,7 +39,8 @@ struct SyslogConfig {
   std::string tls_listen;  // "" = no TLS listener
   std::string tls_cert;    // PEM paths; cert and key required with tls_listen
   std::string tls_key;
-  std::string tls_ca;  // "" = clients are not asked for a certificate
+  std::string tls_ca;       // "" = clients are not asked for a certificate
+  std::string relp_listen;  // "" = no RELP listener
 };
 
 struct CarbonConfig {

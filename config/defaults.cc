@@ -79,6 +79,13 @@ tls_cert = ""
 tls_key = ""
 # PEM CA bundle; when set, clients must present a certificate it signed.
 tls_ca = ""
+# RELP (rsyslog's omrelp), e.g. "0.0.0.0:2514"; empty: off. A message is
+# acknowledged only once written (audit.fsync = "always": and fsynced), so a
+# kill -9 loses none; the sender resends what was unacknowledged, at most its
+# window (omrelp's windowSize, 128 by default) per session as duplicates.
+# max_message_size applies (longer messages are truncated); librelp has no
+# connection limit, and one event-loop thread serves every session.
+relp_listen = ""
 
 [carbon]
 # TCP address for Graphite's plaintext protocol ("name value timestamp" lines,

@@ -17,6 +17,7 @@
 #include "common/stats.h"
 #include "ingest/carbon/carbon_server.h"
 #include "ingest/statsd/statsd_receiver.h"
+#include "ingest/syslog/syslog_relp.h"
 #include "ingest/syslog/syslog_server.h"
 #include "query/http_server.h"
 #include "server/archive_http.h"
@@ -157,6 +158,12 @@ int RunServe(const config::Config& config) {
   if (!uploader) return Fail(uploader.status().message());
   auto syslog = ingest::SyslogServer::Start(settings.syslog, **audit, stats, clock);
   if (!syslog) return Fail(syslog.status().message());
+  std::unique_ptr<ingest::RelpServer> relp;
+  if (!settings.relp.listen.empty()) {
+    auto started = ingest::RelpServer::Start(settings.relp, **audit, stats, clock);
+    if (!started) return Fail(started.status().message());
+    relp = std::move(*started);
+  }
   auto carbon = ingest::CarbonServer::Start(settings.carbon, write, stats, clock);
   if (!carbon) return Fail(carbon.status().message());
   query::HttpOptions http_options = settings.http;
@@ -170,6 +177,7 @@ int RunServe(const config::Config& config) {
   if (!settings.syslog.tls_listen.empty()) {
     spdlog::info("listening syslog-tls tcp {}", (*syslog)->tls_bound_address());
   }
+  if (relp) spdlog::info("listening syslog-relp tcp {}", relp->bound_address());
   spdlog::info("listening carbon tcp {}", (*carbon)->bound_address());
   spdlog::info("listening http tcp {}", (*http)->bound_address());
   spdlog::info("started data_dir={} statsd_threads={} socket_buffer={} flush_interval={}s",
@@ -178,10 +186,11 @@ int RunServe(const config::Config& config) {
   spdlog::info("open files limit {} (soft limit was {})", max_fds, fds_before);
 
   WaitForStop(signals);
-  (*statsd)->Stop();  // stop accepting; what was read is in the shards
-  (*syslog)->Stop();  // stop accepting; what was read goes to the writer
-  (*carbon)->Stop();  // stop accepting; what was read goes to the store
-  flush_loop.Stop();  // flush the open window to the store
+  (*statsd)->Stop();       // stop accepting; what was read is in the shards
+  (*syslog)->Stop();       // stop accepting; what was read goes to the writer
+  if (relp) relp->Stop();  // before the writer closes: nothing unwritten is acknowledged
+  (*carbon)->Stop();       // stop accepting; what was read goes to the store
+  flush_loop.Stop();       // flush the open window to the store
   if (auto status = series.Close(); !status) {
     spdlog::error("closing the metric store failed: {}", status.message());
   }

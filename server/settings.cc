@@ -170,6 +170,8 @@ SettingsResult SettingsFrom(const config::Config& config) {
   check(StoreOptionsFrom(config.store, Under(config.data_dir, "metrics"), &s.store));
   s.carbon = CarbonOptionsFrom(config.carbon);
   s.syslog = SyslogOptionsFrom(config.syslog);
+  s.relp = {.listen = config.syslog.relp_listen,
+            .max_message_size = config.syslog.max_message_size};
   check(AuditOptionsFrom(config, &s.audit));
   check(ArchiveSettingsFrom(config, &s.archive));
   s.seal_on_shutdown = config.archive.seal_on_shutdown;

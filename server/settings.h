@@ -16,6 +16,7 @@
 #include "config/config.h"
 #include "ingest/carbon/carbon_server.h"
 #include "ingest/statsd/statsd_receiver.h"
+#include "ingest/syslog/syslog_relp.h"
 #include "ingest/syslog/syslog_server.h"
 #include "query/http_server.h"
 #include "store/series_store.h"
@@ -38,6 +39,7 @@ struct Settings {
   store::StoreOptions store;
   ingest::CarbonServerOptions carbon;
   ingest::SyslogServerOptions syslog;
+  ingest::RelpServerOptions relp;  // off when listen is empty (syslog.relp_listen)
   archive::AuditOptions audit;
   archive::ArchiveSettings archive;
   bool seal_on_shutdown = false;  // archive.seal_on_shutdown
