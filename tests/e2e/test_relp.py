@@ -12,6 +12,7 @@ import json
 import os
 import re
 import socket
+import subprocess
 import tempfile
 import threading
 import time
@@ -21,6 +22,7 @@ import uuid
 from harness import Hourglass
 import syslog_peers
 from test_audit import FILE_RE, audit_lines
+from test_disk_full import fill, mount_tmpfs
 
 OMRELP = ('module(load="omrelp")\n'
           '*.* action(type="omrelp" target="127.0.0.1" port="{port}" '
@@ -55,9 +57,7 @@ class Relp(unittest.TestCase):
         self.dir = tempfile.TemporaryDirectory(prefix="hourglass-relp-")
         self.port = free_port()
         self.run_id = uuid.uuid4().hex[:8]
-
-    def tearDown(self):
-        self.dir.cleanup()
+        self.addCleanup(self.dir.cleanup)  # after the cleanups the tests add (LIFO)
 
     def test_omrelp_delivers_into_the_hourly_file(self):
         sent = [f"relp-{self.run_id}-{i:06d}" for i in range(20)]
@@ -112,6 +112,41 @@ class Relp(unittest.TestCase):
         print(f"\nrelp: {total} messages, {kills} kill -9, {duplicates} duplicates "
               f"(bound {kills * WINDOW}), {elapsed:.1f} s", flush=True)
         self.assertLessEqual(duplicates, kills * WINDOW)
+
+    def test_unwritten_messages_are_not_acknowledged(self):
+        # The disk fills: nothing more is written, so nothing more may be
+        # acknowledged. kill -9 then drops what the server holds in memory;
+        # rsyslog still has it and resends it to the restarted server.
+        data_dir = os.path.join(self.dir.name, "data")
+        os.mkdir(data_dir)
+        reason = mount_tmpfs(data_dir)
+        if reason:
+            self.skipTest(reason)
+        self.addCleanup(lambda: subprocess.run(["umount", "-l", data_dir]))
+        before = [f"relp-{self.run_id}-{i:06d}" for i in range(10)]
+        during = [f"relp-{self.run_id}-{i:06d}" for i in range(10, 300)]
+        filler = os.path.join(data_dir, "filler")
+        hg = serve(data_dir, self.port).start()
+        try:
+            with syslog_peers.Rsyslogd(self.port, OMRELP) as rs:
+                rs.send(*before, tag="hgapp")
+                hg.wait_for(lambda: len(token_counts(data_dir, self.run_id)) == len(before),
+                            what="the messages sent before the disk filled")
+                fill(filler)
+                rs.send(*during, tag="hgapp")
+                hg.wait_for(lambda: hg.metric("syslog.relp_messages_received") > len(before),
+                            what="a RELP message received while the disk is full")
+                time.sleep(1)  # a receiver that acknowledged early would take many more now
+                hg.proc.kill()
+                hg.proc.wait(10)
+                os.unlink(filler)
+                hg = serve(data_dir, self.port).start()
+                hg.wait_for(lambda: len(token_counts(data_dir, self.run_id)) == len(before + during),
+                            timeout=30, what="every message, the unacknowledged ones resent")
+        finally:
+            hg.stop()
+        counts = token_counts(data_dir, self.run_id)
+        self.assertEqual(set(counts), set(before + during), "lost messages")
 
 
 if __name__ == "__main__":
