@@ -155,6 +155,10 @@ void ReadSyslog(Reader& r, SyslogConfig& s) {
   s.tls_key = r.String("syslog.tls_key");
   s.tls_ca = r.String("syslog.tls_ca");
   ReadSyslogDatagram(r, s);
+  s.relp_listen = r.String("syslog.relp_listen");
+  if (!s.relp_listen.empty() && !common::ParseListenAddress(s.relp_listen).ok()) {
+    r.Problem("syslog.relp_listen", "must be HOST:PORT or empty");
+  }
   if (s.tls_listen.empty()) return;
   if (!common::ParseListenAddress(s.tls_listen).ok()) {
     r.Problem("syslog.tls_listen", "must be HOST:PORT or empty");

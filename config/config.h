@@ -46,6 +46,7 @@ struct SyslogConfig {
   std::string unix_socket;  // "" = no Unix datagram socket
   uint32_t unix_socket_mode;
   size_t datagram_backlog_bytes;  // not yet written; beyond it datagrams are dropped
+  std::string relp_listen;        // "" = no RELP listener
 };
 
 struct CarbonConfig {

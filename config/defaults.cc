@@ -101,6 +101,13 @@ unix_socket_mode = "0666"
 # full) by more than this many bytes, further datagrams are dropped (counted
 # in syslog.datagrams_dropped) instead of blocking the receive threads.
 datagram_backlog = "64MiB"
+# RELP (rsyslog's omrelp), e.g. "0.0.0.0:2514"; empty: off. A message is
+# acknowledged only once written (audit.fsync = "always": and fsynced), so a
+# kill -9 loses none; the sender resends what was unacknowledged, at most its
+# window (omrelp's windowSize, 128 by default) per session as duplicates.
+# max_message_size applies (longer messages are truncated); librelp has no
+# connection limit, and one event-loop thread serves every session.
+relp_listen = ""
 
 [carbon]
 # TCP address for Graphite's plaintext protocol ("name value timestamp" lines,

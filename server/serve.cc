@@ -19,6 +19,7 @@
 #include "ingest/carbon/carbon_server.h"
 #include "ingest/statsd/statsd_receiver.h"
 #include "ingest/syslog/syslog_datagram.h"
+#include "ingest/syslog/syslog_relp.h"
 #include "ingest/syslog/syslog_server.h"
 #include "query/http_server.h"
 #include "server/archive_http.h"
@@ -167,6 +168,12 @@ int RunServe(const config::Config& config) {
   auto datagrams =
       ingest::SyslogDatagramReceiver::Start(settings.syslog_datagram, **audit, stats, clock);
   if (!datagrams) return Fail(datagrams.status().message());
+  std::unique_ptr<ingest::RelpServer> relp;
+  if (!settings.relp.listen.empty()) {
+    auto started = ingest::RelpServer::Start(settings.relp, **audit, stats, clock);
+    if (!started) return Fail(started.status().message());
+    relp = std::move(*started);
+  }
   auto carbon = ingest::CarbonServer::Start(settings.carbon, write, stats, clock);
   if (!carbon) return Fail(carbon.status().message());
   query::HttpOptions http_options = settings.http;
@@ -186,6 +193,7 @@ int RunServe(const config::Config& config) {
   if (!(*datagrams)->unix_socket().empty()) {
     spdlog::info("listening syslog-unix unix {}", (*datagrams)->unix_socket());
   }
+  if (relp) spdlog::info("listening syslog-relp tcp {}", relp->bound_address());
   spdlog::info("listening carbon tcp {}", (*carbon)->bound_address());
   spdlog::info("listening http tcp {}", (*http)->bound_address());
   spdlog::info("started data_dir={} statsd_threads={} socket_buffer={} flush_interval={}s",
@@ -194,11 +202,12 @@ int RunServe(const config::Config& config) {
   spdlog::info("open files limit {} (soft limit was {})", max_fds, fds_before);
 
   WaitForStop(signals);
-  (*statsd)->Stop();     // stop accepting; what was read is in the shards
-  (*syslog)->Stop();     // stop accepting; what was read goes to the writer
-  (*datagrams)->Stop();  // the same, and the Unix socket file is removed
-  (*carbon)->Stop();     // stop accepting; what was read goes to the store
-  flush_loop.Stop();     // flush the open window to the store
+  (*statsd)->Stop();       // stop accepting; what was read is in the shards
+  (*syslog)->Stop();       // stop accepting; what was read goes to the writer
+  (*datagrams)->Stop();    // the same, and the Unix socket file is removed
+  if (relp) relp->Stop();  // before the writer closes: nothing unwritten is acknowledged
+  (*carbon)->Stop();       // stop accepting; what was read goes to the store
+  flush_loop.Stop();       // flush the open window to the store
   if (auto status = series.Close(); !status) {
     spdlog::error("closing the metric store failed: {}", status.message());
   }

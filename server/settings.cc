@@ -182,6 +182,8 @@ SettingsResult SettingsFrom(const config::Config& config) {
   s.carbon = CarbonOptionsFrom(config.carbon);
   s.syslog = SyslogOptionsFrom(config.syslog);
   s.syslog_datagram = SyslogDatagramOptionsFrom(config.syslog);
+  s.relp = {.listen = config.syslog.relp_listen,
+            .max_message_size = config.syslog.max_message_size};
   check(AuditOptionsFrom(config, &s.audit));
   check(ArchiveSettingsFrom(config, &s.archive));
   s.seal_on_shutdown = config.archive.seal_on_shutdown;
