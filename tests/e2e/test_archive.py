@@ -264,6 +264,43 @@ class ShipIntervalTest(unittest.TestCase):
             self.assertEqual(got.returncode, 0, got.stderr)
             self.assertEqual(got.stdout, audit_text(data_dir).decode())
 
+    def test_archive_hours_lists_an_hour_in_parts_once_like_archive_ls(self):
+        with tempfile.TemporaryDirectory(prefix="hourglass-ship-") as data_dir:
+            token = uuid.uuid4().hex[:8]
+            sets = [f"archive.host={HOST}", "archive.ship_interval=1s"]
+            with Hourglass(data_dir=data_dir, sets=sets) as hg:
+                for batch, count in (("a", 10), ("b", 5)):  # two parts, one after the other
+                    send_syslog(hg, [f"{batch}-{token}-{i}" for i in range(count)])
+                    hg.wait_for(lambda: archive_lines(data_dir).count(f"{batch}-{token}-") == count,
+                                timeout=20, what=f"part of batch {batch}")
+                hours = hg.get_json("/archive/hours", **{"from": "-2h"})
+                rows = parts_rows(data_dir)
+                self.assertEqual(hg.stop(), 0)
+            self.assertEqual(len(hours), 1, hours)  # one entry, not one per part
+            entry = hours[0]
+            self.assertEqual(len(rows), 1, rows)
+            glob_key, size, lines, parts = rows[0]
+            self.assertTrue(glob_key.endswith(".log.part-*.gz"), glob_key)
+            self.assertEqual((entry["key"], entry["size"], entry["lines"], entry["parts"]),
+                             (glob_key, int(size), int(lines), int(parts[len("parts="):])))
+            self.assertEqual(entry["lines"], 15)
+            self.assertGreaterEqual(entry["parts"], 2)
+            self.assertEqual((entry["host"], entry["segment"], entry["sha256"]), (HOST, 1, ""))
+            objects = entry["objects"]
+            self.assertEqual(len(objects), entry["parts"])
+            self.assertEqual([o["key"] for o in objects], sorted(o["key"] for o in objects))
+            for o in objects:  # each part is a real object, named and hashed as stored
+                with open(os.path.join(data_dir, "archive", o["key"]), "rb") as f:
+                    body = f.read()
+                self.assertEqual((o["size"], o["sha256"]), (len(body), hashlib.sha256(body).hexdigest()))
+            self.assertEqual(sum(o["size"] for o in objects), entry["size"])
+            self.assertEqual(sum(o["lines"] for o in objects), entry["lines"])
+            # presign GET of the hour: one URL per part, in order.
+            urls = archive_cli(data_dir, "presign", entry["hour"])
+            self.assertEqual(urls.returncode, 0, urls.stderr)
+            self.assertEqual(urls.stdout.split(),
+                             ["file://" + os.path.join(data_dir, "archive", o["key"]) for o in objects])
+
     def test_zero_keeps_hour_at_a_time(self):
         with tempfile.TemporaryDirectory(prefix="hourglass-ship-") as data_dir:
             sets = [f"archive.host={HOST}", "archive.ship_interval=0"]
