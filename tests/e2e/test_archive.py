@@ -315,6 +315,43 @@ class ShipIntervalTest(unittest.TestCase):
             self.assertEqual(archive_lines(data_dir).count("whole-"), 2)
 
 
+class PresignPutTest(unittest.TestCase):
+    """`archive presign --put`: an operator's upload of a whole past hour."""
+
+    def test_put_only_for_a_past_hour_with_nothing_archived_under_the_whole_hour_key(self):
+        with tempfile.TemporaryDirectory(prefix="hourglass-put-") as data_dir:
+            os.makedirs(os.path.join(data_dir, "archive"))
+            now = time.time()
+            for t in (now - 3 * 3600, now - 3600):  # the hour just over is the latest allowed
+                put = archive_cli(data_dir, "presign", hour_arg(t), "--put")
+                self.assertEqual(put.returncode, 0, put.stderr)
+                key = f"{day_path(t)}/{HOST}-audit-{hour_stamp(t)}.log.gz"  # never a .part- name
+                self.assertEqual(put.stdout.split(),
+                                 ["file://" + os.path.join(data_dir, "archive", key)])
+            # The operator uploads the hour there: it is that hour's whole segment 1. Sent
+            # without hourglass's checksum metadata, get/cat refuse it as unverifiable.
+            t = now - 3 * 3600
+            put_path = archive_cli(data_dir, "presign", hour_arg(t), "--put").stdout.strip()
+            path = put_path[len("file://"):]
+            os.makedirs(os.path.dirname(path))
+            with open(path, "wb") as f:
+                f.write(gzip.compress(b"recovered line\n"))
+            ls = archive_cli(data_dir, "ls", "--from", "-4h")
+            key = f"{day_path(t)}/{HOST}-audit-{hour_stamp(t)}.log.gz"
+            self.assertEqual(ls.stdout.split("\n")[0].split()[0::3], [key, "-"])
+            got = archive_cli(data_dir, "get", hour_arg(t))
+            self.assertEqual(got.returncode, 1)
+            self.assertIn("cannot verify it", got.stderr)
+            # Archived now: never overwritten.
+            again = archive_cli(data_dir, "presign", hour_arg(t), "--put")
+            self.assertEqual((again.returncode, again.stdout), (1, ""))
+            self.assertIn("already archived", again.stderr)
+            # The open hour is the server's to ship (in parts).
+            current = archive_cli(data_dir, "presign", hour_arg(now + 60), "--put")
+            self.assertEqual((current.returncode, current.stdout), (1, ""))
+            self.assertIn("not over", current.stderr)
+
+
 class ArchiveCommandLineTest(unittest.TestCase):
     def test_help_usage_errors_and_config_check(self):
         result = run_cli("archive", "presign", "--help")
