@@ -45,43 +45,21 @@ std::optional<TimeRange> Range(const CommandLine& line, int64_t now, int* code) 
 
 int Streamed(std::optional<StreamError> error) { return error ? Error(error->message) : 0; }
 
-// "...log.part-0001.gz" -> "...log.part-*.gz".
-std::string PartsGlob(const std::string& key) {
-  const size_t at = key.rfind(".part-");
-  if (at == std::string::npos) return key;
-  const size_t end = key.find_first_not_of("0123456789", at + 6);
-  return key.substr(0, at + 6) + "*" + (end == std::string::npos ? "" : key.substr(end));
-}
-
+// A segment shipped whole: KEY BYTES LINES SHA256; one in parts: the parts'
+// glob, their total bytes and lines, and parts=N.
 int Ls(ArchiveService& service, const CommandLine& line, int64_t now) {
   int code = 0;
   auto range = Range(line, now, &code);
   if (!range) return code;
   auto segments = service.List(*range);
   if (!segments) return Error(segments.error().message);
-  const auto& all = *segments;
-  for (size_t i = 0; i < all.size();) {
-    const auto& s = all[i];
-    if (s.part == 0) {
-      std::printf("%s %llu %llu %s\n", s.key.c_str(), static_cast<unsigned long long>(s.size),
-                  static_cast<unsigned long long>(s.lines),
-                  s.sha256.empty() ? "-" : s.sha256.c_str());
-      ++i;
-      continue;
-    }
-    // The parts of one hour's segment: one row, its keys as a glob.
-    uint64_t size = 0, lines = 0;
-    size_t j = i;
-    for (; j < all.size() && all[j].part > 0 && all[j].hour == s.hour && all[j].host == s.host &&
-           all[j].segment == s.segment;
-         ++j) {
-      size += all[j].size;
-      lines += all[j].lines;
-    }
-    std::printf("%s %llu %llu parts=%zu\n", PartsGlob(s.key).c_str(),
-                static_cast<unsigned long long>(size), static_cast<unsigned long long>(lines),
-                j - i);
-    i = j;
+  for (const auto& row : GroupParts(*segments)) {
+    const std::string& sha256 = row.objects.front().sha256;
+    const std::string last = row.parts > 0    ? "parts=" + std::to_string(row.parts)
+                             : sha256.empty() ? "-"
+                                              : sha256;
+    std::printf("%s %llu %llu %s\n", row.key.c_str(), static_cast<unsigned long long>(row.size),
+                static_cast<unsigned long long>(row.lines), last.c_str());
   }
   return 0;
 }
@@ -132,8 +110,9 @@ int Presign(ArchiveService& service, const CommandLine& line, int64_t now) {
   auto hour = service.Hour(line.positional[0]);
   if (!hour) return Error(hour.status().message(), kUsage);
   const auto urls = service.Presign(*hour, line.flags.count("--put") > 0, expires, now);
-  if (urls.empty()) return Error(service.NoHour(line.positional[0]));
-  for (const auto& url : urls) std::printf("%s\n", url.c_str());
+  if (!urls) return Error(urls.status().message());
+  if (urls->empty()) return Error(service.NoHour(line.positional[0]));
+  for (const auto& url : *urls) std::printf("%s\n", url.c_str());
   return 0;
 }
 

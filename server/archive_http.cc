@@ -34,15 +34,31 @@ class Browser {
     if (!service) return Reply(503, service.status().message());
     auto segments = service->List(range.range);
     if (!segments) return Reply(502, segments.error().message);
+    // One entry per segment; a segment shipped in parts: the parts' glob as
+    // `key`, summed size and lines, no sha256 of its own, `parts` and every
+    // part in `objects`.
     boost::json::array out;
-    for (const auto& s : *segments) {
-      out.push_back(boost::json::object{{"key", s.key},
-                                        {"hour", archive::FormatHour(s.hour)},
-                                        {"segment", s.segment},
-                                        {"host", s.host},
-                                        {"size", s.size},
-                                        {"lines", s.lines},
-                                        {"sha256", s.sha256}});
+    for (const auto& row : GroupParts(*segments)) {
+      const auto& s = row.objects.front();
+      boost::json::object entry{{"key", row.key},
+                                {"hour", archive::FormatHour(s.hour)},
+                                {"segment", s.segment},
+                                {"host", s.host},
+                                {"size", row.size},
+                                {"lines", row.lines},
+                                {"sha256", row.parts > 0 ? std::string() : s.sha256},
+                                {"parts", row.parts}};
+      if (row.parts > 0) {
+        boost::json::array objects;
+        for (const auto& part : row.objects) {
+          objects.push_back(boost::json::object{{"key", part.key},
+                                                {"size", part.size},
+                                                {"lines", part.lines},
+                                                {"sha256", part.sha256}});
+        }
+        entry["objects"] = std::move(objects);
+      }
+      out.push_back(std::move(entry));
     }
     return {200, "application/json", boost::json::serialize(out)};
   }

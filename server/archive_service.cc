@@ -23,6 +23,39 @@ ParsedRange ParseRange(std::optional<std::string_view> from, std::optional<std::
   return parsed;
 }
 
+namespace {
+
+// "...log.part-0001.gz" -> "...log.part-*.gz".
+std::string PartsGlob(const std::string& key) {
+  const size_t at = key.rfind(".part-");
+  if (at == std::string::npos) return key;
+  const size_t end = key.find_first_not_of("0123456789", at + 6);
+  return key.substr(0, at + 6) + "*" + (end == std::string::npos ? "" : key.substr(end));
+}
+
+bool SameSegment(const archive::ArchivedSegment& a, const archive::ArchivedSegment& b) {
+  return a.hour == b.hour && a.host == b.host && a.segment == b.segment;
+}
+
+}  // namespace
+
+std::vector<ListedSegment> GroupParts(const std::vector<archive::ArchivedSegment>& segments) {
+  std::vector<ListedSegment> rows;
+  for (const auto& s : segments) {
+    const bool joins = s.part > 0 && !rows.empty() && rows.back().parts > 0 &&
+                       SameSegment(rows.back().objects.front(), s);
+    if (!joins) {
+      rows.push_back({s.part > 0 ? PartsGlob(s.key) : s.key, 0, 0, 0, {}});
+    }
+    ListedSegment& row = rows.back();
+    row.size += s.size;
+    row.lines += s.lines;
+    if (s.part > 0) ++row.parts;
+    row.objects.push_back(s);
+  }
+  return rows;
+}
+
 common::Result<ArchiveService> ArchiveService::Open(const archive::ArchiveSettings& settings) {
   auto opened = archive::OpenArchiveStore(settings, archive::LocalDir::kMustExist);
   if (!opened) return opened.status();
@@ -65,11 +98,24 @@ std::optional<StreamError> ArchiveService::Stream(
   return std::nullopt;
 }
 
-std::vector<std::string> ArchiveService::Presign(const HourSegments& hour, bool put,
-                                                 int64_t expires_s, int64_t now_s) {
+common::Result<std::vector<std::string>> ArchiveService::Presign(const HourSegments& hour, bool put,
+                                                                 int64_t expires_s, int64_t now_s) {
   std::vector<std::string> keys;
   for (const auto& segment : hour.segments) keys.push_back(segment.key);
-  if (keys.empty() && put) {
+  if (put) {
+    const std::string hour_text = archive::FormatHour(hour.hour);
+    if (!keys.empty()) {
+      return common::Status::Error(fmt::format(
+          "hour {} is already archived ({} object(s)) and is never overwritten: presign --put "
+          "is for an hour with nothing archived",
+          hour_text, keys.size()));
+    }
+    if (hour.hour * 3600 + 3600 > now_s) {
+      return common::Status::Error(
+          fmt::format("hour {} is not over: the server ships it itself (in parts); presign --put "
+                      "is for a whole past hour",
+                      hour_text));
+    }
     const std::string file = archive::AuditFileName(settings_.audit_prefix, hour.hour, 1) +
                              std::string(archive::CompressionSuffix(settings_.compression));
     keys.push_back(archive::KeyTemplate::Parse(settings_.key_template)

@@ -1,7 +1,8 @@
 // ArchiveService: the one retrieval of archived audit hours from the
 // configured store (local or S3), behind both `hourglass archive ...` and the
-// HTTP /archive routes: listing the hours in a range, streaming segments
-// verified (optionally through a grep filter) and presigning an hour.
+// HTTP /archive routes: listing the hours in a range (the parts of an hour
+// shipped in parts as one row), streaming segments verified (optionally
+// through a grep filter) and presigning an hour.
 // Front ends only parse their input and shape output and error codes.
 #pragma once
 
@@ -52,6 +53,19 @@ struct HourSegments {
   std::vector<archive::ArchivedSegment> segments;
 };
 
+// One row of a listing, as `archive ls` and /archive/hours show it: a segment
+// shipped whole, or the parts of one segment (archive.ship_interval) as one.
+struct ListedSegment {
+  std::string key;               // the object's key; for parts, their glob (...log.part-*.gz)
+  uint64_t size = 0, lines = 0;  // summed over the parts
+  size_t parts = 0;              // 0: shipped whole
+  std::vector<archive::ArchivedSegment> objects;  // the object, or the parts in order
+};
+
+// Rows of `segments` (in List's order): consecutive parts of the same host,
+// hour and segment make one row.
+std::vector<ListedSegment> GroupParts(const std::vector<archive::ArchivedSegment>& segments);
+
 class ArchiveService {
  public:
   // Opens the store (no network I/O; S3 credentials are loaded). A reader:
@@ -69,11 +83,14 @@ class ArchiveService {
   std::optional<StreamError> Stream(const std::vector<archive::ArchivedSegment>& segments,
                                     archive::LineFilter* filter, const archive::ChunkSink& out);
 
-  // Presigned URLs of the hour's segments, valid `expires_s` from `now_s`.
-  // With `put` and nothing archived yet: the key segment 1 of this host would
-  // use. Empty when there is nothing to presign.
-  std::vector<std::string> Presign(const HourSegments& hour, bool put, int64_t expires_s,
-                                   int64_t now_s);
+  // Presigned GET URLs of the hour's segments (every part, in order), valid
+  // `expires_s` from `now_s`; empty when nothing is archived. With `put`: one
+  // URL for an operator's upload of a whole past hour, under the key the
+  // server gives a whole segment 1 of this host (audit-H.log.gz, never a
+  // part's name); an error for an hour not over yet (the server ships it, in
+  // parts) or one with anything archived (never overwritten).
+  common::Result<std::vector<std::string>> Presign(const HourSegments& hour, bool put,
+                                                   int64_t expires_s, int64_t now_s);
 
   // The error line when an hour has no segment.
   std::string NoHour(std::string_view hour_text) const;

@@ -184,7 +184,8 @@ class ShipIntervalTest(unittest.TestCase):
             hg.wait_for(lambda: archive_lines(data_dir).count(f"first-{token}-") == 50,
                         timeout=20, what="the first lines in the archive")
             self.assertFalse(glob.glob(os.path.join(data_dir, "audit", "*.complete")))
-            self.assertGreaterEqual(metric(hg, "archive.uploaded_parts"), 1)
+            # The counter follows the store's answer: the object can be read a moment before.
+            hg.wait_for(lambda: metric(hg, "archive.uploaded_parts") >= 1, what="uploaded_parts")
             hg.wait_for(lambda: metric(hg, "archive.oldest_unshipped_seconds") == 0,
                         what="nothing left unshipped")
             self.assertIn("parts", hg.health()[1]["components"]["archive"]["detail"])
@@ -264,6 +265,43 @@ class ShipIntervalTest(unittest.TestCase):
             self.assertEqual(got.returncode, 0, got.stderr)
             self.assertEqual(got.stdout, audit_text(data_dir).decode())
 
+    def test_archive_hours_lists_an_hour_in_parts_once_like_archive_ls(self):
+        with tempfile.TemporaryDirectory(prefix="hourglass-ship-") as data_dir:
+            token = uuid.uuid4().hex[:8]
+            sets = [f"archive.host={HOST}", "archive.ship_interval=1s"]
+            with Hourglass(data_dir=data_dir, sets=sets) as hg:
+                for batch, count in (("a", 10), ("b", 5)):  # two parts, one after the other
+                    send_syslog(hg, [f"{batch}-{token}-{i}" for i in range(count)])
+                    hg.wait_for(lambda: archive_lines(data_dir).count(f"{batch}-{token}-") == count,
+                                timeout=20, what=f"part of batch {batch}")
+                hours = hg.get_json("/archive/hours", **{"from": "-2h"})
+                rows = parts_rows(data_dir)
+                self.assertEqual(hg.stop(), 0)
+            self.assertEqual(len(hours), 1, hours)  # one entry, not one per part
+            entry = hours[0]
+            self.assertEqual(len(rows), 1, rows)
+            glob_key, size, lines, parts = rows[0]
+            self.assertTrue(glob_key.endswith(".log.part-*.gz"), glob_key)
+            self.assertEqual((entry["key"], entry["size"], entry["lines"], entry["parts"]),
+                             (glob_key, int(size), int(lines), int(parts[len("parts="):])))
+            self.assertEqual(entry["lines"], 15)
+            self.assertGreaterEqual(entry["parts"], 2)
+            self.assertEqual((entry["host"], entry["segment"], entry["sha256"]), (HOST, 1, ""))
+            objects = entry["objects"]
+            self.assertEqual(len(objects), entry["parts"])
+            self.assertEqual([o["key"] for o in objects], sorted(o["key"] for o in objects))
+            for o in objects:  # each part is a real object, named and hashed as stored
+                with open(os.path.join(data_dir, "archive", o["key"]), "rb") as f:
+                    body = f.read()
+                self.assertEqual((o["size"], o["sha256"]), (len(body), hashlib.sha256(body).hexdigest()))
+            self.assertEqual(sum(o["size"] for o in objects), entry["size"])
+            self.assertEqual(sum(o["lines"] for o in objects), entry["lines"])
+            # presign GET of the hour: one URL per part, in order.
+            urls = archive_cli(data_dir, "presign", entry["hour"])
+            self.assertEqual(urls.returncode, 0, urls.stderr)
+            self.assertEqual(urls.stdout.split(),
+                             ["file://" + os.path.join(data_dir, "archive", o["key"]) for o in objects])
+
     def test_zero_keeps_hour_at_a_time(self):
         with tempfile.TemporaryDirectory(prefix="hourglass-ship-") as data_dir:
             sets = [f"archive.host={HOST}", "archive.ship_interval=0"]
@@ -276,6 +314,43 @@ class ShipIntervalTest(unittest.TestCase):
                 self.assertEqual(hg.stop(), 0)
             self.assertEqual(parts_rows(data_dir), [])
             self.assertEqual(archive_lines(data_dir).count("whole-"), 2)
+
+
+class PresignPutTest(unittest.TestCase):
+    """`archive presign --put`: an operator's upload of a whole past hour."""
+
+    def test_put_only_for_a_past_hour_with_nothing_archived_under_the_whole_hour_key(self):
+        with tempfile.TemporaryDirectory(prefix="hourglass-put-") as data_dir:
+            os.makedirs(os.path.join(data_dir, "archive"))
+            now = time.time()
+            for t in (now - 3 * 3600, now - 3600):  # the hour just over is the latest allowed
+                put = archive_cli(data_dir, "presign", hour_arg(t), "--put")
+                self.assertEqual(put.returncode, 0, put.stderr)
+                key = f"{day_path(t)}/{HOST}-audit-{hour_stamp(t)}.log.gz"  # never a .part- name
+                self.assertEqual(put.stdout.split(),
+                                 ["file://" + os.path.join(data_dir, "archive", key)])
+            # The operator uploads the hour there: it is that hour's whole segment 1. Sent
+            # without hourglass's checksum metadata, get/cat refuse it as unverifiable.
+            t = now - 3 * 3600
+            put_path = archive_cli(data_dir, "presign", hour_arg(t), "--put").stdout.strip()
+            path = put_path[len("file://"):]
+            os.makedirs(os.path.dirname(path))
+            with open(path, "wb") as f:
+                f.write(gzip.compress(b"recovered line\n"))
+            ls = archive_cli(data_dir, "ls", "--from", "-4h")
+            key = f"{day_path(t)}/{HOST}-audit-{hour_stamp(t)}.log.gz"
+            self.assertEqual(ls.stdout.split("\n")[0].split()[0::3], [key, "-"])
+            got = archive_cli(data_dir, "get", hour_arg(t))
+            self.assertEqual(got.returncode, 1)
+            self.assertIn("cannot verify it", got.stderr)
+            # Archived now: never overwritten.
+            again = archive_cli(data_dir, "presign", hour_arg(t), "--put")
+            self.assertEqual((again.returncode, again.stdout), (1, ""))
+            self.assertIn("already archived", again.stderr)
+            # The open hour is the server's to ship (in parts).
+            current = archive_cli(data_dir, "presign", hour_arg(now + 60), "--put")
+            self.assertEqual((current.returncode, current.stdout), (1, ""))
+            self.assertIn("not over", current.stderr)
 
 
 class ArchiveCommandLineTest(unittest.TestCase):
