@@ -155,6 +155,10 @@ void ReadSyslog(Reader& r, SyslogConfig& s) {
   s.tls_key = r.String("syslog.tls_key");
   s.tls_ca = r.String("syslog.tls_ca");
   ReadSyslogDatagram(r, s);
+  s.relp_listen = r.String("syslog.relp_listen");
+  if (!s.relp_listen.empty() && !common::ParseListenAddress(s.relp_listen).ok()) {
+    r.Problem("syslog.relp_listen", "must be HOST:PORT or empty");
+  }
   if (s.tls_listen.empty()) return;
   if (!common::ParseListenAddress(s.tls_listen).ok()) {
     r.Problem("syslog.tls_listen", "must be HOST:PORT or empty");
@@ -192,6 +196,21 @@ std::string Hostname() {
   return name;
 }
 
+// archive.expire_after: "" (0) or whole days, as S3 lifecycle expiration counts.
+int64_t ExpireAfterDays(Reader& r) {
+  const std::string text = r.String("archive.expire_after");
+  if (text.empty()) return 0;
+  const int64_t seconds = ParseDurationSeconds(text);
+  constexpr int64_t kDay = 86400;
+  if (seconds <= 0 || seconds % kDay != 0 || seconds / kDay > 100 * 365) {
+    r.Problem("archive.expire_after",
+              "must be a whole number of days such as \"60d\" (S3 lifecycle expiration counts "
+              "days), at most 100y, or \"\" to leave the bucket's lifecycle alone");
+    return 0;
+  }
+  return seconds / kDay;
+}
+
 void ReadArchive(Reader& r, ArchiveConfig& a) {
   a.target = r.String("archive.target");
   if (!a.target.empty() && !a.target.starts_with("s3://") && !a.target.starts_with("file://")) {
@@ -206,6 +225,7 @@ void ReadArchive(Reader& r, ArchiveConfig& a) {
   a.addressing = r.Choice("archive.addressing", {"auto", "path", "virtual"});
   a.secrets_file = r.String("archive.secrets_file");
   a.grace_s = r.Duration("archive.grace", 0, 86400);
+  a.ship_interval_s = r.Duration("archive.ship_interval", 0, 3600);
   a.compression = r.Choice("archive.compression", {"gzip", "zstd", "none"});
   a.key_template = r.String("archive.key_template");
   a.host = r.String("archive.host");
@@ -220,6 +240,7 @@ void ReadArchive(Reader& r, ArchiveConfig& a) {
   a.retry_max_s = r.Duration("archive.retry_max", 1, 86400);
   a.seal_on_shutdown = r.Bool("archive.seal_on_shutdown");
   a.shutdown_timeout_s = r.Duration("archive.shutdown_timeout", 0, 3600);
+  a.expire_after_days = ExpireAfterDays(r);
 }
 
 void ReadHttp(Reader& r, HttpConfig& h) {

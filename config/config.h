@@ -46,6 +46,7 @@ struct SyslogConfig {
   std::string unix_socket;  // "" = no Unix datagram socket
   uint32_t unix_socket_mode;
   size_t datagram_backlog_bytes;  // not yet written; beyond it datagrams are dropped
+  std::string relp_listen;        // "" = no RELP listener
 };
 
 struct CarbonConfig {
@@ -69,6 +70,7 @@ struct ArchiveConfig {
   std::string addressing;  // "auto" | "path" | "virtual"
   std::string secrets_file;
   int64_t grace_s;
+  int64_t ship_interval_s;  // 0: whole hours only
   std::string compression;  // "gzip" | "zstd" | "none"
   std::string key_template;
   std::string host;  // "" until resolved: LoadConfig fills in the hostname
@@ -79,6 +81,7 @@ struct ArchiveConfig {
   int64_t retry_max_s;
   bool seal_on_shutdown;
   int64_t shutdown_timeout_s;
+  int64_t expire_after_days;  // archive.expire_after; 0: the bucket's lifecycle is not touched
 };
 
 struct HttpConfig {

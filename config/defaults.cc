@@ -101,6 +101,13 @@ unix_socket_mode = "0666"
 # full) by more than this many bytes, further datagrams are dropped (counted
 # in syslog.datagrams_dropped) instead of blocking the receive threads.
 datagram_backlog = "64MiB"
+# RELP (rsyslog's omrelp), e.g. "0.0.0.0:2514"; empty: off. A message is
+# acknowledged only once written (audit.fsync = "always": and fsynced), so a
+# kill -9 loses none; the sender resends what was unacknowledged, at most its
+# window (omrelp's windowSize, 128 by default) per session as duplicates.
+# max_message_size applies (longer messages are truncated); librelp has no
+# connection limit, and one event-loop thread serves every session.
+relp_listen = ""
 
 [carbon]
 # TCP address for Graphite's plaintext protocol ("name value timestamp" lines,
@@ -145,6 +152,11 @@ addressing = "auto"
 secrets_file = ""
 # An hour is sealed (compressed, checksummed, queued) this long after it ends.
 grace = "1m"
+# Every interval, the lines added to the open hour since the last shipment
+# are sealed and uploaded as a part of the hour of their own
+# (audit-20261121T0500Z.log.part-0001.gz, -0002...; at the end of the hour
+# only the rest is shipped). "0": whole hours only, sealed once complete.
+ship_interval = "5m"
 # "gzip" (zcat, Athena), "zstd" or "none".
 compression = "gzip"
 # Object key of a sealed file. Placeholders: {prefix} (of the target)
@@ -172,6 +184,13 @@ seal_on_shutdown = true
 # How long shutdown waits for the last uploads (what is left is uploaded at
 # the next start).
 shutdown_timeout = "10s"
+# S3 only: at start, set the bucket lifecycle rule "hourglass-expire-PREFIX"
+# so S3 deletes objects under the target's prefix this long after upload;
+# whole days ("60d", "8w"), as S3 counts. Other rules are left alone; a
+# refusal (needs s3:GetLifecycleConfiguration and s3:PutLifecycleConfiguration)
+# is a warning. Empty: the bucket's lifecycle is never read or changed (and a
+# rule set earlier stays). Local (file://) targets never expire.
+expire_after = ""
 
 [http]
 # Graphite API, /health and /metrics.

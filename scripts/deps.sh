@@ -8,11 +8,13 @@ build_packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   librocksdb-dev libspdlog-dev libfmt-dev libcurl4-openssl-dev libtomlplusplus-dev
   zlib1g-dev libzstd-dev libssl-dev libre2-dev
+  librelp-dev  # syslog.relp_listen (ingest/syslog/syslog_relp.cc)
 )
 test_packages=(
   catch2 python3 python3-statsd python3-yaml netcat-openbsd curl procps
   rsyslog rsyslog-gnutls bsdutils radosgw ceph-mon ceph-osd awscli python3-boto3
   zstd openssl gzip
+  rsyslog-relp  # omrelp, the RELP sender of e2e_relp
   clang-14 libclang-rt-14-dev  # the sanitizer run and fuzz targets (clang, libFuzzer)
   prometheus  # promtool check metrics on /metrics (e2e_operator_conventions)
 )

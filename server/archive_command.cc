@@ -45,16 +45,43 @@ std::optional<TimeRange> Range(const CommandLine& line, int64_t now, int* code) 
 
 int Streamed(std::optional<StreamError> error) { return error ? Error(error->message) : 0; }
 
+// "...log.part-0001.gz" -> "...log.part-*.gz".
+std::string PartsGlob(const std::string& key) {
+  const size_t at = key.rfind(".part-");
+  if (at == std::string::npos) return key;
+  const size_t end = key.find_first_not_of("0123456789", at + 6);
+  return key.substr(0, at + 6) + "*" + (end == std::string::npos ? "" : key.substr(end));
+}
+
 int Ls(ArchiveService& service, const CommandLine& line, int64_t now) {
   int code = 0;
   auto range = Range(line, now, &code);
   if (!range) return code;
   auto segments = service.List(*range);
   if (!segments) return Error(segments.error().message);
-  for (const auto& s : *segments) {
-    std::printf("%s %llu %llu %s\n", s.key.c_str(), static_cast<unsigned long long>(s.size),
-                static_cast<unsigned long long>(s.lines),
-                s.sha256.empty() ? "-" : s.sha256.c_str());
+  const auto& all = *segments;
+  for (size_t i = 0; i < all.size();) {
+    const auto& s = all[i];
+    if (s.part == 0) {
+      std::printf("%s %llu %llu %s\n", s.key.c_str(), static_cast<unsigned long long>(s.size),
+                  static_cast<unsigned long long>(s.lines),
+                  s.sha256.empty() ? "-" : s.sha256.c_str());
+      ++i;
+      continue;
+    }
+    // The parts of one hour's segment: one row, its keys as a glob.
+    uint64_t size = 0, lines = 0;
+    size_t j = i;
+    for (; j < all.size() && all[j].part > 0 && all[j].hour == s.hour && all[j].host == s.host &&
+           all[j].segment == s.segment;
+         ++j) {
+      size += all[j].size;
+      lines += all[j].lines;
+    }
+    std::printf("%s %llu %llu parts=%zu\n", PartsGlob(s.key).c_str(),
+                static_cast<unsigned long long>(size), static_cast<unsigned long long>(lines),
+                j - i);
+    i = j;
   }
   return 0;
 }

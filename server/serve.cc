@@ -11,6 +11,7 @@
 #include "aggregator/aggregator.h"
 #include "aggregator/flush_loop.h"
 #include "archive/audit/audit_writer.h"
+#include "archive/object_store/store_expiry.h"
 #include "archive/shipping/sealer.h"
 #include "archive/shipping/uploader.h"
 #include "common/clock.h"
@@ -18,6 +19,7 @@
 #include "ingest/carbon/carbon_server.h"
 #include "ingest/statsd/statsd_receiver.h"
 #include "ingest/syslog/syslog_datagram.h"
+#include "ingest/syslog/syslog_relp.h"
 #include "ingest/syslog/syslog_server.h"
 #include "query/http_server.h"
 #include "server/archive_http.h"
@@ -77,16 +79,20 @@ common::Status PrepareDataDir(const std::string& data_dir) {
 
 // The sealer and uploader of the configured archive, started; or why not.
 common::Result<std::unique_ptr<archive::Uploader>> StartArchive(
-    const archive::ArchiveSettings& settings, const common::Clock& clock,
-    common::StatsRegistry& stats) {
+    const archive::ArchiveSettings& settings, int64_t expire_after_days,
+    const archive::AuditWriter& writer, const common::Clock& clock, common::StatsRegistry& stats) {
   auto opened = archive::OpenArchiveStore(settings);
   if (!opened) return opened.status();
-  auto sealer = archive::Sealer::Open({.audit_dir = settings.audit_dir(),
-                                       .audit_prefix = settings.audit_prefix,
-                                       .sealed_dir = settings.sealed_dir(),
-                                       .compression = settings.compression,
-                                       .grace_s = settings.grace_s},
-                                      clock, stats);
+  archive::ApplyExpiry(*opened->store, opened->prefix, expire_after_days, stats);
+  auto sealer = archive::Sealer::Open(
+      {.audit_dir = settings.audit_dir(),
+       .audit_prefix = settings.audit_prefix,
+       .sealed_dir = settings.sealed_dir(),
+       .compression = settings.compression,
+       .grace_s = settings.grace_s,
+       .ship_interval_s = settings.ship_interval_s,
+       .written_size = [&writer](const std::string& name) { return writer.WrittenSize(name); }},
+      clock, stats);
   if (!sealer) return sealer.status();
   archive::UploaderOptions options{
       .key_template = *archive::KeyTemplate::Parse(settings.key_template),
@@ -154,13 +160,20 @@ int RunServe(const config::Config& config) {
   if (!statsd) return Fail(statsd.status().message());
   auto audit = archive::AuditWriter::Open(settings.audit, clock, stats);
   if (!audit) return Fail(audit.status().message());
-  auto uploader = StartArchive(settings.archive, clock, stats);
+  auto uploader =
+      StartArchive(settings.archive, settings.archive_expire_after_days, **audit, clock, stats);
   if (!uploader) return Fail(uploader.status().message());
   auto syslog = ingest::SyslogServer::Start(settings.syslog, **audit, stats, clock);
   if (!syslog) return Fail(syslog.status().message());
   auto datagrams =
       ingest::SyslogDatagramReceiver::Start(settings.syslog_datagram, **audit, stats, clock);
   if (!datagrams) return Fail(datagrams.status().message());
+  std::unique_ptr<ingest::RelpServer> relp;
+  if (!settings.relp.listen.empty()) {
+    auto started = ingest::RelpServer::Start(settings.relp, **audit, stats, clock);
+    if (!started) return Fail(started.status().message());
+    relp = std::move(*started);
+  }
   auto carbon = ingest::CarbonServer::Start(settings.carbon, write, stats, clock);
   if (!carbon) return Fail(carbon.status().message());
   query::HttpOptions http_options = settings.http;
@@ -180,6 +193,7 @@ int RunServe(const config::Config& config) {
   if (!(*datagrams)->unix_socket().empty()) {
     spdlog::info("listening syslog-unix unix {}", (*datagrams)->unix_socket());
   }
+  if (relp) spdlog::info("listening syslog-relp tcp {}", relp->bound_address());
   spdlog::info("listening carbon tcp {}", (*carbon)->bound_address());
   spdlog::info("listening http tcp {}", (*http)->bound_address());
   spdlog::info("started data_dir={} statsd_threads={} socket_buffer={} flush_interval={}s",
@@ -188,11 +202,12 @@ int RunServe(const config::Config& config) {
   spdlog::info("open files limit {} (soft limit was {})", max_fds, fds_before);
 
   WaitForStop(signals);
-  (*statsd)->Stop();     // stop accepting; what was read is in the shards
-  (*syslog)->Stop();     // stop accepting; what was read goes to the writer
-  (*datagrams)->Stop();  // the same, and the Unix socket file is removed
-  (*carbon)->Stop();     // stop accepting; what was read goes to the store
-  flush_loop.Stop();     // flush the open window to the store
+  (*statsd)->Stop();       // stop accepting; what was read is in the shards
+  (*syslog)->Stop();       // stop accepting; what was read goes to the writer
+  (*datagrams)->Stop();    // the same, and the Unix socket file is removed
+  if (relp) relp->Stop();  // before the writer closes: nothing unwritten is acknowledged
+  (*carbon)->Stop();       // stop accepting; what was read goes to the store
+  flush_loop.Stop();       // flush the open window to the store
   if (auto status = series.Close(); !status) {
     spdlog::error("closing the metric store failed: {}", status.message());
   }

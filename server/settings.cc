@@ -155,6 +155,7 @@ std::optional<SettingsProblem> ArchiveSettingsFrom(const config::Config& config,
   s.key_template = a.key_template;
   s.host = a.host;
   s.grace_s = a.grace_s;
+  s.ship_interval_s = a.ship_interval_s;
   s.keep_local_s = a.keep_local_s;
   s.multipart_threshold = a.multipart_threshold_bytes;
   s.secrets_file = a.secrets_file;
@@ -181,10 +182,13 @@ SettingsResult SettingsFrom(const config::Config& config) {
   s.carbon = CarbonOptionsFrom(config.carbon);
   s.syslog = SyslogOptionsFrom(config.syslog);
   s.syslog_datagram = SyslogDatagramOptionsFrom(config.syslog);
+  s.relp = {.listen = config.syslog.relp_listen,
+            .max_message_size = config.syslog.max_message_size};
   check(AuditOptionsFrom(config, &s.audit));
   check(ArchiveSettingsFrom(config, &s.archive));
   s.seal_on_shutdown = config.archive.seal_on_shutdown;
   s.archive_shutdown_timeout = std::chrono::seconds(config.archive.shutdown_timeout_s);
+  s.archive_expire_after_days = config.archive.expire_after_days;
   s.http = HttpOptionsFrom(config.http);
   return result;
 }

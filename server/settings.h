@@ -17,6 +17,7 @@
 #include "ingest/carbon/carbon_server.h"
 #include "ingest/statsd/statsd_receiver.h"
 #include "ingest/syslog/syslog_datagram.h"
+#include "ingest/syslog/syslog_relp.h"
 #include "ingest/syslog/syslog_server.h"
 #include "query/http_server.h"
 #include "store/series_store.h"
@@ -40,10 +41,13 @@ struct Settings {
   ingest::CarbonServerOptions carbon;
   ingest::SyslogServerOptions syslog;
   ingest::SyslogDatagramOptions syslog_datagram;  // UDP and the Unix socket
+  ingest::RelpServerOptions relp;                 // off when listen is empty (syslog.relp_listen)
   archive::AuditOptions audit;
   archive::ArchiveSettings archive;
   bool seal_on_shutdown = false;  // archive.seal_on_shutdown
   std::chrono::seconds archive_shutdown_timeout{0};
+  // archive.expire_after in days; 0: off
+  int64_t archive_expire_after_days = 0;
   query::HttpOptions http;  // without the archive browser (serve adds it)
 };
 

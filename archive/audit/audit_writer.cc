@@ -140,6 +140,7 @@ common::Status AuditWriter::Recover() {
     if (info.hour < floor_hour_) {
       if (auto status = CloseFile(true); !status.ok()) return status;
     } else {
+      Publish();
       spdlog::info("audit: appending to {} ({} lines)", path, open_->file.lines());
     }
   }
@@ -321,6 +322,7 @@ common::Status AuditWriter::WriteRun() {
     if (auto status = open_->file.Append(buffer_, lines); !status.ok()) {
       return common::Status::Error(open_->info.name + ": " + status.message());
     }
+    Publish();
     counters_->lines.Add(lines);
     counters_->bytes.Add(buffer_.size());
     counters_->late.Add(late);
@@ -358,6 +360,7 @@ common::Status AuditWriter::RollTo(int64_t hour) {
     if (auto status = FsyncDir(options_.dir); !status.ok()) return status;
   }
   open_ = OpenFile{info, std::move(*file)};
+  Publish();
   floor_hour_ = std::max(floor_hour_, hour);
   return common::Status::Ok();
 }
@@ -376,7 +379,20 @@ common::Status AuditWriter::CloseFile(bool complete) {
     spdlog::info("audit: {} complete ({} lines, {} bytes)", open_->info.name, f.lines(), f.size());
   }
   open_.reset();
+  Publish();
   return common::Status::Ok();
+}
+
+void AuditWriter::Publish() {
+  std::lock_guard lock(published_mu_);
+  published_name_ = open_ ? open_->info.name : std::string();
+  published_size_ = open_ ? open_->file.size() : 0;
+}
+
+std::optional<uint64_t> AuditWriter::WrittenSize(std::string_view name) const {
+  std::lock_guard lock(published_mu_);
+  if (published_name_.empty() || published_name_ != name) return std::nullopt;
+  return published_size_;
 }
 
 common::Status AuditWriter::SyncIfDue(bool force) {

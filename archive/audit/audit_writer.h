@@ -13,6 +13,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -74,6 +75,11 @@ class AuditWriter {
   // hour has been rolled if the clock passed it. Fails while writes fail.
   common::Status Sync();
 
+  // The size in whole written lines of `name` while it is the open file (a
+  // write that fails part-way is cut back, never below it); nullopt when no
+  // file of that name is open. Any thread: the archive ships parts up to it.
+  std::optional<uint64_t> WrittenSize(std::string_view name) const;
+
   // Gives up on every batch not yet written: their callbacks get an error.
   void FailPending();
 
@@ -106,6 +112,7 @@ class AuditWriter {
   common::Status SyncIfDue(bool force);
   void CompletePending(const common::Status& status);
   void SetFailed(const common::Status& status);
+  void Publish();  // the open file's name and size, for WrittenSize
   int64_t WaitMillis() const;
 
   const AuditOptions options_;
@@ -134,6 +141,10 @@ class AuditWriter {
   std::chrono::steady_clock::time_point retry_at_;
   std::chrono::steady_clock::time_point last_sync_;
   std::string buffer_;
+
+  mutable std::mutex published_mu_;  // guards the two below
+  std::string published_name_;
+  uint64_t published_size_ = 0;
 
   std::thread thread_;
 };

@@ -103,6 +103,9 @@ struct ListPage {
 
 enum class PresignMethod { kGet, kPut };
 
+// What ObjectStore::ExpireAfterDays did.
+enum class ExpiryChange { kAdded, kUpdated, kUnchanged, kUnsupported };
+
 // Receives an object's bytes in order; returns false to abort the transfer.
 using ByteSink = std::function<bool(std::span<const char>)>;
 
@@ -136,6 +139,13 @@ class ObjectStore {
   // behind (their parts are invisible but cost storage); returns how many.
   // A store without multipart uploads has none.
   virtual StoreResult<int> AbortIncompleteUploads(std::string_view key) { return 0; }
+  // Makes the store delete objects under `prefix` `days` days after their
+  // creation (S3: the bucket lifecycle rule ExpiryRuleId(prefix), other rules
+  // left alone; expiry is asynchronous). kUnsupported: the store does not
+  // expire objects (a local directory).
+  virtual StoreResult<ExpiryChange> ExpireAfterDays(std::string_view prefix, int64_t days) {
+    return ExpiryChange::kUnsupported;
+  }
   // Where objects go, for logs and /health: "s3://bucket at endpoint" or
   // "file:///dir". Never holds credentials.
   virtual std::string Describe() const = 0;

@@ -133,17 +133,19 @@ void S3Http::SetBody(const S3HttpRequest& req, TransferState& state) {
   CURL* c = curl_.get();
   if (req.method == "HEAD") {
     curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
-  } else if (req.method == "PUT") {
+  } else if (req.method == "PUT" && req.body.empty()) {
     curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
     curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(req.body_length));
     curl_easy_setopt(c, CURLOPT_READFUNCTION, OnRead);
     curl_easy_setopt(c, CURLOPT_READDATA, &state);
     curl_easy_setopt(c, CURLOPT_SEEKFUNCTION, OnSeek);
     curl_easy_setopt(c, CURLOPT_SEEKDATA, &state);
-  } else if (req.method == "POST") {
+  } else if (req.method == "POST" || !req.body.empty()) {
     curl_easy_setopt(c, CURLOPT_POST, 1L);
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, req.body.data());
     curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(req.body.size()));
+    // A PUT of a small in-memory body (?lifecycle XML) is sent the same way.
+    if (req.method != "POST") curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req.method.c_str());
   } else if (req.method != "GET") {
     curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req.method.c_str());
   }

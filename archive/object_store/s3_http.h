@@ -32,7 +32,7 @@ struct S3HttpRequest {
   std::string method{};                // GET PUT POST HEAD DELETE
   std::string url{};                   // path URI-encoded, query in canonical form
   std::vector<std::string> headers{};  // "Name: value"; x-amz-content-sha256 is added
-  std::string body{};                  // small bodies (POST XML)
+  std::string body{};                  // small bodies (POST or PUT XML)
   int body_fd = -1;                    // or a file range streamed as the body
   uint64_t body_offset = 0;
   uint64_t body_length = 0;

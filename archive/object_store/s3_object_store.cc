@@ -11,6 +11,7 @@
 
 #include <boost/url/parse.hpp>
 
+#include "archive/object_store/bucket_lifecycle.h"
 #include "archive/object_store/presign.h"
 #include "common/hex.h"
 #include "common/unique_fd.h"
@@ -37,6 +38,15 @@ std::string Unquote(std::string etag) {
 
 bool IsMd5Hex(std::string_view etag) {
   return etag.size() == 32 && etag.find_first_not_of("0123456789abcdef") == std::string_view::npos;
+}
+
+std::string Md5Base64(std::string_view data) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(data.data(), data.size(), md, &len, EVP_md5(), nullptr);
+  unsigned char b64[4 * ((EVP_MAX_MD_SIZE + 2) / 3) + 1];
+  const int b64_len = EVP_EncodeBlock(b64, md, static_cast<int>(len));
+  return std::string(reinterpret_cast<char*>(b64), static_cast<size_t>(b64_len));
 }
 
 struct MdCtxDeleter {
@@ -415,6 +425,31 @@ StoreResult<void> S3ObjectStore::Delete(std::string_view key) {
     return S3ErrorFromResponse("S3 DELETE " + Where(key), *resp);
   }
   return {};
+}
+
+StoreResult<ExpiryChange> S3ObjectStore::ExpireAfterDays(std::string_view prefix, int64_t days) {
+  const std::string url = BaseUrl() + PathPrefix() + "/?lifecycle=";
+  const std::string where = "s3://" + config_.bucket + " lifecycle";
+  StoreResult<S3HttpResponse> got = http_->Perform({.method = "GET", .url = url});
+  if (!got) return got.error();
+  const bool none =
+      got->status == 404 && XmlText(got->body, "Code") == "NoSuchLifecycleConfiguration";
+  if (got->status != 200 && !none) return S3ErrorFromResponse("S3 GET " + where, *got);
+  auto merge = MergeExpiryRule(none ? "" : got->body, prefix, days);
+  if (!merge) {
+    return StoreError{ErrorKind::kPermanent, "S3 GET " + where + ": " + merge.status().message()};
+  }
+  if (!merge->changed) return ExpiryChange::kUnchanged;
+  S3HttpRequest put{
+      .method = "PUT",
+      .url = url,
+      .headers = {"Content-Type: application/xml", "Content-MD5: " + Md5Base64(merge->xml)},
+      .body = merge->xml,
+      .payload_sha256 = Sha256Hex(merge->xml)};
+  StoreResult<S3HttpResponse> resp = http_->Perform(put);
+  if (!resp) return resp.error();
+  if (resp->status != 200) return S3ErrorFromResponse("S3 PUT " + where, *resp);
+  return merge->replaced ? ExpiryChange::kUpdated : ExpiryChange::kAdded;
 }
 
 }  // namespace hourglass::archive

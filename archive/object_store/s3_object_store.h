@@ -51,6 +51,10 @@ class S3ObjectStore final : public ObjectStore {
                              int max_keys = 1000) override;
   StoreResult<void> Delete(std::string_view key) override;
   StoreResult<int> AbortIncompleteUploads(std::string_view key) override;
+  // GET ?lifecycle, MergeExpiryRule, PUT ?lifecycle (with Content-MD5) when
+  // the rule is missing or differs. Needs s3:GetLifecycleConfiguration and
+  // s3:PutLifecycleConfiguration; a refusal is a kAuth error.
+  StoreResult<ExpiryChange> ExpireAfterDays(std::string_view prefix, int64_t days) override;
   std::string Describe() const override;
   std::string Presign(std::string_view key, PresignMethod method, int64_t expires_s,
                       int64_t now_s) const override;

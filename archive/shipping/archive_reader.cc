@@ -5,20 +5,13 @@
 #include <set>
 
 #include "archive/audit/audit_files.h"
+#include "archive/shipping/sealer.h"
 #include "archive/shipping/sha256_stream.h"
 
 namespace hourglass::archive {
 namespace {
 
 constexpr int64_t kDayHours = 24;
-
-// Hour and segment of a sealed file name ("audit-20261121T0500Z-2.log.gz").
-std::optional<AuditFileInfo> ParseSealedName(std::string_view prefix, std::string_view name) {
-  std::string_view base = name;
-  const std::string_view suffix = CompressionSuffix(CompressionOfName(name));
-  base.remove_suffix(suffix.size());
-  return ParseAuditFileName(prefix, base);
-}
 
 uint64_t MetaNumber(const ObjectInfo& info, const std::string& name) {
   auto it = info.metadata.find(name);
@@ -57,15 +50,16 @@ std::vector<std::string> ArchiveReader::Prefixes(int64_t first_hour, int64_t las
 std::optional<ArchivedSegment> ArchiveReader::Match(const ObjectInfo& object) const {
   const std::string& audit_prefix = options_.audit_prefix;
   auto match = options_.key_template.Parse(object.key, options_.prefix, [&](std::string_view f) {
-    return ParseSealedName(audit_prefix, f).has_value();
+    return ParseSealedFileName(audit_prefix, f).has_value();
   });
   if (!match || (!options_.host.empty() && match->host != options_.host)) return std::nullopt;
-  auto info = ParseSealedName(audit_prefix, match->filename);
+  auto info = ParseSealedFileName(audit_prefix, match->filename);
   ArchivedSegment segment{.key = object.key,
                           .host = match->host,
                           .filename = match->filename,
-                          .hour = info->hour,
-                          .segment = info->segment,
+                          .hour = info->audit.hour,
+                          .segment = info->audit.segment,
+                          .part = info->part,
                           .size = object.size,
                           .compression = CompressionOfName(match->filename)};
   return segment;
@@ -91,7 +85,8 @@ StoreResult<std::vector<ArchivedSegment>> ArchiveReader::List(int64_t from_s, in
     }
   }
   std::sort(out.begin(), out.end(), [](const ArchivedSegment& a, const ArchivedSegment& b) {
-    return std::tie(a.hour, a.host, a.segment) < std::tie(b.hour, b.host, b.segment);
+    return std::tie(a.hour, a.host, a.segment, a.part) <
+           std::tie(b.hour, b.host, b.segment, b.part);
   });
   return out;
 }

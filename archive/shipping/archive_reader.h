@@ -1,5 +1,5 @@
 // ArchiveReader: finds archived hours in the configured store and reads them
-// back: lists the segments of a time range (key, size, lines, checksums from
+// back: lists the segments (and their parts) of a time range (key, size, lines, checksums from
 // the object's x-amz-meta-hourglass-* metadata) and streams one segment
 // decompressed, verifying the object's sha256 and the decompressed bytes'
 // sha256 and line count. Used by `hourglass archive` and the /archive HTTP
@@ -22,6 +22,7 @@ struct ArchivedSegment {
   std::string filename{};  // audit-20261121T0500Z-2.log.gz
   int64_t hour = 0;
   int segment = 1;
+  int part = 0;  // 0: the whole segment; 1, 2...: its parts, in order
   uint64_t size = 0;
   uint64_t lines = 0;
   std::string sha256{};      // of the object; empty if it has no hourglass metadata
@@ -41,8 +42,8 @@ class ArchiveReader {
   ArchiveReader(ObjectStore& store, ReaderOptions options)
       : store_(store), options_(std::move(options)) {}
 
-  // Segments of the hours overlapping [from_s, until_s), ordered by hour,
-  // host, segment.
+  // Segments (and parts) of the hours overlapping [from_s, until_s), ordered
+  // by hour, host, segment, part.
   StoreResult<std::vector<ArchivedSegment>> List(int64_t from_s, int64_t until_s);
 
   // Streams the segment's decompressed lines to `sink`. The checks run as the

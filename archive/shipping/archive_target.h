@@ -28,6 +28,7 @@ struct ArchiveSettings {
   std::string key_template = std::string(kDefaultKeyTemplate);
   std::string host{};  // {host}
   int64_t grace_s = 60;
+  int64_t ship_interval_s = 0;  // archive.ship_interval
   int64_t keep_local_s = 7 * 86400;
   uint64_t multipart_threshold = 64ull << 20;
   std::string secrets_file{};

@@ -61,6 +61,10 @@ std::string ManifestJson(const SealedManifest& m) {
                  {"hour", HourStamp(m.hour)},
                  {"hour_index", m.hour},
                  {"segment", m.segment},
+                 {"part", m.part},
+                 {"from", m.from},
+                 {"to", m.to},
+                 {"first_seen_micros", m.first_seen_micros},
                  {"compression", m.compression},
                  {"bytes", m.bytes},
                  {"sha256", m.sha256},
@@ -80,6 +84,10 @@ common::Result<SealedManifest> ParseManifest(std::string_view text) {
   m.source = String(*o, "source");
   m.hour = static_cast<int64_t>(Unsigned(*o, "hour_index"));
   m.segment = static_cast<int>(Unsigned(*o, "segment"));
+  m.part = static_cast<int>(Unsigned(*o, "part"));
+  m.from = Unsigned(*o, "from");
+  m.to = o->contains("to") ? Unsigned(*o, "to") : Unsigned(*o, "raw_bytes");
+  m.first_seen_micros = static_cast<int64_t>(Unsigned(*o, "first_seen_micros"));
   m.compression = String(*o, "compression");
   m.bytes = Unsigned(*o, "bytes");
   m.sha256 = String(*o, "sha256");
@@ -87,8 +95,9 @@ common::Result<SealedManifest> ParseManifest(std::string_view text) {
   m.raw_sha256 = String(*o, "raw_sha256");
   m.lines = Unsigned(*o, "lines");
   m.sealed_micros = static_cast<int64_t>(Unsigned(*o, "sealed_micros"));
-  if (m.file.empty() || m.sha256.size() != 64 || m.segment < 1) {
-    return common::Status::Error("manifest lacks file, segment or sha256");
+  if (m.file.empty() || m.sha256.size() != 64 || m.segment < 1 || m.to < m.from ||
+      m.to - m.from != m.raw_bytes) {
+    return common::Status::Error("manifest lacks file, segment or sha256, or its range is wrong");
   }
   return m;
 }

@@ -30,8 +30,14 @@
 // overwritten: the file is marked conflict, kept locally, counted and
 // reported in /health.
 //
-// Self-metrics: archive.pending_hours, archive.oldest_pending_age_s,
-// archive.uploaded_bytes, archive.upload_failures.KIND; /health "archive"
+// Parts (archive.ship_interval, see sealer.cc) are queued and uploaded as
+// sealed files of their own, in order of hour, segment and part; their key is
+// the key template's with the part's file name.
+//
+// Self-metrics: archive.pending_hours (sealed files, parts included),
+// archive.oldest_pending_age_s, archive.uploaded_bytes, archive.uploaded_parts,
+// archive.oldest_unshipped_s (since the oldest audit byte not in the archive
+// was first seen), archive.upload_failures.KIND; /health "archive"
 // carries the last error (StoreError messages never hold secrets).
 #include "archive/shipping/uploader.h"
 
@@ -64,11 +70,16 @@ struct Uploader::Counters {
       : uploaded(s.GetCounter("archive.uploaded_files", "sealed files stored in the archive")),
         already(s.GetCounter("archive.already_present",
                              "uploads found already stored, identical (after a restart)")),
+        parts(s.GetCounter("archive.uploaded_parts",
+                           "parts of hours stored in the archive (archive.ship_interval)")),
         bytes(s.GetCounter("archive.uploaded_bytes", "bytes uploaded to the archive")),
         deleted(s.GetCounter("archive.local_deleted", "hours whose local copies were deleted")),
         pending(s.GetGauge("archive.pending_hours", "sealed files waiting for upload")),
         oldest(s.GetGauge("archive.oldest_pending_age_s",
-                          "seconds since the end of the oldest hour not yet uploaded")) {
+                          "seconds since the end of the oldest hour not yet uploaded")),
+        unshipped(s.GetGauge("archive.oldest_unshipped_s",
+                             "seconds since the oldest audit line not yet in the archive was "
+                             "first seen (0: everything is archived)")) {
     for (auto kind : {ErrorKind::kNotFound, ErrorKind::kAuth, ErrorKind::kTransient,
                       ErrorKind::kPermanent, ErrorKind::kLocal}) {
       const std::string name = "archive.upload_failures." + std::string(ErrorKindName(kind));
@@ -79,10 +90,12 @@ struct Uploader::Counters {
   }
   common::Counter& uploaded;
   common::Counter& already;
+  common::Counter& parts;
   common::Counter& bytes;
   common::Counter& deleted;
   common::Gauge& pending;
   common::Gauge& oldest;
+  common::Gauge& unshipped;
   common::Counter* failures[5] = {};
   common::Counter* conflicts = nullptr;
 };
@@ -198,8 +211,8 @@ std::vector<Uploader::Entry> Uploader::LoadQueue() {
     queue.push_back(std::move(entry));
   }
   std::sort(queue.begin(), queue.end(), [](const Entry& a, const Entry& b) {
-    return std::pair(a.manifest.hour, a.manifest.segment) <
-           std::pair(b.manifest.hour, b.manifest.segment);
+    return std::tie(a.manifest.hour, a.manifest.segment, a.manifest.part) <
+           std::tie(b.manifest.hour, b.manifest.segment, b.manifest.part);
   });
   return queue;
 }
@@ -230,6 +243,8 @@ bool Uploader::Upload(Entry& entry) {
                       {"hourglass-raw-bytes", std::to_string(m.raw_bytes)},
                       {"hourglass-hour", HourStamp(m.hour)},
                       {"hourglass-segment", std::to_string(m.segment)},
+                      {"hourglass-part", std::to_string(m.part)},
+                      {"hourglass-from", std::to_string(m.from)},
                       {"hourglass-compression", m.compression}};
   StoreResult<PutOutcome> outcome = store_->Put(entry.state.key, Path(m.file), options);
   if (!outcome) return Fail(entry, outcome.error());
@@ -265,6 +280,7 @@ bool Uploader::Finish(Entry& entry, PutOutcome outcome) {
     return true;
   }
   counters_->uploaded.Add();
+  if (m.part > 0) counters_->parts.Add();
   if (outcome == PutOutcome::kAlreadyIdentical) counters_->already.Add();
   if (outcome == PutOutcome::kUploaded) counters_->bytes.Add(m.bytes);
   if (!last_error_.empty()) spdlog::info("archive uploads recovered");
@@ -321,22 +337,28 @@ void Uploader::CleanUp(const Entry& entry) {
 void Uploader::Report(const std::vector<Entry>& queue) {
   size_t pending = 0, conflicts = 0;
   int64_t oldest_end = 0;
+  int64_t oldest_seen = sealer_->oldest_unsealed_micros();
   for (const Entry& entry : queue) {
     conflicts += entry.state.phase == UploadPhase::kConflict;
-    if (entry.state.phase == UploadPhase::kDone || entry.state.phase == UploadPhase::kConflict) {
-      continue;
-    }
+    if (entry.state.phase == UploadPhase::kDone) continue;
+    const int64_t seen = entry.manifest.first_seen_micros != 0 ? entry.manifest.first_seen_micros
+                                                               : entry.manifest.sealed_micros;
+    if (oldest_seen == 0 || seen < oldest_seen) oldest_seen = seen;
+    if (entry.state.phase == UploadPhase::kConflict) continue;
     if (pending++ == 0) oldest_end = (entry.manifest.hour + 1) * 3600;
   }
+  const int64_t unshipped = oldest_seen == 0 ? 0 : (clock_.NowMicros() - oldest_seen) / kMicros;
+  counters_->unshipped.Set(static_cast<double>(std::max<int64_t>(unshipped, 0)));
   pending_ = pending;
   counters_->pending.Set(static_cast<double>(pending));
   const int64_t age = pending > 0 ? clock_.NowSeconds() - oldest_end : 0;
   counters_->oldest.Set(static_cast<double>(std::max<int64_t>(age, 0)));
   std::string summary = fmt::format(
-      "{} hours pending (oldest ended {}s ago), {} bytes uploaded, failures auth={} "
+      "{} hours pending (oldest ended {}s ago), oldest unshipped line seen {}s ago, {} parts and "
+      "{} bytes uploaded, failures auth={} "
       "transient={} permanent={} local={}, target {}",
-      pending, std::max<int64_t>(age, 0), counters_->bytes.Value(),
-      counters_->failures[static_cast<int>(ErrorKind::kAuth)]->Value(),
+      pending, std::max<int64_t>(age, 0), std::max<int64_t>(unshipped, 0), counters_->parts.Value(),
+      counters_->bytes.Value(), counters_->failures[static_cast<int>(ErrorKind::kAuth)]->Value(),
       counters_->failures[static_cast<int>(ErrorKind::kTransient)]->Value(),
       counters_->failures[static_cast<int>(ErrorKind::kPermanent)]->Value(),
       counters_->failures[static_cast<int>(ErrorKind::kLocal)]->Value(), store_->Describe());

@@ -155,6 +155,129 @@ class LocalArchiveTest(unittest.TestCase):
             self.assertFalse(os.path.exists(out + "2"))
 
 
+def archive_lines(data_dir, sets=(), env=None):
+    """Every archived line of the last two hours and the next, via `archive cat`."""
+    until = str(int(time.time()) + 7200)
+    cat = archive_cli(data_dir, "cat", "--from", "-2h", "--until", until, sets=sets, env=env)
+    assert cat.returncode == 0, cat.stderr
+    return cat.stdout
+
+
+def parts_rows(data_dir, sets=(), env=None):
+    """`archive ls` rows of hours shipped in parts: [glob, bytes, lines, "parts=N"]."""
+    ls = archive_cli(data_dir, "ls", "--from", "-2h", sets=sets, env=env)
+    assert ls.returncode == 0, ls.stderr
+    return [r.split() for r in ls.stdout.splitlines() if r.split()[-1].startswith("parts=")]
+
+
+class ShipIntervalTest(unittest.TestCase):
+    """archive.ship_interval: the open hour goes out in parts (local target)."""
+
+    def test_parts_ship_while_the_hour_is_open_and_survive_kill_9_once_each(self):
+        with tempfile.TemporaryDirectory(prefix="hourglass-ship-") as data_dir:
+            token = uuid.uuid4().hex[:8]
+            sets = [f"archive.host={HOST}", "archive.ship_interval=1s"]
+            first = [f"first-{token}-{i}." for i in range(50)]
+            hg = Hourglass(data_dir=data_dir, sets=sets).start()
+            send_syslog(hg, first)
+            # In the archive within the interval (plus a scan), the hour still open.
+            hg.wait_for(lambda: archive_lines(data_dir).count(f"first-{token}-") == 50,
+                        timeout=20, what="the first lines in the archive")
+            self.assertFalse(glob.glob(os.path.join(data_dir, "audit", "*.complete")))
+            self.assertGreaterEqual(metric(hg, "archive.uploaded_parts"), 1)
+            hg.wait_for(lambda: metric(hg, "archive.oldest_unshipped_seconds") == 0,
+                        what="nothing left unshipped")
+            self.assertIn("parts", hg.health()[1]["components"]["archive"]["detail"])
+
+            # Lines in flight, then kill -9 mid-stream.
+            stop = [False]
+            sent = []
+            def flood():
+                try:
+                    with socket.create_connection(split_address(hg.addresses["syslog"])) as sock:
+                        i = 0
+                        while not stop[0]:
+                            sock.sendall(f"<13>flood-{token}-{i}\n".encode())
+                            sent.append(i)
+                            i += 1
+                            if i % 200 == 0:
+                                time.sleep(0.01)
+                except OSError:
+                    pass
+            import threading
+            sender = threading.Thread(target=flood)
+            sender.start()
+            hg.wait_for(lambda: audit_text(data_dir).count(b"flood-") > 2000, timeout=30,
+                        what="flood lines written")
+            time.sleep(1.5)  # a part or two of the flood ships
+            hg.proc.kill()
+            hg.proc.wait()
+            stop[0] = True
+            sender.join()
+
+            hg = Hourglass(data_dir=data_dir, sets=sets).start()
+            last = [f"last-{token}-{i}." for i in range(30)]
+            send_syslog(hg, last)
+            hg.wait_for(lambda: archive_lines(data_dir).count(f"last-{token}-") == 30,
+                        timeout=20, what="the lines after the restart")
+            self.assertEqual(hg.stop(), 0)
+
+            archived = archive_lines(data_dir)
+            written = audit_text(data_dir).decode()
+            # Nothing lost, nothing twice, in order: the archive is the audit files.
+            self.assertEqual(archived, written)
+            lines = archived.splitlines()
+            self.assertEqual(len(lines), len(set(lines)), "a line was archived twice")
+            for want in first + last:
+                self.assertEqual(sum(want in line for line in lines), 1, want)
+            flood = [line for line in lines if f"flood-{token}-" in line]
+            self.assertGreater(len(flood), 2000)
+            rows = parts_rows(data_dir)
+            self.assertTrue(rows, "no hour in parts")
+            self.assertEqual(sum(int(r[2]) for r in rows), len(lines))
+            self.assertTrue(all(int(r[3][len("parts="):]) >= 2 for r in rows), rows)
+            self.assertFalse(glob.glob(os.path.join(data_dir, "archive", "**", "*.log.gz"),
+                                       recursive=True), "an hour in parts was also shipped whole")
+
+    def test_sigterm_ships_the_rest_at_once_as_the_last_part(self):
+        with tempfile.TemporaryDirectory(prefix="hourglass-ship-") as data_dir:
+            token = uuid.uuid4().hex[:8]
+            sets = [f"archive.host={HOST}", "archive.ship_interval=3s"]
+            with Hourglass(data_dir=data_dir, sets=sets) as hg:
+                send_syslog(hg, [f"early-{token}-{i}" for i in range(10)])
+                hg.wait_for(lambda: archive_lines(data_dir).count(token) == 10, timeout=20,
+                            what="the first part")
+                parts_before = metric(hg, "archive.uploaded_parts")
+                send_syslog(hg, [f"late-{token}-{i}" for i in range(10)])
+                hg.wait_for(lambda: audit_text(data_dir).count(b"late-") == 10, what="late lines")
+                self.assertNotIn("late-", archive_lines(data_dir))  # not an interval old yet
+                self.assertEqual(hg.stop(), 0)
+            self.assertEqual(archive_lines(data_dir).count(f"late-{token}-"), 10)
+            self.assertEqual(archive_lines(data_dir), audit_text(data_dir).decode())
+            rows = parts_rows(data_dir)
+            self.assertEqual(len(rows), 1, rows)
+            self.assertEqual(rows[0][2], "20")
+            self.assertEqual(rows[0][3], f"parts={int(parts_before) + 1}")
+            hour = time.strftime("%Y-%m-%dT%H", time.gmtime(os.path.getmtime(
+                glob.glob(os.path.join(data_dir, "audit", "*.log"))[0])))
+            got = archive_cli(data_dir, "get", hour)
+            self.assertEqual(got.returncode, 0, got.stderr)
+            self.assertEqual(got.stdout, audit_text(data_dir).decode())
+
+    def test_zero_keeps_hour_at_a_time(self):
+        with tempfile.TemporaryDirectory(prefix="hourglass-ship-") as data_dir:
+            sets = [f"archive.host={HOST}", "archive.ship_interval=0"]
+            with Hourglass(data_dir=data_dir, sets=sets) as hg:
+                send_syslog(hg, ["whole-1", "whole-2"])
+                hg.wait_for(lambda: audit_text(data_dir).count(b"whole-") == 2, what="lines")
+                time.sleep(2.5)  # several scans: nothing ships before the hour ends
+                self.assertEqual(metric(hg, "archive.uploaded_files"), 0)
+                self.assertGreaterEqual(metric(hg, "archive.oldest_unshipped_seconds"), 1)
+                self.assertEqual(hg.stop(), 0)
+            self.assertEqual(parts_rows(data_dir), [])
+            self.assertEqual(archive_lines(data_dir).count("whole-"), 2)
+
+
 class ArchiveCommandLineTest(unittest.TestCase):
     def test_help_usage_errors_and_config_check(self):
         result = run_cli("archive", "presign", "--help")
@@ -378,6 +501,25 @@ class S3ArchiveTest(unittest.TestCase):
             self.assertEqual(len(set(found)), 4)
             ls = archive_cli(data_dir, "ls", env=PEER.env(), sets=self.s3_sets(prefix))
             self.assertEqual(len(ls.stdout.splitlines()), 4, ls.stderr)
+
+    def test_open_hour_parts_land_on_rgw_and_read_back(self):
+        prefix = f"parts-{uuid.uuid4().hex[:6]}"
+        with tempfile.TemporaryDirectory() as data_dir:
+            token = uuid.uuid4().hex[:8]
+            hg = self.serve(data_dir, prefix, ["archive.ship_interval=1s"])
+            send_syslog(hg, [f"rgw-{token}-{i}" for i in range(40)])
+            hg.wait_for(lambda: any(".part-0001.gz" in k for k in keys(prefix)), timeout=30,
+                        what="a part on RGW")
+            self.assertEqual(hg.stop(), 0)
+            found = keys(prefix)
+            self.assertTrue(all(f"{HOST}-audit-" in k and ".log.part-" in k for k in found), found)
+            body = b"".join(gzip.decompress(PEER.boto3_client().get_object(
+                Bucket=PEER.bucket, Key=k)["Body"].read()) for k in found)  # key order = line order
+            self.assertEqual(body, audit_text(data_dir))
+            self.assertEqual(archive_lines(data_dir, sets=self.s3_sets(prefix), env=PEER.env()),
+                             audit_text(data_dir).decode())
+            rows = parts_rows(data_dir, sets=self.s3_sets(prefix), env=PEER.env())
+            self.assertEqual([r[3] for r in rows], [f"parts={len(found)}"])
 
     def test_kill_9_during_multipart_then_restart_one_complete_object(self):
         prefix = f"mp-{uuid.uuid4().hex[:6]}"

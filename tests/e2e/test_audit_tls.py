@@ -140,6 +140,7 @@ class AuditTls(unittest.TestCase):
                 [BINARY, "serve", "--set", f"data_dir={d}", "--set", "http.listen=127.0.0.1:0",
                  "--set", "statsd.listen=127.0.0.1:0", "--set", "carbon.listen=127.0.0.1:0",
                  "--set", "syslog.listen=127.0.0.1:0", "--set", "syslog.tls_listen=127.0.0.1:0",
+                 "--set", "syslog.udp_listen=127.0.0.1:0",
                  "--set", f"syslog.tls_cert={self.cert}", "--set", f"syslog.tls_key={bad_key}"],
                 capture_output=True, text=True, timeout=30)
         self.assertNotEqual(result.returncode, 0)

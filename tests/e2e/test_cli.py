@@ -148,7 +148,8 @@ class ConfigFileTest(unittest.TestCase):
 class StartupFailureTest(unittest.TestCase):
     def run_serve(self, *sets):
         args = [BINARY, "serve", "--set", "http.listen=127.0.0.1:0", "--set", "statsd.listen=127.0.0.1:0",
-                "--set", "carbon.listen=127.0.0.1:0"]
+                "--set", "carbon.listen=127.0.0.1:0", "--set", "syslog.listen=127.0.0.1:0",
+                "--set", "syslog.udp_listen=127.0.0.1:0"]
         for item in sets:
             args += ["--set", item]
         return subprocess.run(args, capture_output=True, text=True, timeout=30)
