@@ -12,9 +12,13 @@
 //             extractor ([resolution][id]) gives prefix bloom filters for it.
 //   "nodes"   [depth u8][full node path] -> flags (leaf 1 | branch 2, OR-merged)
 //   "tags"    "S" fullname -> "" and "T" tag \0 value \0 fullname -> ""
+//   "heads"   data key -> [rule u8][series block]: the open raw blocks as of
+//             the last checkpoint (series_store_heads.cc)
 //   default   "archive_layout" (key kept from when resolutions were called
 //             archives) -> what each resolution id is (ResolutionLayout),
-//             "rollup_state" -> open bucket watermarks (below)
+//             "rollup_state" -> open bucket watermarks (below), "raw_sealed"
+//             and "heads_seq" (series_store_heads.cc)
+// Outside RocksDB, wal/ holds the heads' write-ahead log (store/point_wal.h).
 //
 // Resolutions. A series' retention schema (storage-schemas.conf: the first
 // pattern matching its name, else the default retentions) gives its levels;
@@ -25,11 +29,14 @@
 // decides how a second raw write to a slot combines. Both are matched once
 // per series and cached by id.
 //
-// Writes. Write() turns each point into one RocksDB Merge per resolution, in one
-// WriteBatch (WAL on). Raw operands are (slot, value) plus the series' combine
-// rule: a second write to the same 10 s slot sums for sum-rule series (a
-// shutdown's partial window and the next flush add up), keeps min / max for
-// those, and is last-write-wins otherwise. Rollup operands are (bucket, raw
+// Writes. A raw point of a span not yet sealed goes to its series' head in
+// memory, logged in the store's own WAL (series_store_heads.cc); a span is
+// sealed two minutes after its end, one merge operand per series. A point of
+// a sealed span is a raw operand (slot, value) on its block. Either way the
+// series' combine rule applies to a second write to a slot: it sums for
+// sum-rule series (a shutdown's partial window and the next flush add up),
+// keeps min / max for those, and is last-write-wins otherwise. Merged raw
+// blocks are series blocks (series_block.h). Rollup operands are (bucket, raw
 // offset, weight, value); BlockMergeOperator folds them into per-bucket
 // (count, known, sum, min, max, last), so a bucket is the exact aggregate of
 // every point that fell in it whatever order or lateness they arrived with.
@@ -380,8 +387,9 @@ void SeriesStore::Impl::FillValues(uint8_t resolution, uint64_t id, const Aggreg
   for (const auto& [start, bucket] : open) {
     if (bucket.count > 0) put(start, value_of(bucket));
   }
-  for (const auto& [block_start, block] : heads) {
-    ForEachRaw(block, [&](uint16_t slot, double v) { put(block_start + slot * step, v); });
+  for (const auto& head : heads) {
+    const int64_t block_start = head.first;
+    ForEachRaw(head.second, [&](uint16_t slot, double v) { put(block_start + slot * step, v); });
   }
 }
 

@@ -224,6 +224,7 @@ class SeriesStore::Impl {
   // The heads' WAL; guarded by write_mu_. Empty while the store is closed.
   std::optional<PointWal> wal_;
   uint64_t wal_bytes_since_checkpoint_ = 0;
+  int64_t last_wal_sync_micros_ = 0;
   common::Counter& heads_sealed_;
   common::Counter& wal_errors_;
   common::Gauge& heads_gauge_;
