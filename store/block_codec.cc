@@ -152,17 +152,22 @@ bool RawBlock::Apply(std::string_view value, bool is_base) {
   });
 }
 
-// Merged blocks are encoded on every read that meets unmerged operands:
-// sized once, written in place.
-void RawBlock::Encode(uint8_t combine_bits, std::string* out) const {
-  out->resize(1 + present.count() * kRawRecord);
-  char* p = out->data();
-  *p++ = static_cast<char>(kTagRaw | (combine_bits & 0x3));
+void EncodeSealedOperand(RawCombine combine, std::string_view block, std::string* out) {
+  out->clear();
+  out->push_back(static_cast<char>(kTagSealedOperand | static_cast<uint8_t>(combine)));
+  out->append(block);
+}
+
+// Merged blocks are encoded on every read that meets unmerged operands.
+void RawBlock::Encode(std::string* out) const {
+  SeriesBlockWriter writer;
   for (uint16_t slot = 0; slot < kSlotsPerBlock; ++slot) {
-    if (!present[slot]) continue;
-    std::memcpy(p, &slot, sizeof(slot));
-    std::memcpy(p + sizeof(slot), &values[slot], sizeof(double));
-    p += kRawRecord;
+    if (present[slot]) writer.Append(slot, values[slot]);
+  }
+  if (writer.count() == 0) {
+    out->assign(1, static_cast<char>(kTagRaw));  // no points: an empty record list
+  } else {
+    out->assign(writer.bytes());
   }
 }
 

@@ -13,6 +13,7 @@
 
 #include "store/aggregation_rules.h"
 #include "store/data_key.h"
+#include "store/series_block.h"
 
 namespace hourglass::store {
 
@@ -93,11 +94,32 @@ RollupBucket DecodeBlockRecord(const char* p);
 RollupBucket DecodePointRecord(const char* p);
 }  // namespace detail
 
-// Calls fn(slot, value) for each record of a raw value. False if malformed.
+// Tag of a sealed-block operand: the points a head sealed, merged onto
+// whatever the key holds by the operand's RawCombine (low two bits), then a
+// series block (series_block.h).
+inline constexpr uint8_t kTagSealedOperand = 0x50;
+
+// Whether a data value (stored or operand) is a raw block: old records
+// (kTagRaw), a series block (kTagSeriesBlock) or a sealed-block operand.
+inline bool IsRawValue(std::string_view value) {
+  if (value.empty()) return false;
+  const uint8_t high = static_cast<uint8_t>(value[0]) & 0xf0;
+  return high == kTagRaw || high == kTagSeriesBlock || high == kTagSealedOperand;
+}
+
+// Calls fn(slot, value) for each point of a raw value in any of its forms.
+// False if malformed (fn may have seen a prefix of a series block).
 template <typename Fn>
 bool ForEachRaw(std::string_view value, Fn&& fn) {
   using detail::kRawRecord;
-  if (value.empty() || (static_cast<uint8_t>(value[0]) & 0xf0) != kTagRaw) return false;
+  if (value.empty()) return false;
+  const uint8_t high = static_cast<uint8_t>(value[0]) & 0xf0;
+  if (high == kTagSealedOperand) value.remove_prefix(1);
+  if (high == kTagSeriesBlock || high == kTagSealedOperand) {
+    return ForEachSeriesBlockPoint(value, 0, int(kSlotsPerBlock),
+                                   [&](int slot, double v) { fn(uint16_t(slot), v); });
+  }
+  if (high != kTagRaw) return false;
   std::string_view body = value.substr(1);
   if (body.size() % kRawRecord != 0) return false;
   for (size_t i = 0; i < body.size(); i += kRawRecord) {
@@ -105,6 +127,9 @@ bool ForEachRaw(std::string_view value, Fn&& fn) {
   }
   return true;
 }
+
+// A sealed-block operand: `combine`, then `block` (a series block).
+void EncodeSealedOperand(RawCombine combine, std::string_view block, std::string* out);
 
 // Calls fn(slot, bucket) for each record of a rollup value (block or points).
 template <typename Fn>
@@ -130,7 +155,9 @@ struct RawBlock {
   std::bitset<kSlotsPerBlock> present;
   // Applies a stored block or operand; operands combine by their tag's rule.
   bool Apply(std::string_view value, bool is_base);
-  void Encode(uint8_t combine_bits, std::string* out) const;
+  // As a series block (the form every merge writes; old records stay
+  // readable).
+  void Encode(std::string* out) const;
 };
 
 // Dense scratch for merging one rollup block.

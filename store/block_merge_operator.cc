@@ -7,17 +7,15 @@
 namespace hourglass::store {
 namespace {
 
+std::string_view View(const rocksdb::Slice& s) { return {s.data(), s.size()}; }
+
 // Raw and rollup blocks never share a key (a resolution id is one or the
 // other), so the first value of a merge tells which one it is.
-bool IsRaw(const rocksdb::Slice& value) {
-  return !value.empty() && (static_cast<uint8_t>(value[0]) & 0xf0) == kTagRaw;
-}
+bool IsRaw(const rocksdb::Slice& value) { return IsRawValue(View(value)); }
 
-uint8_t CombineBits(const rocksdb::Slice& value) {
-  return value.empty() ? 0 : static_cast<uint8_t>(value[0]) & 0x3;
+uint8_t Tag(const rocksdb::Slice& value) {
+  return value.empty() ? 0 : static_cast<uint8_t>(value[0]);
 }
-
-std::string_view View(const rocksdb::Slice& s) { return {s.data(), s.size()}; }
 
 }  // namespace
 
@@ -28,11 +26,17 @@ bool BlockMergeOperator::FullMergeV2(const MergeOperationInput& merge_in,
   const rocksdb::Slice* first = merge_in.existing_value;
   if (first == nullptr && !merge_in.operand_list.empty()) first = &merge_in.operand_list.front();
   if (first != nullptr && IsRaw(*first)) {
+    // A head's sealed block on an empty key (the usual case) is stored as is.
+    if (merge_in.existing_value == nullptr && merge_in.operand_list.size() == 1 &&
+        (Tag(merge_in.operand_list.front()) & 0xf0) == kTagSealedOperand) {
+      const rocksdb::Slice& only = merge_in.operand_list.front();
+      merge_out->new_value.assign(only.data() + 1, only.size() - 1);
+      return true;
+    }
     auto block = std::make_unique<RawBlock>();
     if (merge_in.existing_value != nullptr) block->Apply(View(*merge_in.existing_value), true);
     for (const auto& operand : merge_in.operand_list) block->Apply(View(operand), false);
-    uint8_t bits = merge_in.operand_list.empty() ? 0 : CombineBits(merge_in.operand_list.back());
-    block->Encode(bits, &merge_out->new_value);
+    block->Encode(&merge_out->new_value);
     return true;
   }
   auto block = std::make_unique<RollupBlock>();
@@ -55,14 +59,18 @@ bool BlockMergeOperator::PartialMergeMulti(const rocksdb::Slice& /*key*/,
     block->Encode(new_value);
     return true;
   }
-  uint8_t bits = CombineBits(operand_list.front());
+  // Only old single-point operands of one rule combine; the result is an
+  // operand again (a sealed-block operand carrying that rule).
+  const uint8_t tag = Tag(operand_list.front());
   for (const auto& operand : operand_list) {
-    if (operand.empty() || CombineBits(operand) != bits) return false;
+    if ((Tag(operand) & 0xf0) != kTagRaw || Tag(operand) != tag) return false;
   }
   auto block = std::make_unique<RawBlock>();
   block->present.reset();
   for (const auto& operand : operand_list) block->Apply(View(operand), false);
-  block->Encode(bits, new_value);
+  std::string series_block;
+  block->Encode(&series_block);
+  EncodeSealedOperand(static_cast<RawCombine>(tag & 0x3), series_block, new_value);
   return true;
 }
 

@@ -1,7 +1,8 @@
 // BlockMergeOperator: RocksDB merge operator of the data column family. Folds
-// single-point operands into 360-slot blocks: raw slots combine by the rule
-// each operand carries, rollup buckets keep (count, known, sum, min, max,
-// last). Stateless: RocksDB calls it from any thread.
+// operands into 360-slot blocks: raw slots (single-point operands and sealed
+// head blocks) combine by the rule each operand carries and are written as a
+// series block (series_block.h); rollup buckets keep (count, known, sum, min,
+// max, last). Stateless: RocksDB calls it from any thread.
 #pragma once
 
 #include <rocksdb/merge_operator.h>

@@ -12,9 +12,13 @@
 //             extractor ([resolution][id]) gives prefix bloom filters for it.
 //   "nodes"   [depth u8][full node path] -> flags (leaf 1 | branch 2, OR-merged)
 //   "tags"    "S" fullname -> "" and "T" tag \0 value \0 fullname -> ""
+//   "heads"   data key -> [rule u8][series block]: the open raw blocks as of
+//             the last checkpoint (series_store_heads.cc)
 //   default   "archive_layout" (key kept from when resolutions were called
 //             archives) -> what each resolution id is (ResolutionLayout),
-//             "rollup_state" -> open bucket watermarks (below)
+//             "rollup_state" -> open bucket watermarks (below), "raw_sealed"
+//             and "heads_seq" (series_store_heads.cc)
+// Outside RocksDB, wal/ holds the heads' write-ahead log (store/point_wal.h).
 //
 // Resolutions. A series' retention schema (storage-schemas.conf: the first
 // pattern matching its name, else the default retentions) gives its levels;
@@ -25,11 +29,14 @@
 // decides how a second raw write to a slot combines. Both are matched once
 // per series and cached by id.
 //
-// Writes. Write() turns each point into one RocksDB Merge per resolution, in one
-// WriteBatch (WAL on). Raw operands are (slot, value) plus the series' combine
-// rule: a second write to the same 10 s slot sums for sum-rule series (a
-// shutdown's partial window and the next flush add up), keeps min / max for
-// those, and is last-write-wins otherwise. Rollup operands are (bucket, raw
+// Writes. A raw point of a span not yet sealed goes to its series' head in
+// memory, logged in the store's own WAL (series_store_heads.cc); a span is
+// sealed two minutes after its end, one merge operand per series. A point of
+// a sealed span is a raw operand (slot, value) on its block. Either way the
+// series' combine rule applies to a second write to a slot: it sums for
+// sum-rule series (a shutdown's partial window and the next flush add up),
+// keeps min / max for those, and is last-write-wins otherwise. Merged raw
+// blocks are series blocks (series_block.h). Rollup operands are (bucket, raw
 // offset, weight, value); BlockMergeOperator folds them into per-bucket
 // (count, known, sum, min, max, last), so a bucket is the exact aggregate of
 // every point that fell in it whatever order or lateness they arrived with.
@@ -127,7 +134,14 @@ SeriesStore::Impl::Impl(const StoreOptions& options, AggregationRules rules,
                                         "points held in memory while the store cannot write")),
       held_bytes_gauge_(stats.GetGauge("store.held_bytes",
                                        "bytes of write batches held while the store cannot "
-                                       "write (bounded by store.retry_buffer)")) {
+                                       "write (bounded by store.retry_buffer)")),
+      heads_sealed_(stats.GetCounter("store.heads_sealed",
+                                     "raw blocks sealed from memory into RocksDB, one value each")),
+      wal_errors_(stats.GetCounter("store.wal_errors",
+                                   "point batches the store's WAL could not log (kept in memory "
+                                   "until the next checkpoint)")),
+      heads_gauge_(stats.GetGauge("store.heads", "open raw blocks held in memory")),
+      head_bytes_gauge_(stats.GetGauge("store.head_bytes", "bytes of the open raw blocks")) {
   writable_gauge_.Set(1);
 }
 
@@ -150,6 +164,10 @@ common::Status SeriesStore::Impl::OpenDb() {
     return fail(st.message());
   }
   if (auto st = LoadLayout(); !st.ok()) {
+    closed_ = true;  // nothing to emit
+    return fail(st.message());
+  }
+  if (auto st = OpenHeads(); !st.ok()) {
     closed_ = true;  // nothing to emit
     return fail(st.message());
   }
@@ -207,22 +225,6 @@ SeriesStore::Impl::SeriesClass SeriesStore::Impl::ClassOf(uint64_t id,
   const SeriesClass c = MatchClass(name);
   RememberClasses({{id, c}});
   return c;
-}
-
-// Raw operands go in series order: RocksDB's skip list inserts a sorted run
-// next to the previous entry, several times faster than random order.
-void SeriesStore::Impl::AddRaw(const std::vector<Pending>& pending, rocksdb::WriteBatch* batch) {
-  OperandRun run(data_, batch);
-  for (const Pending& p : pending) {
-    if (p.first > 0) continue;
-    const auto& schema = layout_.schemas()[p.schema];
-    const int64_t step = schema.retentions[0].step;
-    int64_t slot_time = p.timestamp - p.timestamp % step;
-    int64_t block_start = slot_time - slot_time % (step * kSlotsPerBlock);
-    run.AddRaw({schema.ids[0], p.id, uint32_t(block_start)}, p.combine,
-               uint16_t((slot_time - block_start) / step), p.value);
-  }
-  run.Finish();
 }
 
 // `pending`: points of one schema, in id order. A point of a bucket at or
@@ -299,11 +301,12 @@ common::Status SeriesStore::Impl::Write(std::span<const Point> points) {
   std::stable_sort(pending.begin(), pending.end(), [](const Pending& a, const Pending& b) {
     return a.schema != b.schema ? a.schema < b.schema : a.id < b.id;
   });
-  rocksdb::WriteBatch batch(pending.size() * 40);
-  AddRaw(pending, &batch);
+  rocksdb::WriteBatch batch(pending.size() * 16);
   common::Status status;
   {
     std::unique_lock acc_lock(acc_mu_);
+    SealHeads(now, &batch);
+    AddRawPoints(pending, &batch);
     Sweep(now, &batch);
     for (size_t begin = 0, end = 0; begin < pending.size(); begin = end) {
       while (end < pending.size() && pending[end].schema == pending[begin].schema) ++end;
@@ -312,6 +315,9 @@ common::Status SeriesStore::Impl::Write(std::span<const Point> points) {
     status = Commit(&batch, pending.size());
     open_buckets_.Set(double(acc_.entries()));
     open_bucket_bytes_.Set(double(acc_.bytes()));
+  }
+  if (status.ok()) {
+    if (auto st = Checkpoint(false); !st.ok()) spdlog::warn("metric store: {}", st.message());
   }
   auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started);
   last_write_ms_.Set(ms.count());
@@ -340,11 +346,22 @@ void SeriesStore::Impl::FillValues(uint8_t resolution, uint64_t id, const Aggreg
   // Open buckets and the snapshot are taken together: a bucket is either
   // still in acc_ or already in the snapshot, never both or neither.
   std::vector<std::pair<int64_t, RollupBucket>> open;
+  std::vector<std::pair<int64_t, std::string>> heads;  // (block start, series block)
   std::unique_ptr<rocksdb::ManagedSnapshot> snapshot;
-  if (!raw) {
+  {
     std::shared_lock lock(acc_mu_);
-    open = acc_.Lookup(resolution, id);
-    if (!open.empty()) snapshot = std::make_unique<rocksdb::ManagedSnapshot>(db_.get());
+    if (raw && HasHeads(resolution)) {
+      const int64_t first = std::max<int64_t>(out->start - out->start % span, sealed_[resolution]);
+      for (int64_t b = first; b < upper_block; b += span) {
+        std::string_view head = heads_.Find({resolution, id, uint32_t(b)});
+        if (!head.empty()) heads.emplace_back(b, std::string(head));
+      }
+    } else if (!raw) {
+      open = acc_.Lookup(resolution, id);
+    }
+    if (!open.empty() || !heads.empty()) {
+      snapshot = std::make_unique<rocksdb::ManagedSnapshot>(db_.get());
+    }
   }
   if (snapshot) ro.snapshot = snapshot->snapshot();
   auto put = [&](int64_t t, double v) {
@@ -369,6 +386,10 @@ void SeriesStore::Impl::FillValues(uint8_t resolution, uint64_t id, const Aggreg
   }
   for (const auto& [start, bucket] : open) {
     if (bucket.count > 0) put(start, value_of(bucket));
+  }
+  for (const auto& head : heads) {
+    const int64_t block_start = head.first;
+    ForEachRaw(head.second, [&](uint16_t slot, double v) { put(block_start + slot * step, v); });
   }
 }
 
@@ -421,6 +442,19 @@ size_t SeriesStore::Impl::ReadLength(std::string_view name, int64_t from, int64_
 }
 
 common::Status SeriesStore::Impl::Compact() {
+  {
+    // Seal what has ended first, so compaction sees every block that is due.
+    std::lock_guard lock(write_mu_);
+    std::shared_lock db_lock(db_mu_);
+    if (!closed_ && db_ != nullptr) {
+      rocksdb::WriteBatch batch;
+      std::unique_lock acc_lock(acc_mu_);
+      SealHeads(clock_.NowSeconds(), &batch);
+      if (batch.Count() > 0) {
+        if (auto st = Commit(&batch, 0); !st.ok()) return st;
+      }
+    }
+  }
   rocksdb::CompactRangeOptions options;
   options.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
   std::shared_lock db_lock(db_mu_);

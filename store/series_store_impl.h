@@ -15,6 +15,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
 #include <span>
 #include <string>
@@ -24,6 +25,8 @@
 
 #include "store/aggregation_rules.h"
 #include "store/name_index.h"
+#include "store/point_wal.h"
+#include "store/raw_heads.h"
 #include "store/resolution_layout.h"
 #include "store/retention_filter.h"
 #include "store/rollup_accumulator.h"
@@ -78,7 +81,6 @@ class SeriesStore::Impl {
     uint8_t first;  // finest level of the schema whose retention covers the point
     RawCombine combine;
   };
-  void AddRaw(const std::vector<Pending>& pending, rocksdb::WriteBatch* batch);
   void AddRollups(std::span<const Pending> pending, rocksdb::WriteBatch* batch);
   // Where a read goes and what it returns, before anything is read: the
   // shape of the answer (no values) and its length (0: whisper's None).
@@ -118,6 +120,24 @@ class SeriesStore::Impl {
   bool DrainLocked();
   void MarkFailedLocked(const rocksdb::Status& s, bool wal);
   void ReportLocked();
+
+  // Heads (series_store_heads.cc): the open raw blocks, their WAL and
+  // checkpoints (docs/STORE.md).
+  common::Status OpenHeads();
+  // Whether `resolution` keeps heads (a raw resolution of a configured schema).
+  bool HasHeads(uint8_t resolution) const;
+  // Seals the heads of spans that ended `kSealLateness` ago into `batch`.
+  // Under acc_mu_ (exclusive).
+  void SealHeads(int64_t now, rocksdb::WriteBatch* batch);
+  // Logs the points bound for heads and adds them; the others (their block
+  // is sealed) go to `late` as raw operands. Under acc_mu_ (exclusive).
+  void AddRawPoints(const std::vector<Pending>& pending, rocksdb::WriteBatch* late);
+  // Writes the changed heads and the WAL position they cover, then drops the
+  // WAL before it. `force`: whatever the WAL size (Close). Under write_mu_.
+  common::Status Checkpoint(bool force);
+  // Adds the heads' points of resolution `raw` at or after the targets'
+  // watermarks to acc_ (crash rebuild).
+  void ReplayHeads(uint8_t raw, const std::vector<uint8_t>& targets);
 
   // Open rollup buckets (series_store_rollups.cc).
   int64_t WatermarkAt(size_t resolution, int64_t now) const;
@@ -195,6 +215,20 @@ class SeriesStore::Impl {
   // they copy a series' open buckets and take their RocksDB snapshot.
   mutable std::shared_mutex acc_mu_;
   RollupAccumulator acc_;
+
+  // Guarded by acc_mu_ (readers copy a head's bytes under the shared lock).
+  RawHeads heads_;
+  // Per resolution id: points of blocks starting before it are in sealed
+  // blocks (a later one is a raw operand on its block); heads only after.
+  std::vector<int64_t> sealed_;
+  // The heads' WAL; guarded by write_mu_. Empty while the store is closed.
+  std::optional<PointWal> wal_;
+  uint64_t wal_bytes_since_checkpoint_ = 0;
+  int64_t last_wal_sync_micros_ = 0;
+  common::Counter& heads_sealed_;
+  common::Counter& wal_errors_;
+  common::Gauge& heads_gauge_;
+  common::Gauge& head_bytes_gauge_;
 };
 
 }  // namespace hourglass::store

@@ -80,35 +80,47 @@ common::Status SeriesStore::Impl::Close() {
     return common::Status::Ok();
   }
   closed_ = true;
-  std::unique_lock acc_lock(acc_mu_);
-  rocksdb::WriteBatch batch;
-  auto groups = acc_.TakeAll();
-  const int64_t now = clock_.NowSeconds();
-  for (size_t a = 0; a < watermarks_.size(); ++a) {
-    const int64_t step = layout_.resolutions()[a].step;
-    watermarks_[a] = std::max(watermarks_[a], FloorTo(now, step) + step);
+  {
+    std::unique_lock acc_lock(acc_mu_);
+    rocksdb::WriteBatch batch;
+    auto groups = acc_.TakeAll();
+    const int64_t now = clock_.NowSeconds();
+    for (size_t a = 0; a < watermarks_.size(); ++a) {
+      const int64_t step = layout_.resolutions()[a].step;
+      watermarks_[a] = std::max(watermarks_[a], FloorTo(now, step) + step);
+    }
+    for (const auto& g : groups) {
+      const int64_t end = g.start + layout_.resolutions()[g.resolution].step;
+      watermarks_[g.resolution] = std::max(watermarks_[g.resolution], end);
+    }
+    Emit(std::move(groups), &batch);
+    open_buckets_.Set(0);
+    open_bucket_bytes_.Set(0);
+    PutRollupState(true, &batch);
+    // Never touch a WAL after a failed write (see series_store_recovery.cc):
+    // what is still held is lost, and the next start rebuilds the open
+    // buckets from the raw points on disk (and the heads from their WAL).
+    std::lock_guard commit_lock(commit_mu_);
+    if (writable_) DrainLocked();
+    if (!writable_) {
+      wal_.reset();
+      return common::Status::Error(
+          fmt::format("metric store close failed: {}; {} points held in memory are lost", failure_,
+                      held_points_));
+    }
+    auto s = db_->Write(rocksdb::WriteOptions(), &batch);
+    if (s.ok()) s = db_->FlushWAL(true);
+    if (!s.ok()) {
+      wal_.reset();
+      return common::Status::Error("metric store close failed: " + s.ToString());
+    }
   }
-  for (const auto& g : groups) {
-    const int64_t end = g.start + layout_.resolutions()[g.resolution].step;
-    watermarks_[g.resolution] = std::max(watermarks_[g.resolution], end);
+  // The heads stay open (their spans may still get points); a checkpoint
+  // makes the next start read them instead of the WAL.
+  if (auto st = Checkpoint(true); !st.ok()) {
+    spdlog::warn("metric store: {}; the next start replays the WAL", st.message());
   }
-  Emit(std::move(groups), &batch);
-  open_buckets_.Set(0);
-  open_bucket_bytes_.Set(0);
-  PutRollupState(true, &batch);
-  // Never touch a WAL after a failed write (see series_store_recovery.cc):
-  // what is still held is lost, and the next start rebuilds the open
-  // buckets from the raw points on disk.
-  std::lock_guard commit_lock(commit_mu_);
-  if (writable_) DrainLocked();
-  if (!writable_) {
-    return common::Status::Error(
-        fmt::format("metric store close failed: {}; {} points held in memory are lost", failure_,
-                    held_points_));
-  }
-  auto s = db_->Write(rocksdb::WriteOptions(), &batch);
-  if (s.ok()) s = db_->FlushWAL(true);
-  if (!s.ok()) return common::Status::Error("metric store close failed: " + s.ToString());
+  wal_.reset();
   // Flush every memtable, so the WAL files become obsolete and RocksDB
   // deletes them: a clean stop leaves only table files, and the next start
   // replays nothing (it used to keep up to max_total_wal_size of WAL, because
@@ -183,6 +195,7 @@ common::Status SeriesStore::Impl::RebuildFromRaw() {
     auto replayed = ReplayRaw(uint8_t(raw), targets);
     if (!replayed.ok()) return replayed.status();
     blocks += *replayed;
+    ReplayHeads(uint8_t(raw), targets);  // the open raw blocks, not in RocksDB yet
   }
   if (acc_.entries() > 0) {
     spdlog::warn(

@@ -103,7 +103,8 @@ std::vector<rocksdb::ColumnFamilyDescriptor> StoreFamilies(rocksdb::CompactionFi
   return {{rocksdb::kDefaultColumnFamilyName, FamilyOptions(cache, false)},
           {"data", DataFamilyOptions(cache, filter)},
           {"nodes", nodes},
-          {"tags", FamilyOptions(cache, true)}};
+          {"tags", FamilyOptions(cache, true)},
+          {"heads", FamilyOptions(cache, false)}};
 }
 
 }  // namespace hourglass::store

@@ -2,6 +2,7 @@
 -> RocksDB -> Graphite /render and /metrics/find, with the real binary."""
 import math
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -175,6 +176,24 @@ class MetricsEndToEndTest(unittest.TestCase):
             try:
                 result = restarted.render("e2e.wal.s7", frm=str(now - 3600), until=str(now))
                 self.assertEqual(len(values(result[0])), 200)
+            finally:
+                restarted.stop()
+
+    def test_kill_9_loses_no_written_point(self):
+        # Points of the open hour live in memory (the store's heads) and in
+        # its WAL: a kill -9 right after they were written loses none.
+        with Hourglass() as server:
+            now = int(time.time()) // 10 * 10
+            lines = "".join(f"e2e.kill.s{i % 20} {i} {now - 1000 + (i // 20) * 10}\n" for i in range(2000))
+            with socket.create_connection(split_address(server.addresses["carbon"])) as sock:
+                sock.sendall(lines.encode())
+            server.wait_for(lambda: server.prometheus().get("hourglass_carbon_points_written_total", 0) >= 2000,
+                            what="carbon points written")
+            server.stop(sig=signal.SIGKILL)
+            restarted = Hourglass(data_dir=server.data_dir).start()
+            try:
+                result = restarted.render("e2e.kill.s3", frm=str(now - 1100), until=str(now))
+                self.assertEqual(values(result[0]), [float(i) for i in range(3, 2000, 20)])
             finally:
                 restarted.stop()
 

@@ -133,6 +133,9 @@ TEST_CASE("a full disk holds writes in memory and writes them once, in order, af
   Fixture f;
   REQUIRE(f.store->RegisterNames(std::vector<std::string>{"before"}).ok());
   REQUIRE(f.store->Write(std::vector<Point>{{"before", kNow - 30, 1}}).ok());
+  // An hour later the points' span is sealed: "before" is sealed by the next
+  // write and the points below go straight to RocksDB (not to a head).
+  f.clock.SetSeconds(kNow + 3900);
 
   f.fs->full = Full::kEverything;
   // Accepted while full: held, not yet readable. ".count" sums a slot's
@@ -198,6 +201,7 @@ TEST_CASE("the retry buffer holds up to store.retry_buffer bytes, then drops and
 TEST_CASE("a flush that finds the disk full is resumed once space is back", "[store]") {
   Fixture f;
   REQUIRE(f.store->Write(std::vector<Point>{{"x", kNow - 20, 4}}).ok());
+  f.clock.SetSeconds(kNow + 3900);  // Compact seals x's head into the memtable
   f.fs->full = Full::kTablesOnly;
   CHECK_FALSE(f.store->Compact().ok());  // its memtable flush cannot write a table
   REQUIRE(f.WaitFor([&] { return f.Health().state != common::HealthState::kOk; }));

@@ -1,0 +1,72 @@
+// RawHeads: the open raw blocks of every series, the "heads" of docs/STORE.md.
+// A point of a raw block span that is not sealed yet is appended to its
+// series' head (a SeriesBlockWriter): O(1) in slot order, a re-encode for an
+// earlier slot. Sealing takes the heads of ended spans out whole, as blocks
+// ready to write. Not thread-safe: SeriesStore guards it with its
+// accumulator mutex (readers copy a head's bytes under the shared lock).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "store/aggregation_rules.h"
+#include "store/data_key.h"
+#include "store/series_block.h"
+
+namespace hourglass::store {
+
+class RawHeads {
+ public:
+  struct Head {
+    SeriesBlockWriter block;
+    RawCombine combine = RawCombine::kLast;
+    bool dirty = true;  // changed since the last checkpoint
+  };
+  struct Sealed {
+    DataKey key;
+    RawCombine combine;
+    std::string block;  // a series block
+  };
+
+  // Adds (slot, value) to the head of `key`'s block. A second value for a
+  // slot combines by `combine` (the series' rule, as raw merges do).
+  void Add(const DataKey& key, uint16_t slot, double value, RawCombine combine);
+  // Puts back a checkpointed head (open: the heads column family). False if
+  // `block` is not a valid series block.
+  bool Restore(const DataKey& key, RawCombine combine, std::string_view block);
+
+  // Removes and returns the heads of resolution `resolution` whose block
+  // starts before `before`, in key order.
+  std::vector<Sealed> TakeBefore(uint8_t resolution, int64_t before);
+  // The bytes of the head of `key`'s block, or empty.
+  std::string_view Find(const DataKey& key) const;
+  // Calls fn(key, head) for every head (checkpoint, crash rebuild).
+  template <typename Fn>
+  void ForEach(Fn&& fn) {
+    for (auto& [k, head] : heads_) fn(Unpack(k), head);
+  }
+
+  size_t size() const { return heads_.size(); }
+  size_t bytes() const { return bytes_; }
+
+ private:
+  struct KeyHash {
+    size_t operator()(const std::pair<uint64_t, uint64_t>& k) const {
+      return std::hash<uint64_t>()(k.first * 0x9E3779B97F4A7C15ull ^ k.second);
+    }
+  };
+  using Key = std::pair<uint64_t, uint64_t>;  // series id, (resolution << 32) | block start
+  static Key Pack(const DataKey& k) {
+    return {k.series_id, (uint64_t(k.resolution) << 32) | k.block_start};
+  }
+  static DataKey Unpack(const Key& k) {
+    return {uint8_t(k.second >> 32), k.first, uint32_t(k.second)};
+  }
+
+  std::unordered_map<Key, Head, KeyHash> heads_;
+  size_t bytes_ = 0;  // encoded bytes of every head
+};
+
+}  // namespace hourglass::store

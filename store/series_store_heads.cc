@@ -1,0 +1,285 @@
+// DESIGN: heads, the open raw blocks (docs/STORE.md has the whole plan).
+//
+// A raw point whose block starts at or after sealed_[r] (r: the raw
+// resolution id) is logged in the store's WAL (data_dir/metrics/wal, one
+// record per Write) and appended to its series' head in memory. When the
+// clock passes a span's end by kSealLateness, every head of that span is
+// sealed in one WriteBatch: each as one merge operand on its data key (a
+// sealed-block operand: the merge operator folds it onto anything the key
+// already holds, so a v1 block or a late point is never overwritten), the
+// deletion of its checkpointed copy, and the new sealed_ ("raw_sealed" in
+// the default family). A point of a sealed span is a raw operand on its
+// block, written at once with RocksDB's WAL, never a head.
+//
+// Checkpoint: once the WAL written since the last checkpoint exceeds both
+// kCheckpointWalBytes and the heads' own bytes (so checkpoints never write
+// more than about twice what the WAL did), and at Close, every changed head
+// is put in the "heads" family with the WAL sequence it includes
+// ("heads_seq"), RocksDB's WAL is synced, and the WAL segments before it are
+// deleted. Open loads the heads family, then replays the WAL records after
+// heads_seq, skipping points of spans sealed since: restart reads at most
+// about kCheckpointWalBytes of WAL plus the heads.
+//
+// A WAL record's point keeps the raw resolution id and the series' rule in
+// the high bits of its timestamp (bits 40-47 and 48-49), since replay has no
+// names to match.
+//
+// Rollups are unchanged: every point still goes to the open rollup buckets
+// (series_store_rollups.cc); a crash rebuild reads the heads as raw blocks.
+#include <fmt/format.h>
+#include <rocksdb/db.h>
+#include <spdlog/spdlog.h>
+
+#include <charconv>
+#include <filesystem>
+
+#include "store/block_codec.h"
+#include "store/operand_run.h"
+#include "store/series_store_impl.h"
+
+namespace hourglass::store {
+namespace {
+
+constexpr const char* kSealedKey = "raw_sealed";
+constexpr const char* kHeadsSeqKey = "heads_seq";
+// A span is sealed this long after its end; a later point patches the block.
+constexpr int64_t kSealLateness = 120;
+constexpr uint64_t kCheckpointWalBytes = 64u << 20;
+constexpr int kResolutionShift = 40;
+constexpr int kCombineShift = 48;
+constexpr int64_t kTimeMask = (int64_t(1) << kResolutionShift) - 1;
+
+int64_t FloorTo(int64_t t, int64_t step) { return t - ((t % step) + step) % step; }
+
+int64_t PackTime(int64_t t, uint8_t resolution, RawCombine combine) {
+  return t | (int64_t(resolution) << kResolutionShift) |
+         (int64_t(static_cast<uint8_t>(combine)) << kCombineShift);
+}
+
+std::string HeadValue(RawCombine combine, std::string_view block) {
+  std::string value(1, static_cast<char>(combine));
+  value.append(block);
+  return value;
+}
+
+}  // namespace
+
+bool SeriesStore::Impl::HasHeads(uint8_t resolution) const {
+  const auto& r = layout_.resolutions();
+  return resolution < r.size() && r[resolution].configured &&
+         r[resolution].step == r[resolution].raw_step;
+}
+
+common::Status SeriesStore::Impl::OpenHeads() {
+  const size_t n = layout_.resolutions().size();
+  sealed_.assign(n, 0);
+  std::string value;
+  auto s = db_->Get(rocksdb::ReadOptions(), handles_[0], kSealedKey, &value);
+  if (!s.ok() && !s.IsNotFound()) return common::Status::Error(s.ToString());
+  // "ID:T ID:T ..."
+  for (std::string_view rest = value; !rest.empty();) {
+    size_t id = 0;
+    int64_t t = 0;
+    auto [p1, e1] = std::from_chars(rest.data(), rest.data() + rest.size(), id);
+    if (e1 != std::errc() || p1 == rest.data() + rest.size() || *p1 != ':') break;
+    auto [p2, e2] = std::from_chars(p1 + 1, rest.data() + rest.size(), t);
+    if (e2 != std::errc()) break;
+    if (id < n) sealed_[id] = t;
+    rest.remove_prefix(p2 - rest.data());
+    if (!rest.empty()) rest.remove_prefix(1);
+  }
+  uint64_t heads_seq = 0;
+  value.clear();
+  s = db_->Get(rocksdb::ReadOptions(), handles_[0], kHeadsSeqKey, &value);
+  if (!s.ok() && !s.IsNotFound()) return common::Status::Error(s.ToString());
+  std::from_chars(value.data(), value.data() + value.size(), heads_seq);
+
+  size_t restored = 0;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), handles_[4]));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    DataKey key;
+    const rocksdb::Slice v = it->value();
+    if (!DataKey::Decode({it->key().data(), it->key().size()}, &key) || v.size() < 2 ||
+        uint8_t(v[0]) > 3 || !HasHeads(key.resolution) ||
+        int64_t(key.block_start) < sealed_[key.resolution]) {
+      continue;
+    }
+    if (heads_.Restore(key, static_cast<RawCombine>(v[0]), {v.data() + 1, v.size() - 1})) {
+      ++restored;
+    }
+  }
+  if (!it->status().ok()) return common::Status::Error(it->status().ToString());
+
+  PointWalOptions wal_options;
+  wal_options.clock = &clock_;
+  uint64_t replayed = 0;
+  auto wal = PointWal::Open((std::filesystem::path(options_.path) / "wal").string(), wal_options,
+                            [&](uint64_t seq, std::span<const WalPoint> points) {
+                              if (seq <= heads_seq) return common::Status::Ok();
+                              for (const WalPoint& p : points) {
+                                const auto resolution = uint8_t(p.timestamp >> kResolutionShift);
+                                const auto combine =
+                                    static_cast<RawCombine>((p.timestamp >> kCombineShift) & 0x3);
+                                const int64_t t = p.timestamp & kTimeMask;
+                                if (!HasHeads(resolution)) continue;
+                                const int64_t step = layout_.resolutions()[resolution].step;
+                                const int64_t slot_time = FloorTo(t, step),
+                                              block = FloorTo(slot_time, step * kSlotsPerBlock);
+                                if (block < sealed_[resolution])
+                                  continue;  // in a sealed block already
+                                heads_.Add({resolution, p.series_id, uint32_t(block)},
+                                           uint16_t((slot_time - block) / step), p.value, combine);
+                                ++replayed;
+                              }
+                              return common::Status::Ok();
+                            });
+  if (!wal.ok()) return wal.status();
+  wal_.emplace(std::move(wal).value());
+  const WalReplayStats& stats = wal_->replay_stats();
+  if (stats.dropped_bytes > 0) {
+    spdlog::warn("metric store WAL: {} bytes of a torn tail dropped ({})", stats.dropped_bytes,
+                 stats.dropped_reason);
+  }
+  if (replayed > 0) {
+    spdlog::info("metric store {}: {} open raw blocks restored, {} points replayed from the WAL",
+                 options_.path, heads_.size(), replayed);
+  }
+  heads_gauge_.Set(double(heads_.size()));
+  head_bytes_gauge_.Set(double(heads_.bytes()));
+  return common::Status::Ok();
+}
+
+void SeriesStore::Impl::SealHeads(int64_t now, rocksdb::WriteBatch* batch) {
+  bool advanced = false;
+  std::string operand;
+  for (size_t r = 0; r < sealed_.size(); ++r) {
+    if (!HasHeads(uint8_t(r))) continue;
+    const int64_t span = layout_.resolutions()[r].step * kSlotsPerBlock;
+    const int64_t limit = FloorTo(now - kSealLateness, span);
+    if (limit <= sealed_[r]) continue;
+    char key[kDataKeySize];
+    for (const RawHeads::Sealed& head : heads_.TakeBefore(uint8_t(r), limit)) {
+      head.key.EncodeTo(key);
+      EncodeSealedOperand(head.combine, head.block, &operand);
+      batch->Merge(data_, rocksdb::Slice(key, kDataKeySize), operand);
+      batch->Delete(handles_[4], rocksdb::Slice(key, kDataKeySize));
+      heads_sealed_.Add();
+    }
+    sealed_[r] = limit;
+    advanced = true;
+  }
+  if (!advanced) return;
+  std::string text;
+  for (size_t r = 0; r < sealed_.size(); ++r) {
+    if (sealed_[r] != 0) text += fmt::format("{}{}:{}", text.empty() ? "" : " ", r, sealed_[r]);
+  }
+  batch->Put(handles_[0], kSealedKey, text);
+  heads_gauge_.Set(double(heads_.size()));
+  head_bytes_gauge_.Set(double(heads_.bytes()));
+}
+
+void SeriesStore::Impl::AddRawPoints(const std::vector<Pending>& pending,
+                                     rocksdb::WriteBatch* late) {
+  std::vector<WalPoint> logged;
+  logged.reserve(pending.size());
+  OperandRun run(data_, late);
+  struct Slot {
+    DataKey key;
+    uint16_t slot;
+    size_t index;
+  };
+  std::vector<Slot> to_heads;
+  to_heads.reserve(pending.size());
+  for (size_t i = 0; i < pending.size(); ++i) {
+    const Pending& p = pending[i];
+    if (p.first > 0) continue;
+    const auto& schema = layout_.schemas()[p.schema];
+    const uint8_t resolution = schema.ids[0];
+    const int64_t step = schema.retentions[0].step;
+    const int64_t slot_time = p.timestamp - p.timestamp % step;
+    const int64_t block = slot_time - slot_time % (step * kSlotsPerBlock);
+    const DataKey key{resolution, p.id, uint32_t(block)};
+    const auto slot = uint16_t((slot_time - block) / step);
+    if (!HasHeads(resolution) || block < sealed_[resolution]) {
+      run.AddRaw(key, p.combine, slot, p.value);
+      continue;
+    }
+    to_heads.push_back({key, slot, i});
+    logged.push_back({p.id, PackTime(p.timestamp, resolution, p.combine), p.value});
+  }
+  run.Finish();
+  if (!logged.empty() && wal_) {
+    if (auto seq = wal_->Append(logged); !seq.ok()) {
+      // Kept in memory: the next checkpoint makes them durable.
+      wal_errors_.Add();
+      spdlog::warn("metric store WAL: {}", seq.status().message());
+    } else {
+      wal_bytes_since_checkpoint_ += PointWal::EncodedPayloadSize(logged) + 8;
+    }
+  }
+  for (const Slot& s : to_heads) {
+    heads_.Add(s.key, s.slot, pending[s.index].value, pending[s.index].combine);
+  }
+  heads_gauge_.Set(double(heads_.size()));
+  head_bytes_gauge_.Set(double(heads_.bytes()));
+}
+
+common::Status SeriesStore::Impl::Checkpoint(bool force) {
+  if (!wal_) return common::Status::Ok();
+  if (!force && (wal_bytes_since_checkpoint_ < kCheckpointWalBytes ||
+                 wal_bytes_since_checkpoint_ < heads_.bytes())) {
+    // Append syncs once a second while points come; this syncs an idle tail.
+    const int64_t now = clock_.NowMicros();
+    if (now - last_wal_sync_micros_ < 1'000'000) return common::Status::Ok();
+    last_wal_sync_micros_ = now;
+    return wal_->Sync();
+  }
+  const uint64_t seq = wal_->next_sequence() - 1;  // every record so far
+  rocksdb::WriteBatch batch;
+  {
+    std::unique_lock acc_lock(acc_mu_);
+    char key[kDataKeySize];
+    heads_.ForEach([&](const DataKey& k, RawHeads::Head& head) {
+      if (!head.dirty) return;
+      k.EncodeTo(key);
+      batch.Put(handles_[4], rocksdb::Slice(key, kDataKeySize),
+                HeadValue(head.combine, head.block.bytes()));
+      head.dirty = false;
+    });
+    batch.Put(handles_[0], kHeadsSeqKey, std::to_string(seq));
+    std::lock_guard commit_lock(commit_mu_);
+    if (!writable_) {
+      // Not now: the heads stay dirty... but are marked clean above; mark
+      // them again so the next checkpoint writes them.
+      heads_.ForEach([](const DataKey&, RawHeads::Head& head) { head.dirty = true; });
+      return common::Status::Error("checkpoint deferred: the store cannot write");
+    }
+    auto s = db_->Write(rocksdb::WriteOptions(), &batch);
+    if (s.ok()) s = db_->FlushWAL(true);
+    if (!s.ok()) {
+      heads_.ForEach([](const DataKey&, RawHeads::Head& head) { head.dirty = true; });
+      return common::Status::Error("checkpoint failed: " + s.ToString());
+    }
+  }
+  wal_bytes_since_checkpoint_ = 0;
+  if (auto deleted = wal_->DeleteBefore(seq + 1); !deleted.ok()) return deleted.status();
+  return common::Status::Ok();
+}
+
+void SeriesStore::Impl::ReplayHeads(uint8_t raw, const std::vector<uint8_t>& targets) {
+  const auto& resolutions = layout_.resolutions();
+  const int64_t step = resolutions[raw].step;
+  heads_.ForEach([&](const DataKey& k, RawHeads::Head& head) {
+    if (k.resolution != raw) return;
+    ForEachRaw(head.block.bytes(), [&](uint16_t slot, double v) {
+      const int64_t t = int64_t(k.block_start) + slot * step;
+      for (uint8_t a : targets) {
+        if (t < watermarks_[a]) continue;
+        const int64_t bucket = FloorTo(t, resolutions[a].step);
+        acc_.Add(a, bucket, k.series_id, uint16_t((t - bucket) / step), v);
+      }
+    });
+  });
+}
+
+}  // namespace hourglass::store
