@@ -210,9 +210,13 @@ void SeriesStore::Impl::AddRawPoints(const std::vector<Pending>& pending,
   run.Finish();
   if (!logged.empty() && wal_) {
     if (auto seq = wal_->Append(logged); !seq.ok()) {
-      // Kept in memory: the next checkpoint makes them durable.
+      // Kept in memory: the next checkpoint (forced by this) makes them durable.
       wal_errors_.Add();
-      spdlog::warn("metric store WAL: {}", seq.status().message());
+      wal_unlogged_ = true;
+      if (const uint64_t n = wal_log_.Take(clock_.NowSeconds())) {
+        spdlog::warn("metric store WAL: {} ({} batch(es) kept in memory until the next checkpoint)",
+                     seq.status().message(), n);
+      }
     } else {
       wal_bytes_since_checkpoint_ += PointWal::EncodedPayloadSize(logged) + 8;
     }
@@ -226,8 +230,9 @@ void SeriesStore::Impl::AddRawPoints(const std::vector<Pending>& pending,
 
 common::Status SeriesStore::Impl::Checkpoint(bool force) {
   if (!wal_) return common::Status::Ok();
-  if (!force && (wal_bytes_since_checkpoint_ < kCheckpointWalBytes ||
-                 wal_bytes_since_checkpoint_ < heads_.bytes())) {
+  if (!force && !wal_unlogged_ &&
+      (wal_bytes_since_checkpoint_ < kCheckpointWalBytes ||
+       wal_bytes_since_checkpoint_ < heads_.bytes())) {
     // Append syncs once a second while points come; this syncs an idle tail.
     const int64_t now = clock_.NowMicros();
     if (now - last_wal_sync_micros_ < 1'000'000) return common::Status::Ok();
@@ -262,6 +267,7 @@ common::Status SeriesStore::Impl::Checkpoint(bool force) {
     }
   }
   wal_bytes_since_checkpoint_ = 0;
+  wal_unlogged_ = false;
   if (auto deleted = wal_->DeleteBefore(seq + 1); !deleted.ok()) return deleted.status();
   return common::Status::Ok();
 }

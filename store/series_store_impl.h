@@ -23,6 +23,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/rate_limited_log.h"
 #include "store/aggregation_rules.h"
 #include "store/name_index.h"
 #include "store/point_wal.h"
@@ -225,6 +226,8 @@ class SeriesStore::Impl {
   std::optional<PointWal> wal_;
   uint64_t wal_bytes_since_checkpoint_ = 0;
   int64_t last_wal_sync_micros_ = 0;
+  bool wal_unlogged_ = false;  // heads hold points the WAL failed to log
+  common::RateLimitedLog wal_log_;
   common::Counter& heads_sealed_;
   common::Counter& wal_errors_;
   common::Gauge& heads_gauge_;
