@@ -108,6 +108,8 @@ common::Status SeriesStore::Impl::OpenHeads() {
 
   PointWalOptions wal_options;
   wal_options.clock = &clock_;
+  // After a clean stop the WAL is empty: numbering goes on past the checkpoint.
+  wal_options.first_sequence = heads_seq + 1;
   uint64_t replayed = 0, skipped = 0;
   const int64_t now = clock_.NowSeconds();
   char key_bytes[kDataKeySize];
