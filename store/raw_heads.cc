@@ -21,10 +21,13 @@ double Combine(RawCombine combine, double old_value, double new_value) {
 
 }  // namespace
 
-void RawHeads::Add(const DataKey& key, uint16_t slot, double value, RawCombine combine) {
-  Head& head = heads_[Pack(key)];
+bool RawHeads::Add(const DataKey& key, uint16_t slot, double value, RawCombine combine,
+                   int64_t now) {
+  auto [it, fresh] = heads_.try_emplace(Pack(key));
+  Head& head = it->second;
   head.combine = combine;
   head.dirty = true;
+  head.touched = now;
   const size_t before = head.block.bytes().size();
   if (!head.block.Append(slot, value)) {
     // An earlier or repeated slot: decode, merge, re-encode.
@@ -35,6 +38,7 @@ void RawHeads::Add(const DataKey& key, uint16_t slot, double value, RawCombine c
     }
   }
   bytes_ = bytes_ - before + head.block.bytes().size();
+  return fresh;
 }
 
 bool RawHeads::Restore(const DataKey& key, RawCombine combine, std::string_view block) {
@@ -47,22 +51,12 @@ bool RawHeads::Restore(const DataKey& key, RawCombine combine, std::string_view 
   return true;
 }
 
-std::vector<RawHeads::Sealed> RawHeads::TakeBefore(uint8_t resolution, int64_t before) {
-  std::vector<Sealed> out;
-  for (auto it = heads_.begin(); it != heads_.end();) {
-    const DataKey key = Unpack(it->first);
-    if (key.resolution != resolution || int64_t(key.block_start) >= before) {
-      ++it;
-      continue;
-    }
-    bytes_ -= it->second.block.bytes().size();
-    out.push_back({key, it->second.combine, std::string(it->second.block.bytes())});
-    it = heads_.erase(it);
-  }
-  std::sort(out.begin(), out.end(), [](const Sealed& a, const Sealed& b) {
-    return a.key.series_id != b.key.series_id ? a.key.series_id < b.key.series_id
-                                              : a.key.block_start < b.key.block_start;
-  });
+RawHeads::Sealed RawHeads::TakeOne(const DataKey& key, bool* found) {
+  auto it = heads_.find(Pack(key));
+  *found = it != heads_.end();
+  if (!*found) return {};
+  Sealed out = Take(it);
+  heads_.erase(it);
   return out;
 }
 

@@ -22,7 +22,8 @@ class RawHeads {
   struct Head {
     SeriesBlockWriter block;
     RawCombine combine = RawCombine::kLast;
-    bool dirty = true;  // changed since the last checkpoint
+    bool dirty = true;    // changed since the last checkpoint
+    int64_t touched = 0;  // clock seconds of the last point added
   };
   struct Sealed {
     DataKey key;
@@ -30,16 +31,31 @@ class RawHeads {
     std::string block;  // a series block
   };
 
-  // Adds (slot, value) to the head of `key`'s block. A second value for a
-  // slot combines by `combine` (the series' rule, as raw merges do).
-  void Add(const DataKey& key, uint16_t slot, double value, RawCombine combine);
+  // Adds (slot, value) to the head of `key`'s block at clock time `now`. A
+  // second value for a slot combines by `combine` (the series' rule, as raw
+  // merges do). True if the head is new.
+  bool Add(const DataKey& key, uint16_t slot, double value, RawCombine combine, int64_t now);
   // Puts back a checkpointed head (open: the heads column family). False if
   // `block` is not a valid series block.
   bool Restore(const DataKey& key, RawCombine combine, std::string_view block);
 
-  // Removes and returns the heads of resolution `resolution` whose block
-  // starts before `before`, in key order.
-  std::vector<Sealed> TakeBefore(uint8_t resolution, int64_t before);
+  // Removes and returns the heads for which due(key, head) is true.
+  template <typename Due>
+  std::vector<Sealed> TakeIf(Due&& due) {
+    std::vector<Sealed> out;
+    for (auto it = heads_.begin(); it != heads_.end();) {
+      const DataKey key = Unpack(it->first);
+      if (!due(key, it->second)) {
+        ++it;
+        continue;
+      }
+      out.push_back(Take(it));
+      it = heads_.erase(it);
+    }
+    return out;
+  }
+  // Removes and returns the head of `key`, if any (`found` says).
+  Sealed TakeOne(const DataKey& key, bool* found);
   // The bytes of the head of `key`'s block, or empty.
   std::string_view Find(const DataKey& key) const;
   // Calls fn(key, head) for every head (checkpoint, crash rebuild).
@@ -65,7 +81,13 @@ class RawHeads {
     return {uint8_t(k.second >> 32), k.first, uint32_t(k.second)};
   }
 
-  std::unordered_map<Key, Head, KeyHash> heads_;
+  using Map = std::unordered_map<Key, Head, KeyHash>;
+  Sealed Take(Map::iterator it) {
+    bytes_ -= it->second.block.bytes().size();
+    return {Unpack(it->first), it->second.combine, std::string(it->second.block.bytes())};
+  }
+
+  Map heads_;
   size_t bytes_ = 0;  // encoded bytes of every head
 };
 

@@ -16,7 +16,7 @@
 //             the last checkpoint (series_store_heads.cc)
 //   default   "archive_layout" (key kept from when resolutions were called
 //             archives) -> what each resolution id is (ResolutionLayout),
-//             "rollup_state" -> open bucket watermarks (below), "raw_sealed"
+//             "rollup_state" -> open bucket watermarks (below), "heads_seq"
 //             and "heads_seq" (series_store_heads.cc)
 // Outside RocksDB, wal/ holds the heads' write-ahead log (store/point_wal.h).
 //
@@ -305,8 +305,8 @@ common::Status SeriesStore::Impl::Write(std::span<const Point> points) {
   common::Status status;
   {
     std::unique_lock acc_lock(acc_mu_);
-    SealHeads(now, &batch);
-    AddRawPoints(pending, &batch);
+    SealHeads(now, false, &batch);
+    AddRawPoints(pending, now, &batch);
     Sweep(now, &batch);
     for (size_t begin = 0, end = 0; begin < pending.size(); begin = end) {
       while (end < pending.size() && pending[end].schema == pending[begin].schema) ++end;
@@ -351,8 +351,7 @@ void SeriesStore::Impl::FillValues(uint8_t resolution, uint64_t id, const Aggreg
   {
     std::shared_lock lock(acc_mu_);
     if (raw && HasHeads(resolution)) {
-      const int64_t first = std::max<int64_t>(out->start - out->start % span, sealed_[resolution]);
-      for (int64_t b = first; b < upper_block; b += span) {
+      for (int64_t b = out->start - out->start % span; b < upper_block; b += span) {
         std::string_view head = heads_.Find({resolution, id, uint32_t(b)});
         if (!head.empty()) heads.emplace_back(b, std::string(head));
       }
@@ -387,9 +386,35 @@ void SeriesStore::Impl::FillValues(uint8_t resolution, uint64_t id, const Aggreg
   for (const auto& [start, bucket] : open) {
     if (bucket.count > 0) put(start, value_of(bucket));
   }
+  // A head for a block already in RocksDB (a late point after its seal, or a
+  // block a v1 store began) combines with it by the series' rule, as the
+  // sealed operand will.
+  const RawCombine combine = RawCombineFor(rule.method);
   for (const auto& head : heads) {
     const int64_t block_start = head.first;
-    ForEachRaw(head.second, [&](uint16_t slot, double v) { put(block_start + slot * step, v); });
+    ForEachRaw(head.second, [&](uint16_t slot, double v) {
+      const int64_t t = block_start + slot * step;
+      if (t < out->start || t >= out->end) return;
+      double& cur = out->values[(t - out->start) / step];
+      if (std::isnan(cur)) {
+        cur = v;
+        return;
+      }
+      switch (combine) {
+        case RawCombine::kSum:
+          cur += v;
+          break;
+        case RawCombine::kMin:
+          cur = std::min(cur, v);
+          break;
+        case RawCombine::kMax:
+          cur = std::max(cur, v);
+          break;
+        case RawCombine::kLast:
+          cur = v;
+          break;
+      }
+    });
   }
 }
 
@@ -449,7 +474,7 @@ common::Status SeriesStore::Impl::Compact() {
     if (!closed_ && db_ != nullptr) {
       rocksdb::WriteBatch batch;
       std::unique_lock acc_lock(acc_mu_);
-      SealHeads(clock_.NowSeconds(), &batch);
+      SealHeads(clock_.NowSeconds(), true, &batch);
       if (batch.Count() > 0) {
         if (auto st = Commit(&batch, 0); !st.ok()) return st;
       }

@@ -1,24 +1,30 @@
 // DESIGN: heads, the open raw blocks (docs/STORE.md has the whole plan).
 //
-// A raw point whose block starts at or after sealed_[r] (r: the raw
-// resolution id) is logged in the store's WAL (data_dir/metrics/wal, one
-// record per Write) and appended to its series' head in memory. When the
-// clock passes a span's end by kSealLateness, every head of that span is
-// sealed in one WriteBatch: each as one merge operand on its data key (a
-// sealed-block operand: the merge operator folds it onto anything the key
-// already holds, so a v1 block or a late point is never overwritten), the
-// deletion of its checkpointed copy, and the new sealed_ ("raw_sealed" in
-// the default family). A point of a sealed span is a raw operand on its
-// block, written at once with RocksDB's WAL, never a head.
+// Every raw point (of a raw resolution of a configured schema) is logged in
+// the store's WAL (data_dir/metrics/wal, one record per Write) and appended
+// to its series' head for its block in memory. A head is sealed, as one
+// merge operand on its data key (a sealed-block operand: the merge operator
+// folds it onto whatever the key holds, so a v1 block, an earlier seal of
+// the same block or a late point is never overwritten), once its span ended
+// kSealLateness ago and either nothing was added for kSealLateness (a sweep
+// every kSweepSeconds) or the series has started a later block (at once: a
+// backfill, sent in time order, seals each block as it moves on). A point
+// for a block sealed before starts a new head, sealed the same way.
+//
+// Replay must not add a point twice: sealing writes, in the same batch, a
+// marker in place of the head's checkpoint copy ("heads" family: 0xff and
+// the last WAL sequence the sealed block includes). On open, WAL records
+// after "heads_seq" are replayed except a point whose block has a marker at
+// or after the record's sequence. A checkpoint drops the markers (the
+// records they guard are before it).
 //
 // Checkpoint: once the WAL written since the last checkpoint exceeds both
 // kCheckpointWalBytes and the heads' own bytes (so checkpoints never write
-// more than about twice what the WAL did), and at Close, every changed head
-// is put in the "heads" family with the WAL sequence it includes
-// ("heads_seq"), RocksDB's WAL is synced, and the WAL segments before it are
-// deleted. Open loads the heads family, then replays the WAL records after
-// heads_seq, skipping points of spans sealed since: restart reads at most
-// about kCheckpointWalBytes of WAL plus the heads.
+// more than about twice what the WAL did), after a WAL write failed, and at
+// Close, every changed head is put in the "heads" family with the WAL
+// sequence it includes ("heads_seq"), RocksDB's WAL is synced, and the WAL
+// segments before it are deleted: restart reads at most about
+// kCheckpointWalBytes of WAL plus the heads.
 //
 // A WAL record's point keeps the raw resolution id and the series' rule in
 // the high bits of its timestamp (bits 40-47 and 48-49), since replay has no
@@ -31,7 +37,9 @@
 #include <spdlog/spdlog.h>
 
 #include <charconv>
+#include <cstring>
 #include <filesystem>
+#include <unordered_map>
 
 #include "store/block_codec.h"
 #include "store/operand_run.h"
@@ -40,10 +48,12 @@
 namespace hourglass::store {
 namespace {
 
-constexpr const char* kSealedKey = "raw_sealed";
 constexpr const char* kHeadsSeqKey = "heads_seq";
-// A span is sealed this long after its end; a later point patches the block.
+// A head is sealed once its span ended this long ago and (unless its series
+// moved on to a later block) it got no point for this long.
 constexpr int64_t kSealLateness = 120;
+constexpr int64_t kSweepSeconds = 10;
+constexpr char kMarkerTag = static_cast<char>(0xff);
 constexpr uint64_t kCheckpointWalBytes = 64u << 20;
 constexpr int kResolutionShift = 40;
 constexpr int kCombineShift = 48;
@@ -71,68 +81,64 @@ bool SeriesStore::Impl::HasHeads(uint8_t resolution) const {
 }
 
 common::Status SeriesStore::Impl::OpenHeads() {
-  const size_t n = layout_.resolutions().size();
-  sealed_.assign(n, 0);
-  std::string value;
-  auto s = db_->Get(rocksdb::ReadOptions(), handles_[0], kSealedKey, &value);
-  if (!s.ok() && !s.IsNotFound()) return common::Status::Error(s.ToString());
-  // "ID:T ID:T ..."
-  for (std::string_view rest = value; !rest.empty();) {
-    size_t id = 0;
-    int64_t t = 0;
-    auto [p1, e1] = std::from_chars(rest.data(), rest.data() + rest.size(), id);
-    if (e1 != std::errc() || p1 == rest.data() + rest.size() || *p1 != ':') break;
-    auto [p2, e2] = std::from_chars(p1 + 1, rest.data() + rest.size(), t);
-    if (e2 != std::errc()) break;
-    if (id < n) sealed_[id] = t;
-    rest.remove_prefix(p2 - rest.data());
-    if (!rest.empty()) rest.remove_prefix(1);
-  }
   uint64_t heads_seq = 0;
-  value.clear();
-  s = db_->Get(rocksdb::ReadOptions(), handles_[0], kHeadsSeqKey, &value);
+  std::string value;
+  auto s = db_->Get(rocksdb::ReadOptions(), handles_[0], kHeadsSeqKey, &value);
   if (!s.ok() && !s.IsNotFound()) return common::Status::Error(s.ToString());
   std::from_chars(value.data(), value.data() + value.size(), heads_seq);
 
-  size_t restored = 0;
+  // Heads as of the last checkpoint, and the markers of blocks sealed since.
+  std::unordered_map<std::string, uint64_t> markers;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), handles_[4]));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     DataKey key;
     const rocksdb::Slice v = it->value();
-    if (!DataKey::Decode({it->key().data(), it->key().size()}, &key) || v.size() < 2 ||
-        uint8_t(v[0]) > 3 || !HasHeads(key.resolution) ||
-        int64_t(key.block_start) < sealed_[key.resolution]) {
+    if (!DataKey::Decode({it->key().data(), it->key().size()}, &key) || v.size() < 2) continue;
+    if (v[0] == kMarkerTag && v.size() == 9) {
+      uint64_t seq = 0;
+      std::memcpy(&seq, v.data() + 1, 8);
+      markers.emplace(it->key().ToString(), seq);
+      sealed_keys_.push_back(key);
       continue;
     }
-    if (heads_.Restore(key, static_cast<RawCombine>(v[0]), {v.data() + 1, v.size() - 1})) {
-      ++restored;
-    }
+    if (uint8_t(v[0]) > 3 || !HasHeads(key.resolution)) continue;
+    heads_.Restore(key, static_cast<RawCombine>(v[0]), {v.data() + 1, v.size() - 1});
   }
   if (!it->status().ok()) return common::Status::Error(it->status().ToString());
 
   PointWalOptions wal_options;
   wal_options.clock = &clock_;
-  uint64_t replayed = 0;
-  auto wal = PointWal::Open((std::filesystem::path(options_.path) / "wal").string(), wal_options,
-                            [&](uint64_t seq, std::span<const WalPoint> points) {
-                              if (seq <= heads_seq) return common::Status::Ok();
-                              for (const WalPoint& p : points) {
-                                const auto resolution = uint8_t(p.timestamp >> kResolutionShift);
-                                const auto combine =
-                                    static_cast<RawCombine>((p.timestamp >> kCombineShift) & 0x3);
-                                const int64_t t = p.timestamp & kTimeMask;
-                                if (!HasHeads(resolution)) continue;
-                                const int64_t step = layout_.resolutions()[resolution].step;
-                                const int64_t slot_time = FloorTo(t, step),
-                                              block = FloorTo(slot_time, step * kSlotsPerBlock);
-                                if (block < sealed_[resolution])
-                                  continue;  // in a sealed block already
-                                heads_.Add({resolution, p.series_id, uint32_t(block)},
-                                           uint16_t((slot_time - block) / step), p.value, combine);
-                                ++replayed;
-                              }
-                              return common::Status::Ok();
-                            });
+  // After a clean stop the WAL is empty: numbering goes on past the checkpoint.
+  wal_options.first_sequence = heads_seq + 1;
+  uint64_t replayed = 0, skipped = 0;
+  const int64_t now = clock_.NowSeconds();
+  char key_bytes[kDataKeySize];
+  auto wal = PointWal::Open(
+      (std::filesystem::path(options_.path) / "wal").string(), wal_options,
+      [&](uint64_t seq, std::span<const WalPoint> points) {
+        if (seq <= heads_seq) return common::Status::Ok();
+        for (const WalPoint& p : points) {
+          const auto resolution = uint8_t(p.timestamp >> kResolutionShift);
+          const auto combine = static_cast<RawCombine>((p.timestamp >> kCombineShift) & 0x3);
+          const int64_t t = p.timestamp & kTimeMask;
+          if (!HasHeads(resolution)) continue;
+          const int64_t step = layout_.resolutions()[resolution].step;
+          const int64_t slot_time = FloorTo(t, step);
+          const int64_t block = FloorTo(slot_time, step * kSlotsPerBlock);
+          const DataKey key{resolution, p.series_id, uint32_t(block)};
+          if (!markers.empty()) {
+            key.EncodeTo(key_bytes);
+            auto m = markers.find(std::string(key_bytes, kDataKeySize));
+            if (m != markers.end() && m->second >= seq) {
+              ++skipped;  // in a block sealed after this record
+              continue;
+            }
+          }
+          heads_.Add(key, uint16_t((slot_time - block) / step), p.value, combine, now);
+          ++replayed;
+        }
+        return common::Status::Ok();
+      });
   if (!wal.ok()) return wal.status();
   wal_.emplace(std::move(wal).value());
   const WalReplayStats& stats = wal_->replay_stats();
@@ -140,49 +146,59 @@ common::Status SeriesStore::Impl::OpenHeads() {
     spdlog::warn("metric store WAL: {} bytes of a torn tail dropped ({})", stats.dropped_bytes,
                  stats.dropped_reason);
   }
-  if (replayed > 0) {
-    spdlog::info("metric store {}: {} open raw blocks restored, {} points replayed from the WAL",
-                 options_.path, heads_.size(), replayed);
+  if (replayed + skipped > 0) {
+    spdlog::info(
+        "metric store {}: {} open raw blocks restored, {} points replayed from the WAL ({} "
+        "already sealed)",
+        options_.path, heads_.size(), replayed, skipped);
   }
   heads_gauge_.Set(double(heads_.size()));
   head_bytes_gauge_.Set(double(heads_.bytes()));
   return common::Status::Ok();
 }
 
-void SeriesStore::Impl::SealHeads(int64_t now, rocksdb::WriteBatch* batch) {
-  bool advanced = false;
+void SeriesStore::Impl::Seal(std::vector<RawHeads::Sealed> sealed, rocksdb::WriteBatch* batch) {
+  if (sealed.empty()) return;
+  std::sort(sealed.begin(), sealed.end(), [](const RawHeads::Sealed& a, const RawHeads::Sealed& b) {
+    return a.key.series_id != b.key.series_id ? a.key.series_id < b.key.series_id
+                                              : a.key.block_start < b.key.block_start;
+  });
+  // Every record so far is in these blocks (or in other heads).
+  const uint64_t seq = wal_ ? wal_->next_sequence() - 1 : 0;
+  char marker[9];
+  marker[0] = kMarkerTag;
+  std::memcpy(marker + 1, &seq, 8);
   std::string operand;
-  for (size_t r = 0; r < sealed_.size(); ++r) {
-    if (!HasHeads(uint8_t(r))) continue;
-    const int64_t span = layout_.resolutions()[r].step * kSlotsPerBlock;
-    const int64_t limit = FloorTo(now - kSealLateness, span);
-    if (limit <= sealed_[r]) continue;
-    char key[kDataKeySize];
-    for (const RawHeads::Sealed& head : heads_.TakeBefore(uint8_t(r), limit)) {
-      head.key.EncodeTo(key);
-      EncodeSealedOperand(head.combine, head.block, &operand);
-      batch->Merge(data_, rocksdb::Slice(key, kDataKeySize), operand);
-      batch->Delete(handles_[4], rocksdb::Slice(key, kDataKeySize));
-      heads_sealed_.Add();
-    }
-    sealed_[r] = limit;
-    advanced = true;
+  char key[kDataKeySize];
+  for (const RawHeads::Sealed& head : sealed) {
+    head.key.EncodeTo(key);
+    EncodeSealedOperand(head.combine, head.block, &operand);
+    batch->Merge(data_, rocksdb::Slice(key, kDataKeySize), operand);
+    batch->Put(handles_[4], rocksdb::Slice(key, kDataKeySize), rocksdb::Slice(marker, 9));
+    sealed_keys_.push_back(head.key);
   }
-  if (!advanced) return;
-  std::string text;
-  for (size_t r = 0; r < sealed_.size(); ++r) {
-    if (sealed_[r] != 0) text += fmt::format("{}{}:{}", text.empty() ? "" : " ", r, sealed_[r]);
-  }
-  batch->Put(handles_[0], kSealedKey, text);
+  heads_sealed_.Add(sealed.size());
   heads_gauge_.Set(double(heads_.size()));
   head_bytes_gauge_.Set(double(heads_.bytes()));
 }
 
-void SeriesStore::Impl::AddRawPoints(const std::vector<Pending>& pending,
-                                     rocksdb::WriteBatch* late) {
+void SeriesStore::Impl::SealHeads(int64_t now, bool all_due, rocksdb::WriteBatch* batch) {
+  if (!all_due && now < last_sweep_ + kSweepSeconds) return;
+  last_sweep_ = now;
+  const auto& resolutions = layout_.resolutions();
+  Seal(heads_.TakeIf([&](const DataKey& key, const RawHeads::Head& head) {
+    const int64_t end =
+        int64_t(key.block_start) + resolutions[key.resolution].step * kSlotsPerBlock;
+    return end + kSealLateness <= now && (all_due || head.touched + kSealLateness <= now);
+  }),
+       batch);
+}
+
+void SeriesStore::Impl::AddRawPoints(const std::vector<Pending>& pending, int64_t now,
+                                     rocksdb::WriteBatch* batch) {
   std::vector<WalPoint> logged;
   logged.reserve(pending.size());
-  OperandRun run(data_, late);
+  OperandRun run(data_, batch);
   struct Slot {
     DataKey key;
     uint16_t slot;
@@ -200,7 +216,7 @@ void SeriesStore::Impl::AddRawPoints(const std::vector<Pending>& pending,
     const int64_t block = slot_time - slot_time % (step * kSlotsPerBlock);
     const DataKey key{resolution, p.id, uint32_t(block)};
     const auto slot = uint16_t((slot_time - block) / step);
-    if (!HasHeads(resolution) || block < sealed_[resolution]) {
+    if (!HasHeads(resolution)) {
       run.AddRaw(key, p.combine, slot, p.value);
       continue;
     }
@@ -221,9 +237,20 @@ void SeriesStore::Impl::AddRawPoints(const std::vector<Pending>& pending,
       wal_bytes_since_checkpoint_ += PointWal::EncodedPayloadSize(logged) + 8;
     }
   }
+  // A series that starts a block seals its previous one if that span ended
+  // long enough ago (a backfill in time order seals each block as it goes).
+  std::vector<RawHeads::Sealed> moved_on;
   for (const Slot& s : to_heads) {
-    heads_.Add(s.key, s.slot, pending[s.index].value, pending[s.index].combine);
+    if (!heads_.Add(s.key, s.slot, pending[s.index].value, pending[s.index].combine, now)) continue;
+    const int64_t span = layout_.resolutions()[s.key.resolution].step * kSlotsPerBlock;
+    const int64_t previous = int64_t(s.key.block_start) - span;
+    if (previous < 0 || previous + span + kSealLateness > now) continue;
+    bool found = false;
+    RawHeads::Sealed head =
+        heads_.TakeOne({s.key.resolution, s.key.series_id, uint32_t(previous)}, &found);
+    if (found) moved_on.push_back(std::move(head));
   }
+  Seal(std::move(moved_on), batch);
   heads_gauge_.Set(double(heads_.size()));
   head_bytes_gauge_.Set(double(heads_.bytes()));
 }
@@ -251,6 +278,12 @@ common::Status SeriesStore::Impl::Checkpoint(bool force) {
                 HeadValue(head.combine, head.block.bytes()));
       head.dirty = false;
     });
+    // Markers guard only records before this checkpoint: drop them first
+    // (a head re-created for such a block is put after).
+    for (const DataKey& k : sealed_keys_) {
+      k.EncodeTo(key);
+      if (heads_.Find(k).empty()) batch.Delete(handles_[4], rocksdb::Slice(key, kDataKeySize));
+    }
     batch.Put(handles_[0], kHeadsSeqKey, std::to_string(seq));
     std::lock_guard commit_lock(commit_mu_);
     if (!writable_) {
@@ -268,6 +301,7 @@ common::Status SeriesStore::Impl::Checkpoint(bool force) {
   }
   wal_bytes_since_checkpoint_ = 0;
   wal_unlogged_ = false;
+  sealed_keys_.clear();
   if (auto deleted = wal_->DeleteBefore(seq + 1); !deleted.ok()) return deleted.status();
   return common::Status::Ok();
 }

@@ -127,12 +127,14 @@ class SeriesStore::Impl {
   common::Status OpenHeads();
   // Whether `resolution` keeps heads (a raw resolution of a configured schema).
   bool HasHeads(uint8_t resolution) const;
-  // Seals the heads of spans that ended `kSealLateness` ago into `batch`.
-  // Under acc_mu_ (exclusive).
-  void SealHeads(int64_t now, rocksdb::WriteBatch* batch);
-  // Logs the points bound for heads and adds them; the others (their block
-  // is sealed) go to `late` as raw operands. Under acc_mu_ (exclusive).
-  void AddRawPoints(const std::vector<Pending>& pending, rocksdb::WriteBatch* late);
+  // Seals the heads that are due (see the DESIGN note) into `batch`; at most
+  // once per sweep interval unless `all_due` (then every head whose span
+  // ended, touched or not: Compact). Under acc_mu_ (exclusive).
+  void SealHeads(int64_t now, bool all_due, rocksdb::WriteBatch* batch);
+  void Seal(std::vector<RawHeads::Sealed> sealed, rocksdb::WriteBatch* batch);
+  // Logs the raw points and adds them to their heads, sealing a series'
+  // previous block when it starts a later one. Under acc_mu_ (exclusive).
+  void AddRawPoints(const std::vector<Pending>& pending, int64_t now, rocksdb::WriteBatch* batch);
   // Writes the changed heads and the WAL position they cover, then drops the
   // WAL before it. `force`: whatever the WAL size (Close). Under write_mu_.
   common::Status Checkpoint(bool force);
@@ -219,9 +221,9 @@ class SeriesStore::Impl {
 
   // Guarded by acc_mu_ (readers copy a head's bytes under the shared lock).
   RawHeads heads_;
-  // Per resolution id: points of blocks starting before it are in sealed
-  // blocks (a later one is a raw operand on its block); heads only after.
-  std::vector<int64_t> sealed_;
+  // Blocks sealed since the last checkpoint (their markers in "heads").
+  std::vector<DataKey> sealed_keys_;
+  int64_t last_sweep_ = 0;
   // The heads' WAL; guarded by write_mu_. Empty while the store is closed.
   std::optional<PointWal> wal_;
   uint64_t wal_bytes_since_checkpoint_ = 0;

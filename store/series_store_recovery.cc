@@ -134,7 +134,10 @@ common::Status SeriesStore::Impl::Admit(size_t points) {
 
 common::Status SeriesStore::Impl::Commit(rocksdb::WriteBatch* batch, size_t points) {
   std::lock_guard lock(commit_mu_);
-  if (batch->Count() == 0) return common::Status::Ok();
+  if (batch->Count() == 0) {
+    points_written_.Add(points);  // all in heads (logged in the store's WAL)
+    return common::Status::Ok();
+  }
   if (writable_ && !held_.empty()) DrainLocked();
   if (writable_) {
     auto s = db_->Write(rocksdb::WriteOptions(), batch);

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include <charconv>
+#include <filesystem>
 
 #include "store/block_codec.h"
 #include "store/data_key.h"
@@ -119,6 +120,16 @@ common::Status SeriesStore::Impl::Close() {
   // makes the next start read them instead of the WAL.
   if (auto st = Checkpoint(true); !st.ok()) {
     spdlog::warn("metric store: {}; the next start replays the WAL", st.message());
+  } else if (wal_) {
+    // Everything logged is in the checkpoint: the WAL's files can go.
+    wal_.reset();
+    std::error_code ec;
+    std::vector<std::filesystem::path> segments;
+    for (const auto& e : std::filesystem::directory_iterator(
+             std::filesystem::path(options_.path) / "wal", ec)) {
+      if (ParseWalSegmentName(e.path().filename().string())) segments.push_back(e.path());
+    }
+    for (const auto& path : segments) std::filesystem::remove(path, ec);
   }
   wal_.reset();
   // Flush every memtable, so the WAL files become obsolete and RocksDB
