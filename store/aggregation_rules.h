@@ -5,6 +5,8 @@
 // the name without ";tags".
 #pragma once
 
+#include <algorithm>
+
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -58,6 +60,20 @@ class AggregationRules {
 std::vector<AggregationRule> StatsdAggregationRules();
 
 RawCombine RawCombineFor(AggregationMethod method);
+// A slot written twice: the value it keeps under `combine`.
+inline double CombineRaw(RawCombine combine, double old_value, double new_value) {
+  switch (combine) {
+    case RawCombine::kSum:
+      return old_value + new_value;
+    case RawCombine::kMin:
+      return std::min(old_value, new_value);
+    case RawCombine::kMax:
+      return std::max(old_value, new_value);
+    case RawCombine::kLast:
+      break;
+  }
+  return new_value;
+}
 std::string_view AggregationMethodName(AggregationMethod method);
 // "average", "avg", "sum", "min", "max", "last" (carbon's names); false if
 // none.

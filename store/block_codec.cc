@@ -135,20 +135,7 @@ bool RawBlock::Apply(std::string_view value, bool is_base) {
       present.set(slot);
       return;
     }
-    switch (combine) {
-      case RawCombine::kLast:
-        cur = v;
-        break;
-      case RawCombine::kSum:
-        cur += v;
-        break;
-      case RawCombine::kMin:
-        cur = std::min(cur, v);
-        break;
-      case RawCombine::kMax:
-        cur = std::max(cur, v);
-        break;
-    }
+    cur = CombineRaw(combine, cur, v);
   });
 }
 

@@ -3,23 +3,6 @@
 #include <algorithm>
 
 namespace hourglass::store {
-namespace {
-
-double Combine(RawCombine combine, double old_value, double new_value) {
-  switch (combine) {
-    case RawCombine::kSum:
-      return old_value + new_value;
-    case RawCombine::kMin:
-      return std::min(old_value, new_value);
-    case RawCombine::kMax:
-      return std::max(old_value, new_value);
-    case RawCombine::kLast:
-      break;
-  }
-  return new_value;
-}
-
-}  // namespace
 
 bool RawHeads::Add(const DataKey& key, uint16_t slot, double value, RawCombine combine,
                    int64_t now) {
@@ -33,7 +16,7 @@ bool RawHeads::Add(const DataKey& key, uint16_t slot, double value, RawCombine c
     // An earlier or repeated slot: decode, merge, re-encode.
     std::string bytes(head.block.bytes());
     if (PatchSeriesBlock(&bytes, slot, value,
-                         [combine](double o, double n) { return Combine(combine, o, n); })) {
+                         [combine](double o, double n) { return CombineRaw(combine, o, n); })) {
       SeriesBlockWriter::Resume(bytes, &head.block);
     }
   }

@@ -396,24 +396,7 @@ void SeriesStore::Impl::FillValues(uint8_t resolution, uint64_t id, const Aggreg
       const int64_t t = block_start + slot * step;
       if (t < out->start || t >= out->end) return;
       double& cur = out->values[(t - out->start) / step];
-      if (std::isnan(cur)) {
-        cur = v;
-        return;
-      }
-      switch (combine) {
-        case RawCombine::kSum:
-          cur += v;
-          break;
-        case RawCombine::kMin:
-          cur = std::min(cur, v);
-          break;
-        case RawCombine::kMax:
-          cur = std::max(cur, v);
-          break;
-        case RawCombine::kLast:
-          cur = v;
-          break;
-      }
+      cur = std::isnan(cur) ? v : CombineRaw(combine, cur, v);
     });
   }
 }

@@ -125,8 +125,8 @@ common::Status SeriesStore::Impl::Close() {
     wal_.reset();
     std::error_code ec;
     std::vector<std::filesystem::path> segments;
-    for (const auto& e : std::filesystem::directory_iterator(
-             std::filesystem::path(options_.path) / "wal", ec)) {
+    for (const auto& e :
+         std::filesystem::directory_iterator(std::filesystem::path(options_.path) / "wal", ec)) {
       if (ParseWalSegmentName(e.path().filename().string())) segments.push_back(e.path());
     }
     for (const auto& path : segments) std::filesystem::remove(path, ec);

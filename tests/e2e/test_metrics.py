@@ -19,6 +19,14 @@ def total(server, target, frm="-5min"):
     return sum(values(result[0])) if result else 0.0
 
 
+def send_carbon(server, lines):
+    """Sends carbon plaintext lines and waits until the store has them all."""
+    with socket.create_connection(split_address(server.addresses["carbon"])) as sock:
+        sock.sendall("".join(line + "\n" for line in lines).encode())
+    server.wait_for(lambda: server.prometheus().get("hourglass_carbon_points_written_total", 0) >= len(lines),
+                    what="carbon points written")
+
+
 class MetricsEndToEndTest(unittest.TestCase):
     def test_counters_timers_gauges_sets_over_netcat(self):
         with Hourglass() as server:
@@ -163,11 +171,7 @@ class MetricsEndToEndTest(unittest.TestCase):
         # WAL to replay (it used to keep every point in RocksDB's WAL files).
         with Hourglass() as server:
             now = int(time.time()) // 10 * 10
-            lines = "".join(f"e2e.wal.s{i % 50} {i} {now - 3000 + (i // 50) * 10}\n" for i in range(10000))
-            with socket.create_connection(split_address(server.addresses["carbon"])) as sock:
-                sock.sendall(lines.encode())
-            server.wait_for(lambda: server.prometheus().get("hourglass_carbon_points_written_total", 0) >= 10000,
-                            what="carbon points written")
+            send_carbon(server, [f"e2e.wal.s{i % 50} {i} {now - 3000 + (i // 50) * 10}" for i in range(10000)])
             self.assertEqual(server.stop(), 0)
             metrics = os.path.join(server.data_dir, "metrics")
             wal = sum(os.path.getsize(os.path.join(metrics, f)) for f in os.listdir(metrics) if f.endswith(".log"))
@@ -184,11 +188,7 @@ class MetricsEndToEndTest(unittest.TestCase):
         # its WAL: a kill -9 right after they were written loses none.
         with Hourglass() as server:
             now = int(time.time()) // 10 * 10
-            lines = "".join(f"e2e.kill.s{i % 20} {i} {now - 1000 + (i // 20) * 10}\n" for i in range(2000))
-            with socket.create_connection(split_address(server.addresses["carbon"])) as sock:
-                sock.sendall(lines.encode())
-            server.wait_for(lambda: server.prometheus().get("hourglass_carbon_points_written_total", 0) >= 2000,
-                            what="carbon points written")
+            send_carbon(server, [f"e2e.kill.s{i % 20} {i} {now - 1000 + (i // 20) * 10}" for i in range(2000)])
             server.stop(sig=signal.SIGKILL)
             restarted = Hourglass(data_dir=server.data_dir).start()
             try:

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <filesystem>
 
+#include "crashing_child.h"
 #include "store/series_store.h"
 #include "temp_dir.h"
 
@@ -16,6 +17,8 @@ using namespace hourglass;
 using namespace hourglass::store;
 
 namespace {
+
+using testing::InCrashingChild;
 
 constexpr int64_t kNow = 1'700'000'400;  // 20 min into its hour
 constexpr int64_t kHour = 3600;
@@ -44,21 +47,6 @@ struct Store {
   common::StatsRegistry stats;
   std::unique_ptr<SeriesStore> store;
 };
-
-// Runs `fn` in a child process that ends with _exit, as a killed server.
-template <typename Fn>
-void InCrashingChild(Fn fn) {
-  pid_t child = fork();
-  REQUIRE(child >= 0);
-  if (child == 0) {
-    fn();
-    _exit(0);
-  }
-  int status = 0;
-  REQUIRE(waitpid(child, &status, 0) == child);
-  REQUIRE(WIFEXITED(status));
-  REQUIRE(WEXITSTATUS(status) == 0);
-}
 
 }  // namespace
 
@@ -92,7 +80,7 @@ TEST_CASE("open raw blocks are read from memory and sealed once their span ends"
   CHECK(s.Values("a.count", kNow - 60, kNow) == std::vector<double>{7, 1, 15});
   CHECK(s.Values("b", kNow - 60, kNow) == std::vector<double>{5, 6});
   CHECK(s.Counter("store.heads_sealed") == 2);
-  REQUIRE(s.store->Compact().ok());  // seals every ended head
+  REQUIRE(s.store->Compact().ok());             // seals every ended head
   CHECK(s.Counter("store.heads_sealed") == 4);  // the two new heads; c's hour is open
   CHECK(s.Values("a.count", kNow - 60, kNow) == std::vector<double>{7, 1, 15});
   CHECK(s.Values("b", kNow - 60, kNow) == std::vector<double>{5, 6});

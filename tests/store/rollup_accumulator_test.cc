@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 
+#include "crashing_child.h"
 #include "store/series_store.h"
 #include "temp_dir.h"
 
@@ -13,6 +14,8 @@ using namespace hourglass;
 using namespace hourglass::store;
 
 namespace {
+
+using testing::InCrashingChild;
 
 constexpr int64_t kNow = 1'700'000'400;  // a multiple of 600
 constexpr int64_t kMinuteFrom = kNow - 6 * 3600 - 60;
@@ -85,20 +88,6 @@ TEST_CASE("Close writes open buckets; a late point after reopen still adds up", 
   // The rest of the 10 min bucket, written after the restart, adds to it.
   REQUIRE(s.store->Write(std::vector<Point>{{"stats_counts.api", kNow + 120, 1}}).ok());
   CHECK(s.At("stats_counts.api", kTenMinuteFrom, kNow, kNow + 130) == 13);
-}
-
-// Runs `fn` in a child process; `fn` ends with _exit, as a killed server.
-template <typename Fn>
-void InCrashingChild(Fn fn) {
-  pid_t child = fork();
-  REQUIRE(child >= 0);
-  if (child == 0) {
-    fn();
-    _exit(0);
-  }
-  int status = 0;
-  REQUIRE(waitpid(child, &status, 0) == child);
-  REQUIRE(WIFEXITED(status));
 }
 
 TEST_CASE("after a crash, open buckets are rebuilt from raw, exactly once", "[store][rollup]") {

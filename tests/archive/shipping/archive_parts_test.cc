@@ -9,6 +9,7 @@
 #include "archive/shipping/archive_reader.h"
 #include "archive/shipping/sealer.h"
 #include "archive/shipping/uploader.h"
+#include "tests/archive/shipping/test_hour.h"
 #include "tests/archive/temp_dir.h"
 
 namespace hourglass::archive {
@@ -18,8 +19,6 @@ using testing::ReadFile;
 using testing::TempDir;
 using testing::WriteFile;
 
-constexpr int64_t k0500 = 1795237200;  // 2026-11-21T05:00:00Z
-constexpr int64_t kHour05 = k0500 / 3600;
 constexpr int64_t kSecond = 1'000'000;
 const AuditFileInfo kOpen{"audit-20261121T0500Z.log", kHour05, 1, false};
 

@@ -9,6 +9,7 @@
 #include "archive/shipping/key_template.h"
 #include "archive/shipping/sealer.h"
 #include "archive/shipping/sha256_stream.h"
+#include "tests/archive/shipping/test_hour.h"
 #include "tests/archive/temp_dir.h"
 
 namespace hourglass::archive {
@@ -17,9 +18,6 @@ namespace {
 using testing::ReadFile;
 using testing::TempDir;
 using testing::WriteFile;
-
-constexpr int64_t k0500 = 1795237200;  // 2026-11-21T05:00:00Z
-constexpr int64_t kHour05 = k0500 / 3600;
 
 std::string RoundTrip(Compression c, const std::string& data, size_t chunk) {
   auto encoder = MakeEncoder(c);
