@@ -32,12 +32,16 @@ usage: bench/store_ingest.sh [options]
   --dir DIR              where the feed and data dirs go (default $TMPDIR or /tmp)
   --timeout S            give up waiting for the last point after S seconds (default 3600)
   --keep                 keep the feed, data dirs and logs
+  --set KEY=VALUE        passed to hourglass serve (repeatable), e.g.
+                         --set store.retentions=10s:30d (raw points only, as
+                         VictoriaMetrics keeps them)
 EOF
   exit 2
 }
 
 die() { echo "store_ingest: $*" >&2; exit 1; }
 
+hourglass_sets=()
 while (($#)); do
   case "$1" in
     --series) shift; series=$1 ;;
@@ -49,6 +53,7 @@ while (($#)); do
     --dir) shift; base_dir=$1 ;;
     --timeout) shift; timeout=$1 ;;
     --keep) keep_dir=1 ;;
+    --set) shift; hourglass_sets+=(--set "$1") ;;
     -h|--help) usage ;;
     *) echo "store_ingest: unknown option $1" >&2; usage ;;
   esac
@@ -155,7 +160,7 @@ run_receiver() {  # run_receiver NAME: start, feed, measure, stop; appends to re
     hourglass)
       "$hourglass_bin" serve --set data_dir="$dir" --set carbon.listen="127.0.0.1:$carbon_port" \
         --set http.listen="127.0.0.1:$http_port" --set statsd.listen=127.0.0.1:0 \
-        --set syslog.listen=127.0.0.1:0 >"$log" 2>&1 &
+        --set syslog.listen=127.0.0.1:0 "${hourglass_sets[@]}" >"$log" 2>&1 &
       recv_pid=$!
       # The last point is readable when render returns a non-null value at last_ts.
       check=(sh -c "curl -sf 'http://127.0.0.1:$http_port/render?target=$last_series&from=$((last_ts - 60))&until=$((last_ts + 10))&format=json' |
