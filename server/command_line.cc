@@ -48,7 +48,8 @@ const std::vector<CommandSpec>& Commands() {
        {},
        kTimeHelp},
       {"archive presign",
-       "print a presigned GET (or PUT) URL per segment of an hour",
+       "print a presigned GET URL per archived object of an hour (--put: one PUT URL for a past "
+       "hour with nothing archived)",
        "HOUR [--expires 1h] [--put]",
        1,
        {"--expires"},
