@@ -7,6 +7,7 @@ namespace hourglass::store {
 bool RawHeads::Add(const DataKey& key, uint16_t slot, double value, RawCombine combine,
                    int64_t now) {
   auto [it, fresh] = heads_.try_emplace(Pack(key));
+  if (fresh) NoteBlock(key);
   Head& head = it->second;
   head.combine = combine;
   head.dirty = true;
@@ -30,6 +31,7 @@ bool RawHeads::Restore(const DataKey& key, RawCombine combine, std::string_view 
   head.combine = combine;
   head.dirty = false;
   auto [it, fresh] = heads_.insert_or_assign(Pack(key), std::move(head));
+  NoteBlock(key);
   bytes_ += it->second.block.bytes().size();
   return true;
 }

@@ -6,6 +6,8 @@
 // accumulator mutex (readers copy a head's bytes under the shared lock).
 #pragma once
 
+#include <algorithm>
+#include <array>
 #include <cstdint>
 #include <string>
 #include <unordered_map>
@@ -43,9 +45,11 @@ class RawHeads {
   template <typename Due>
   std::vector<Sealed> TakeIf(Due&& due) {
     std::vector<Sealed> out;
+    oldest_.fill(INT64_MAX);
     for (auto it = heads_.begin(); it != heads_.end();) {
       const DataKey key = Unpack(it->first);
       if (!due(key, it->second)) {
+        NoteBlock(key);
         ++it;
         continue;
       }
@@ -54,6 +58,9 @@ class RawHeads {
     }
     return out;
   }
+  // No head of `resolution` starts before this (a lower bound: exact after
+  // TakeIf, possibly lower after TakeOne). INT64_MAX: none.
+  int64_t oldest_block(uint8_t resolution) const { return oldest_[resolution]; }
   // Removes and returns the head of `key`, if any (`found` says).
   Sealed TakeOne(const DataKey& key, bool* found);
   // The bytes of the head of `key`'s block, or empty.
@@ -87,7 +94,17 @@ class RawHeads {
     return {Unpack(it->first), it->second.combine, std::string(it->second.block.bytes())};
   }
 
+  void NoteBlock(const DataKey& key) {
+    oldest_[key.resolution] = std::min<int64_t>(oldest_[key.resolution], key.block_start);
+  }
+
   Map heads_;
+  std::array<int64_t, 256> oldest_ = MakeOldest();
+  static std::array<int64_t, 256> MakeOldest() {
+    std::array<int64_t, 256> a;
+    a.fill(INT64_MAX);
+    return a;
+  }
   size_t bytes_ = 0;  // encoded bytes of every head
 };
 

@@ -351,7 +351,10 @@ void SeriesStore::Impl::FillValues(uint8_t resolution, uint64_t id, const Aggreg
   {
     std::shared_lock lock(acc_mu_);
     if (raw && HasHeads(resolution)) {
-      for (int64_t b = out->start - out->start % span; b < upper_block; b += span) {
+      // Only blocks from the oldest head on: usually the last one or two.
+      const int64_t first =
+          std::max<int64_t>(out->start - out->start % span, heads_.oldest_block(resolution));
+      for (int64_t b = first; b < upper_block; b += span) {
         std::string_view head = heads_.Find({resolution, id, uint32_t(b)});
         if (!head.empty()) heads.emplace_back(b, std::string(head));
       }

@@ -60,6 +60,7 @@ TEST_CASE("open raw blocks are read from memory and sealed once their span ends"
   // Out of order and a second write to a slot (".count" sums) in the head.
   s.Write({{"a.count", kNow - 50, 7}, {"a.count", kNow - 20, 3}});
   CHECK(s.Values("a.count", kNow - 60, kNow) == std::vector<double>{7, 1, 5});
+  CHECK(s.Values("a.count", kNow - 5 * kHour, kNow) == std::vector<double>{7, 1, 5});
   CHECK(s.Counter("store.heads_sealed") == 0);
 
   // Two minutes past the end of the hour (and of their last point) the heads
