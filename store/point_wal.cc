@@ -437,6 +437,7 @@ common::Result<uint64_t> PointWal::Append(std::span<const WalPoint> points) {
     }
   }
   size_ += buffer_.size();
+  appended_bytes_ += buffer_.size();
   return next_seq_++;
 }
 

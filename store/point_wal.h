@@ -102,6 +102,8 @@ class PointWal {
   size_t segment_count() const { return segments_.size(); }
   const WalReplayStats& replay_stats() const { return replay_stats_; }
   uint64_t sync_count() const { return sync_count_; }  // fdatasyncs done
+  // Record bytes appended since Open (headers included).
+  uint64_t appended_bytes() const { return appended_bytes_; }
 
   // Payload bytes of a record holding `points` (what max_record_bytes bounds).
   static size_t EncodedPayloadSize(std::span<const WalPoint> points);
@@ -130,6 +132,7 @@ class PointWal {
   bool dirty_ = false;
   int64_t last_sync_micros_ = 0;
   uint64_t sync_count_ = 0;
+  uint64_t appended_bytes_ = 0;
   common::Status sync_error_;  // a failed interval sync, for the next Sync()
   std::string buffer_;
   WalReplayStats replay_stats_;

@@ -36,6 +36,7 @@
 #include <rocksdb/db.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstring>
 #include <filesystem>
@@ -233,8 +234,6 @@ void SeriesStore::Impl::AddRawPoints(const std::vector<Pending>& pending, int64_
         spdlog::warn("metric store WAL: {} ({} batch(es) kept in memory until the next checkpoint)",
                      seq.status().message(), n);
       }
-    } else {
-      wal_bytes_since_checkpoint_ += PointWal::EncodedPayloadSize(logged) + 8;
     }
   }
   // A series that starts a block seals its previous one if that span ended
@@ -257,9 +256,9 @@ void SeriesStore::Impl::AddRawPoints(const std::vector<Pending>& pending, int64_
 
 common::Status SeriesStore::Impl::Checkpoint(bool force) {
   if (!wal_) return common::Status::Ok();
+  const uint64_t logged = wal_->appended_bytes() - wal_bytes_at_checkpoint_;
   if (!force && !wal_unlogged_ &&
-      (wal_bytes_since_checkpoint_ < kCheckpointWalBytes ||
-       wal_bytes_since_checkpoint_ < heads_.bytes())) {
+      logged < std::max<uint64_t>(kCheckpointWalBytes, heads_.bytes())) {
     // Append syncs once a second while points come; this syncs an idle tail.
     const int64_t now = clock_.NowMicros();
     if (now - last_wal_sync_micros_ < 1'000'000) return common::Status::Ok();
@@ -299,7 +298,7 @@ common::Status SeriesStore::Impl::Checkpoint(bool force) {
       return common::Status::Error("checkpoint failed: " + s.ToString());
     }
   }
-  wal_bytes_since_checkpoint_ = 0;
+  wal_bytes_at_checkpoint_ = wal_->appended_bytes();
   wal_unlogged_ = false;
   sealed_keys_.clear();
   if (auto deleted = wal_->DeleteBefore(seq + 1); !deleted.ok()) return deleted.status();

@@ -226,7 +226,7 @@ class SeriesStore::Impl {
   int64_t last_sweep_ = 0;
   // The heads' WAL; guarded by write_mu_. Empty while the store is closed.
   std::optional<PointWal> wal_;
-  uint64_t wal_bytes_since_checkpoint_ = 0;
+  uint64_t wal_bytes_at_checkpoint_ = 0;  // wal_->appended_bytes() then
   int64_t last_wal_sync_micros_ = 0;
   bool wal_unlogged_ = false;  // heads hold points the WAL failed to log
   common::RateLimitedLog wal_log_;

@@ -1,0 +1,143 @@
+// SeriesStore reads: where a read goes (whisper's choice of resolution),
+// and the values of one series over a range, from RocksDB blocks, the open
+// rollup buckets and the heads (see the DESIGN notes in series_store.cc and
+// series_store_heads.cc).
+#include <fmt/format.h>
+#include <rocksdb/db.h>
+#include <rocksdb/snapshot.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "store/block_codec.h"
+#include "store/data_key.h"
+#include "store/series_store_impl.h"
+
+namespace hourglass::store {
+
+void SeriesStore::Impl::FillValues(uint8_t resolution, uint64_t id, const AggregationRule& rule,
+                                   SeriesData* out) const {
+  const int64_t step = out->step, span = step * kSlotsPerBlock;
+  const int64_t ratio = step / layout_.resolutions()[resolution].raw_step;
+  const bool raw = ratio == 1;
+  const BucketValue value_of(rule.method, rule.x_files_factor, ratio);
+  char lo[kDataKeySize], hi[kDataKeySize];
+  DataKey{resolution, id, uint32_t(out->start - out->start % span)}.EncodeTo(lo);
+  const int64_t last = out->end - step;
+  const int64_t upper_block = std::min<int64_t>(last - last % span + span, UINT32_MAX);
+  DataKey{resolution, id, uint32_t(upper_block)}.EncodeTo(hi);
+  rocksdb::Slice upper(hi, kDataKeySize);
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &upper;
+  ro.prefix_same_as_start = true;
+  // Open buckets and the snapshot are taken together: a bucket is either
+  // still in acc_ or already in the snapshot, never both or neither.
+  std::vector<std::pair<int64_t, RollupBucket>> open;
+  std::vector<std::pair<int64_t, std::string>> heads;  // (block start, series block)
+  std::unique_ptr<rocksdb::ManagedSnapshot> snapshot;
+  {
+    std::shared_lock lock(acc_mu_);
+    if (raw && HasHeads(resolution)) {
+      // Only blocks from the oldest head on: usually the last one or two.
+      const int64_t first =
+          std::max<int64_t>(out->start - out->start % span, heads_.oldest_block(resolution));
+      for (int64_t b = first; b < upper_block; b += span) {
+        std::string_view head = heads_.Find({resolution, id, uint32_t(b)});
+        if (!head.empty()) heads.emplace_back(b, std::string(head));
+      }
+    } else if (!raw) {
+      open = acc_.Lookup(resolution, id);
+    }
+    if (!open.empty() || !heads.empty()) {
+      snapshot = std::make_unique<rocksdb::ManagedSnapshot>(db_.get());
+    }
+  }
+  if (snapshot) ro.snapshot = snapshot->snapshot();
+  auto put = [&](int64_t t, double v) {
+    if (t >= out->start && t < out->end) out->values[(t - out->start) / step] = v;
+  };
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, data_));
+  for (it->Seek(rocksdb::Slice(lo, kDataKeySize)); it->Valid(); it->Next()) {
+    DataKey key;
+    if (!DataKey::Decode({it->key().data(), it->key().size()}, &key)) continue;
+    std::string_view value(it->value().data(), it->value().size());
+    if (raw) {
+      ForEachRaw(value, [&](uint16_t slot, double v) { put(key.block_start + slot * step, v); });
+      continue;
+    }
+    ForEachRollup(value, [&](uint16_t slot, RollupBucket b) {
+      int64_t t = int64_t(key.block_start) + slot * step;
+      for (auto& [start, bucket] : open) {
+        if (start == t) b.Merge(std::exchange(bucket, RollupBucket{}));
+      }
+      put(t, value_of(b));
+    });
+  }
+  for (const auto& [start, bucket] : open) {
+    if (bucket.count > 0) put(start, value_of(bucket));
+  }
+  // A head for a block already in RocksDB (a late point after its seal, or a
+  // block a v1 store began) combines with it by the series' rule, as the
+  // sealed operand will.
+  const RawCombine combine = RawCombineFor(rule.method);
+  for (const auto& head : heads) {
+    const int64_t block_start = head.first;
+    ForEachRaw(head.second, [&](uint16_t slot, double v) {
+      const int64_t t = block_start + slot * step;
+      if (t < out->start || t >= out->end) return;
+      double& cur = out->values[(t - out->start) / step];
+      cur = std::isnan(cur) ? v : CombineRaw(combine, cur, v);
+    });
+  }
+}
+
+SeriesStore::Impl::ReadPlan SeriesStore::Impl::PlanRead(std::string_view name, int64_t from,
+                                                        int64_t until, int64_t now) const {
+  ReadPlan plan;
+  const std::string canonical = CanonicalName(name);
+  plan.id = SeriesId(canonical);
+  const SeriesClass c = ClassOf(plan.id, canonical);
+  plan.rule = c.rule;
+  const ResolutionLayout::Schema& schema = layout_.schemas()[c.schema];
+  const auto& rs = schema.retentions;
+  plan.shape = {std::string(name), from, until, rs[0].step, {}};
+  const int64_t oldest = now - rs.back().duration;
+  if (from > now || until < oldest) return plan;  // whisper returns None
+  from = std::max(from, oldest);
+  until = std::min(until, now);
+  size_t resolution = 0;
+  while (resolution + 1 < rs.size() && rs[resolution].duration < now - from) ++resolution;
+  const int64_t step = rs[resolution].step;
+  plan.resolution = schema.ids[resolution];
+  plan.shape.step = step;
+  plan.shape.start = from - from % step + step;
+  plan.shape.end = until - until % step + step;
+  if (plan.shape.start == plan.shape.end) plan.shape.end += step;
+  plan.length = static_cast<size_t>((plan.shape.end - plan.shape.start) / step);
+  return plan;
+}
+
+common::Result<SeriesData> SeriesStore::Impl::Read(std::string_view name, int64_t from,
+                                                   int64_t until, int64_t now) const {
+  if (from > until) {
+    return common::Status::Error(
+        fmt::format("invalid time interval: from {} > until {}", from, until));
+  }
+  std::shared_lock db_lock(db_mu_);
+  if (db_ == nullptr) return common::Status::Error(Unavailable());
+  ReadPlan plan = PlanRead(name, from, until, now);
+  SeriesData out = std::move(plan.shape);
+  if (plan.length == 0) return out;
+  out.values.assign(plan.length, std::numeric_limits<double>::quiet_NaN());
+  if (out.start < 0 || out.end > std::numeric_limits<uint32_t>::max()) return out;
+  FillValues(plan.resolution, plan.id, rules_.Rule(plan.rule), &out);
+  return out;
+}
+
+size_t SeriesStore::Impl::ReadLength(std::string_view name, int64_t from, int64_t until,
+                                     int64_t now) const {
+  return from > until ? 0 : PlanRead(name, from, until, now).length;
+}
+
+}  // namespace hourglass::store
