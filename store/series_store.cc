@@ -129,7 +129,9 @@ SeriesStore::Impl::Impl(const StoreOptions& options, AggregationRules rules,
       recoveries_(stats.GetCounter("store.recoveries",
                                    "times the store reopened or resumed RocksDB after a failure")),
       writable_gauge_(
-          stats.GetGauge("store.writable", "1 while the store can write, 0 after a failed write")),
+          stats.GetGauge("store.writable",
+                         "1 while /health says the store is ok, 0 while writes, its WAL or "
+                         "RocksDB's flushes fail")),
       held_points_gauge_(stats.GetGauge("store.held_points",
                                         "points held in memory while the store cannot write")),
       held_bytes_gauge_(stats.GetGauge("store.held_bytes",
@@ -317,7 +319,10 @@ common::Status SeriesStore::Impl::Write(std::span<const Point> points) {
     open_bucket_bytes_.Set(double(acc_.bytes()));
   }
   if (status.ok()) {
-    if (auto st = Checkpoint(false); !st.ok()) spdlog::warn("metric store: {}", st.message());
+    if (auto st = Checkpoint(false); !st.ok()) {
+      if (const uint64_t n = checkpoint_log_.Take(clock_.NowSeconds()))
+        spdlog::warn("metric store: {} ({} time(s) since the last line)", st.message(), n);
+    }
   }
   auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started);
   last_write_ms_.Set(ms.count());

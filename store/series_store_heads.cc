@@ -230,6 +230,11 @@ void SeriesStore::Impl::AddRawPoints(const std::vector<Pending>& pending, int64_
       // Kept in memory: the next checkpoint (forced by this) makes them durable.
       wal_errors_.Add();
       wal_unlogged_ = true;
+      {
+        std::lock_guard commit_lock(commit_mu_);
+        wal_failure_ = seq.status().message();
+        ReportLocked();
+      }
       if (const uint64_t n = wal_log_.Take(clock_.NowSeconds())) {
         spdlog::warn("metric store WAL: {} ({} batch(es) kept in memory until the next checkpoint)",
                      seq.status().message(), n);
@@ -295,7 +300,12 @@ common::Status SeriesStore::Impl::Checkpoint(bool force) {
     if (s.ok()) s = db_->FlushWAL(true);
     if (!s.ok()) {
       heads_.ForEach([](const DataKey&, RawHeads::Head& head) { head.dirty = true; });
+      MarkFailedLocked(s, true);  // RocksDB's WAL may be failed: reopen
       return common::Status::Error("checkpoint failed: " + s.ToString());
+    }
+    if (!wal_failure_.empty()) {
+      wal_failure_.clear();
+      ReportLocked();
     }
   }
   wal_bytes_at_checkpoint_ = wal_->appended_bytes();

@@ -195,6 +195,9 @@ class SeriesStore::Impl {
   bool reopen_needed_ = false;  // a WAL write failed: Resume() is not safe
   std::string failure_;         // what failed, for /health
   bool disk_full_ = false;
+  // The store's own WAL failed to log a batch (kept in the heads until a
+  // checkpoint succeeds): what failed, for /health; empty while it logs.
+  std::string wal_failure_;
 
   // The recovery thread: retries every options_.retry_interval_ms.
   std::mutex recovery_mu_;  // guards stopping_
@@ -230,6 +233,7 @@ class SeriesStore::Impl {
   int64_t last_wal_sync_micros_ = 0;
   bool wal_unlogged_ = false;  // heads hold points the WAL failed to log
   common::RateLimitedLog wal_log_;
+  common::RateLimitedLog checkpoint_log_;  // failed checkpoints on the write path
   common::Counter& heads_sealed_;
   common::Counter& wal_errors_;
   common::Gauge& heads_gauge_;

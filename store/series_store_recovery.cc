@@ -7,7 +7,8 @@
 // options_.retry_buffer_bytes; past it Write() drops the points, counted in
 // store.write_errors), and nothing touches RocksDB's WAL again until the
 // store has recovered. /health says "failed" with the reason ("disk full"),
-// store.writable is 0, store.write_failures counts failed attempts.
+// store.writable is 0 (also while only background work or the heads' WAL
+// fails), store.write_failures counts failed attempts.
 //
 // Why not DB::Resume(): in RocksDB 7.8 a failed WAL append leaves the WAL's
 // file writer marked as failed, and Resume() (RocksDB's automatic no-space
@@ -193,11 +194,14 @@ void SeriesStore::Impl::MarkFailedLocked(const rocksdb::Status& s, bool wal) {
   ReportLocked();
 }
 
+// /health and store.writable from the write state: store.writable is 1 only
+// while /health says "ok" (a failed flush or WAL append is a failed write to
+// an operator, even while RocksDB still takes writes in memory).
 void SeriesStore::Impl::ReportLocked() {
-  writable_gauge_.Set(writable_ ? 1 : 0);
   held_points_gauge_.Set(double(held_points_));
   held_bytes_gauge_.Set(double(held_bytes_));
   const char* what = disk_full_ ? "disk full" : "writes failing";
+  bool ok = false;
   if (db_ == nullptr) {
     stats_.SetHealth("store", common::HealthState::kFailed,
                      fmt::format("down ({}): {}; retrying", what, failure_));
@@ -210,9 +214,17 @@ void SeriesStore::Impl::ReportLocked() {
         "store", common::HealthState::kDegraded,
         fmt::format("{}: background work failed: {}; retrying",
                     IsDiskFull(reported.error) ? "disk full" : "error", reported.error.ToString()));
+  } else if (!wal_failure_.empty()) {
+    const bool full = wal_failure_.find("No space left") != std::string::npos;
+    stats_.SetHealth("store", common::HealthState::kDegraded,
+                     fmt::format("{}: WAL append failed: {}; points kept in memory until a "
+                                 "checkpoint succeeds",
+                                 full ? "disk full" : "error", wal_failure_));
   } else {
     stats_.SetHealth("store", common::HealthState::kOk);
+    ok = true;
   }
+  writable_gauge_.Set(ok ? 1 : 0);
 }
 
 void SeriesStore::Impl::StartRecovery() {
