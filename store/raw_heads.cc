@@ -5,11 +5,12 @@
 namespace hourglass::store {
 
 bool RawHeads::Add(const DataKey& key, uint16_t slot, double value, RawCombine combine,
-                   int64_t now) {
+                   uint16_t schema, int64_t now) {
   auto [it, fresh] = heads_.try_emplace(Pack(key));
   if (fresh) NoteBlock(key);
   Head& head = it->second;
   head.combine = combine;
+  head.schema = schema;
   head.dirty = true;
   head.touched = now;
   const size_t before = head.block.bytes().size();
@@ -25,10 +26,12 @@ bool RawHeads::Add(const DataKey& key, uint16_t slot, double value, RawCombine c
   return fresh;
 }
 
-bool RawHeads::Restore(const DataKey& key, RawCombine combine, std::string_view block) {
+bool RawHeads::Restore(const DataKey& key, RawCombine combine, uint16_t schema,
+                       std::string_view block) {
   Head head;
   if (!SeriesBlockWriter::Resume(block, &head.block)) return false;
   head.combine = combine;
+  head.schema = schema;
   head.dirty = false;
   auto [it, fresh] = heads_.insert_or_assign(Pack(key), std::move(head));
   NoteBlock(key);

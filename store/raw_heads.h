@@ -24,22 +24,26 @@ class RawHeads {
   struct Head {
     SeriesBlockWriter block;
     RawCombine combine = RawCombine::kLast;
+    uint16_t schema = 0;  // the series' retention schema: its rollups at seal
     bool dirty = true;    // changed since the last checkpoint
     int64_t touched = 0;  // clock seconds of the last point added
   };
   struct Sealed {
     DataKey key;
     RawCombine combine;
+    uint16_t schema;
     std::string block;  // a series block
   };
 
   // Adds (slot, value) to the head of `key`'s block at clock time `now`. A
   // second value for a slot combines by `combine` (the series' rule, as raw
-  // merges do). True if the head is new.
-  bool Add(const DataKey& key, uint16_t slot, double value, RawCombine combine, int64_t now);
+  // merges do); `schema` is the series' retention schema (index in the
+  // store's layout). True if the head is new.
+  bool Add(const DataKey& key, uint16_t slot, double value, RawCombine combine, uint16_t schema,
+           int64_t now);
   // Puts back a checkpointed head (open: the heads column family). False if
   // `block` is not a valid series block.
-  bool Restore(const DataKey& key, RawCombine combine, std::string_view block);
+  bool Restore(const DataKey& key, RawCombine combine, uint16_t schema, std::string_view block);
 
   // Removes and returns the heads for which due(key, head) is true.
   template <typename Due>
@@ -65,7 +69,7 @@ class RawHeads {
   Sealed TakeOne(const DataKey& key, bool* found);
   // The bytes of the head of `key`'s block, or empty.
   std::string_view Find(const DataKey& key) const;
-  // Calls fn(key, head) for every head (checkpoint, crash rebuild).
+  // Calls fn(key, head) for every head (checkpoint).
   template <typename Fn>
   void ForEach(Fn&& fn) {
     for (auto& [k, head] : heads_) fn(Unpack(k), head);
@@ -91,7 +95,8 @@ class RawHeads {
   using Map = std::unordered_map<Key, Head, KeyHash>;
   Sealed Take(Map::iterator it) {
     bytes_ -= it->second.block.bytes().size();
-    return {Unpack(it->first), it->second.combine, std::string(it->second.block.bytes())};
+    return {Unpack(it->first), it->second.combine, it->second.schema,
+            std::string(it->second.block.bytes())};
   }
 
   void NoteBlock(const DataKey& key) {

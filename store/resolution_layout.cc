@@ -8,15 +8,9 @@
 namespace hourglass::store {
 namespace {
 
-// Open buckets of level l are written once l * 10 s + 30 s have passed their
-// end: a point up to that late still lands in memory, and levels are written
-// by different flushes.
-constexpr int64_t kLateness = 30;
-constexpr int64_t kLatenessPerLevel = 10;
-// How much more than one bucket (and its lateness) the raw resolution must keep
-// for open buckets to be rebuilt from it after a crash.
-constexpr int64_t kRebuildMargin = 600;
 constexpr size_t kMaxResolutionIds = 255;
+// A head's WAL record keeps its schema in 12 bits (series_store_heads.cc).
+constexpr size_t kMaxSchemas = 4096;
 
 // Splits `text` at `sep` into integers; false unless all of them parse.
 bool ParseIntegers(std::string_view text, char sep, std::vector<int64_t>* out) {
@@ -98,6 +92,11 @@ common::Result<ResolutionLayout> ResolutionLayout::Create(const StoreOptions& op
   if (!loaded.ok()) return loaded;
 
   if (auto s = ValidateSchemas(options.schemas); !s.ok()) return s;
+  if (options.schemas.size() + 1 > kMaxSchemas) {
+    return common::Status::Error(
+        fmt::format("{} retention schemas: at most {} (the default included)",
+                    options.schemas.size() + 1, kMaxSchemas));
+  }
   std::vector<RetentionSchema> all = options.schemas;
   all.push_back({"default", "", options.retentions});
   for (auto& s : all) {
@@ -115,21 +114,10 @@ common::Result<ResolutionLayout> ResolutionLayout::Create(const StoreOptions& op
         }
         it = resolutions.insert(resolutions.end(), {.raw_step = raw_step, .step = r.step});
       }
-      const size_t level = schema.ids.size();
       if (!it->configured) {
-        *it = {.raw_step = raw_step,
-               .step = r.step,
-               .duration = r.duration,
-               .configured = true,
-               .accumulates = level > 0,
-               .lateness = kLateness + kLatenessPerLevel * int64_t(level)};
+        *it = {.raw_step = raw_step, .step = r.step, .duration = r.duration, .configured = true};
       }
       it->duration = std::max(it->duration, r.duration);
-      // Open buckets are rebuilt from raw after a crash: every schema using
-      // the id must keep raw points long enough.
-      if (schema.retentions[0].duration < r.step + it->lateness + kRebuildMargin) {
-        it->accumulates = false;
-      }
       schema.ids.push_back(uint8_t(it - resolutions.begin()));
     }
     layout.schemas_.push_back(std::move(schema));

@@ -28,9 +28,7 @@ struct ResolutionInfo {
   int64_t raw_step = 0;  // step of level 0 of the schemas using the id
   int64_t step = 0;
   int64_t duration = 0;
-  bool configured = false;   // some configured schema uses it
-  bool accumulates = false;  // open buckets kept in memory (see series_store.cc)
-  int64_t lateness = 0;      // seconds after a bucket's end before it is written
+  bool configured = false;  // some configured schema uses it
 };
 
 class ResolutionLayout {
@@ -45,7 +43,8 @@ class ResolutionLayout {
   // `persisted` is the text a previous PersistedText() returned, or "" for a
   // new store; `legacy` is the retention string ("10:21600,60:604800") of a
   // store written before layouts existed (its ids are 0, 1, ...), or "".
-  // Fails on a bad pattern or when more than 255 resolution ids would be needed.
+  // Fails on a bad pattern, when more than 255 resolution ids would be
+  // needed, or with more than 4096 schemas.
   static common::Result<ResolutionLayout> Create(const StoreOptions& options,
                                                  std::string_view persisted,
                                                  std::string_view legacy);

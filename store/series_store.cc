@@ -16,8 +16,8 @@
 //             the last checkpoint (series_store_heads.cc)
 //   default   "archive_layout" (key kept from when resolutions were called
 //             archives) -> what each resolution id is (ResolutionLayout),
-//             "rollup_state" -> open bucket watermarks (below), "heads_seq"
-//             and "heads_seq" (series_store_heads.cc)
+//             "heads_seq" (series_store_heads.cc); "rollup_state" only in
+//             stores of the earlier design, until their first open (below)
 // Outside RocksDB, wal/ holds the heads' write-ahead log (store/point_wal.h).
 //
 // Resolutions. A series' retention schema (storage-schemas.conf: the first
@@ -44,19 +44,16 @@
 // point too old for the finer resolutions (whisper would write it straight into
 // that resolution and propagate from there).
 //
-// Open rollup buckets (series_store_rollups.cc). Rollups near now are not
-// merged per point: RollupAccumulator keeps, per (resolution, bucket start), each
-// series' bucket record in memory; reads overlay it (taken with a RocksDB
-// snapshot under acc_mu_, so a bucket is counted exactly once). Resolution a (of
-// level l) has a watermark W_a = floor((now - 30 s - 10 s * l) / step): a point of a bucket
-// >= W_a goes to memory, an older one is merged directly as before. When W_a
-// advances, the buckets before it are written as one operand each, with the
-// new watermarks ("rollup_state" in the default family, "dirty W0,W1,...") in
-// the same WriteBatch. Close() writes every bucket and "clean". After a crash
-// ("dirty" at open) the buckets >= W_a are rebuilt from the raw resolution: exact
-// unless a raw slot was written twice inside an open bucket (raw keeps the
-// combined value, the rollup would have counted both points). Resolutions whose
-// step + lateness the raw resolution does not cover are merged per point.
+// Rollups (series_store_rollups.cc) come from heads: when a head is sealed,
+// the same batch merges, for each coarser resolution of the series' schema,
+// one operand per rollup block holding that span's buckets. A read of a
+// rollup resolution folds the series' open heads into its buckets (heads and
+// RocksDB snapshot taken together under heads_mu_, so a point counts once).
+// Nothing else holds rollup state: a crash loses no bucket. A point too old
+// for the raw resolution is merged straight into the levels that cover it.
+// Stores of the earlier design kept open buckets in memory under watermarks
+// ("rollup_state"); after such a store crashed, the first open writes what
+// they held from the raw blocks, then drops the key.
 //
 // Reads follow whisper's fetch: the finest level of the series' schema whose duration covers
 // now - from, range aligned to its step. A rollup bucket's value is its rule
@@ -64,8 +61,8 @@
 // known / (step / raw step) < xFilesFactor. Differences from whisper: rollups
 // aggregate raw points directly rather than the finer resolution's values (an
 // average is the average of all points, not of per-minute averages), and a
-// raw slot overwritten for an average-rule series still counts both values in
-// its rollup buckets.
+// raw slot written again after its block was sealed counts both values in
+// its rollup buckets (within an open head the second write combines first).
 //
 // Retention. RetentionFilter (a compaction filter reading the Clock) drops
 // blocks wholly older than now - duration of their resolution id; the data family
@@ -117,13 +114,11 @@ SeriesStore::Impl::Impl(const StoreOptions& options, AggregationRules rules,
       dropped_invalid_(stats.GetCounter(
           "store.points_dropped_invalid",
           "points skipped: NaN/inf value, or timestamp over 10 min in the future")),
-      buckets_emitted_(stats.GetCounter("store.rollup_buckets_emitted",
-                                        "accumulated rollup buckets written to RocksDB")),
+      buckets_emitted_(stats.GetCounter(
+          "store.rollup_buckets_emitted",
+          "rollup bucket records written (folded from sealed raw blocks, or points too old "
+          "for the raw resolution)")),
       last_write_ms_(stats.GetGauge("store.last_write_ms", "duration of the last Write()")),
-      open_buckets_(stats.GetGauge("store.open_rollup_buckets",
-                                   "rollup buckets accumulated in memory, not yet written")),
-      open_bucket_bytes_(stats.GetGauge("store.open_rollup_bucket_bytes",
-                                        "memory held by the open rollup buckets")),
       write_failures_(stats.GetCounter("store.write_failures",
                                        "RocksDB writes that failed (disk full); held and retried")),
       recoveries_(stats.GetCounter("store.recoveries",
@@ -173,7 +168,7 @@ common::Status SeriesStore::Impl::OpenDb() {
     closed_ = true;  // nothing to emit
     return fail(st.message());
   }
-  if (auto st = LoadRollupState(); !st.ok()) {
+  if (auto st = MigrateRollupState(); !st.ok()) {
     closed_ = true;  // nothing to emit
     return fail(st.message());
   }
@@ -229,9 +224,10 @@ SeriesStore::Impl::SeriesClass SeriesStore::Impl::ClassOf(uint64_t id,
   return c;
 }
 
-// `pending`: points of one schema, in id order. A point of a bucket at or
-// after the resolution's watermark goes to acc_; an older one (late, or too old
-// for the raw resolution) is merged directly.
+// `pending`: points of one schema, in id order. A raw point (first == 0)
+// reaches the rollups when its head is sealed (FoldRollups); a point too old
+// for the raw resolution is merged into the levels that still cover it, with
+// the weight of the finest of them (whisper writes it there and propagates).
 void SeriesStore::Impl::AddRollups(std::span<const Pending> pending, rocksdb::WriteBatch* batch) {
   if (pending.empty()) return;
   const auto& schema = layout_.schemas()[pending.front().schema];
@@ -240,15 +236,10 @@ void SeriesStore::Impl::AddRollups(std::span<const Pending> pending, rocksdb::Wr
   for (size_t level = 1; level < rs.size(); ++level) {
     const uint8_t id = schema.ids[level];
     const int64_t step = rs[level].step;
-    const bool accumulates = layout_.resolutions()[id].accumulates;
     for (const Pending& p : pending) {
-      if (p.first > level) continue;
+      if (p.first == 0 || p.first > level) continue;
       int64_t bucket = p.timestamp - p.timestamp % step;
       auto raw_offset = uint16_t((p.timestamp - bucket) / rs[0].step);
-      if (accumulates && bucket >= watermarks_[id] && p.first == 0) {
-        acc_.Add(id, bucket, p.id, raw_offset, p.value);
-        continue;
-      }
       int64_t block_start = bucket - bucket % (step * kSlotsPerBlock);
       auto weight = uint16_t(rs[p.first].step / rs[0].step);
       run.AddRollup({id, p.id, uint32_t(block_start)}, uint16_t((bucket - block_start) / step),
@@ -306,17 +297,14 @@ common::Status SeriesStore::Impl::Write(std::span<const Point> points) {
   rocksdb::WriteBatch batch(pending.size() * 16);
   common::Status status;
   {
-    std::unique_lock acc_lock(acc_mu_);
+    std::unique_lock heads_lock(heads_mu_);
     SealHeads(now, false, &batch);
     AddRawPoints(pending, now, &batch);
-    Sweep(now, &batch);
     for (size_t begin = 0, end = 0; begin < pending.size(); begin = end) {
       while (end < pending.size() && pending[end].schema == pending[begin].schema) ++end;
       AddRollups(std::span(pending).subspan(begin, end - begin), &batch);
     }
     status = Commit(&batch, pending.size());
-    open_buckets_.Set(double(acc_.entries()));
-    open_bucket_bytes_.Set(double(acc_.bytes()));
   }
   if (status.ok()) {
     if (auto st = Checkpoint(false); !st.ok()) {
@@ -340,7 +328,7 @@ common::Status SeriesStore::Impl::Compact() {
     std::shared_lock db_lock(db_mu_);
     if (!closed_ && db_ != nullptr) {
       rocksdb::WriteBatch batch;
-      std::unique_lock acc_lock(acc_mu_);
+      std::unique_lock heads_lock(heads_mu_);
       SealHeads(clock_.NowSeconds(), true, &batch);
       if (batch.Count() > 0) {
         if (auto st = Commit(&batch, 0); !st.ok()) return st;

@@ -26,12 +26,15 @@
 // segments before it are deleted: restart reads at most about
 // kCheckpointWalBytes of WAL plus the heads.
 //
-// A WAL record's point keeps the raw resolution id and the series' rule in
-// the high bits of its timestamp (bits 40-47 and 48-49), since replay has no
+// A WAL record's point keeps the raw resolution id, the series' rule and its
+// retention schema in the high bits of its timestamp (bits 40-47, 48-49 and
+// 50-61), and a checkpointed head its rule and schema, since replay has no
 // names to match.
 //
-// Rollups are unchanged: every point still goes to the open rollup buckets
-// (series_store_rollups.cc); a crash rebuild reads the heads as raw blocks.
+// Rollups come from heads: a seal writes, in the same batch, each coarser
+// resolution's buckets of the sealed points (one operand per rollup block,
+// series_store_rollups.cc), and reads of a rollup resolution fold the open
+// heads in. So no rollup state is kept anywhere else and a crash loses none.
 #include <fmt/format.h>
 #include <rocksdb/db.h>
 #include <spdlog/spdlog.h>
@@ -58,17 +61,25 @@ constexpr char kMarkerTag = static_cast<char>(0xff);
 constexpr uint64_t kCheckpointWalBytes = 64u << 20;
 constexpr int kResolutionShift = 40;
 constexpr int kCombineShift = 48;
+constexpr int kSchemaShift = 50;
+constexpr int64_t kSchemaMask = 0xfff;  // 4096 schemas
 constexpr int64_t kTimeMask = (int64_t(1) << kResolutionShift) - 1;
+// A checkpointed head: [kHeadTag | rule][schema u16][series block]; before
+// schemas travelled with heads it was [rule][series block].
+constexpr uint8_t kHeadTag = 0x80;
 
 int64_t FloorTo(int64_t t, int64_t step) { return t - ((t % step) + step) % step; }
 
-int64_t PackTime(int64_t t, uint8_t resolution, RawCombine combine) {
+int64_t PackTime(int64_t t, uint8_t resolution, RawCombine combine, uint16_t schema) {
   return t | (int64_t(resolution) << kResolutionShift) |
-         (int64_t(static_cast<uint8_t>(combine)) << kCombineShift);
+         (int64_t(static_cast<uint8_t>(combine)) << kCombineShift) |
+         ((int64_t(schema) & kSchemaMask) << kSchemaShift);
 }
 
-std::string HeadValue(RawCombine combine, std::string_view block) {
-  std::string value(1, static_cast<char>(combine));
+std::string HeadValue(RawCombine combine, uint16_t schema, std::string_view block) {
+  std::string value(1, static_cast<char>(kHeadTag | static_cast<uint8_t>(combine)));
+  value.push_back(static_cast<char>(schema & 0xff));
+  value.push_back(static_cast<char>(schema >> 8));
   value.append(block);
   return value;
 }
@@ -102,8 +113,16 @@ common::Status SeriesStore::Impl::OpenHeads() {
       sealed_keys_.push_back(key);
       continue;
     }
-    if (uint8_t(v[0]) > 3 || !HasHeads(key.resolution)) continue;
-    heads_.Restore(key, static_cast<RawCombine>(v[0]), {v.data() + 1, v.size() - 1});
+    if (!HasHeads(key.resolution)) continue;
+    const auto tag = uint8_t(v[0]);
+    if (tag <= 3) {  // written before schemas travelled with heads
+      heads_.Restore(key, static_cast<RawCombine>(tag), SchemaOfHead(UINT16_MAX, key.resolution),
+                     {v.data() + 1, v.size() - 1});
+    } else if ((tag & ~3) == kHeadTag && v.size() >= 3) {
+      const uint16_t schema = uint16_t(uint8_t(v[1]) | (uint8_t(v[2]) << 8));
+      heads_.Restore(key, static_cast<RawCombine>(tag & 3), SchemaOfHead(schema, key.resolution),
+                     {v.data() + 3, v.size() - 3});
+    }
   }
   if (!it->status().ok()) return common::Status::Error(it->status().ToString());
 
@@ -121,6 +140,7 @@ common::Status SeriesStore::Impl::OpenHeads() {
         for (const WalPoint& p : points) {
           const auto resolution = uint8_t(p.timestamp >> kResolutionShift);
           const auto combine = static_cast<RawCombine>((p.timestamp >> kCombineShift) & 0x3);
+          const auto schema = uint16_t((p.timestamp >> kSchemaShift) & kSchemaMask);
           const int64_t t = p.timestamp & kTimeMask;
           if (!HasHeads(resolution)) continue;
           const int64_t step = layout_.resolutions()[resolution].step;
@@ -135,7 +155,8 @@ common::Status SeriesStore::Impl::OpenHeads() {
               continue;
             }
           }
-          heads_.Add(key, uint16_t((slot_time - block) / step), p.value, combine, now);
+          heads_.Add(key, uint16_t((slot_time - block) / step), p.value, combine,
+                     SchemaOfHead(schema, resolution), now);
           ++replayed;
         }
         return common::Status::Ok();
@@ -178,6 +199,13 @@ void SeriesStore::Impl::Seal(std::vector<RawHeads::Sealed> sealed, rocksdb::Writ
     batch->Put(handles_[4], rocksdb::Slice(key, kDataKeySize), rocksdb::Slice(marker, 9));
     sealed_keys_.push_back(head.key);
   }
+  OperandRun run(data_, batch);
+  for (const RawHeads::Sealed& head : sealed) {
+    if (head.schema >= layout_.schemas().size()) continue;
+    const auto& ids = layout_.schemas()[head.schema].ids;
+    FoldRollups(head.key, head.block, std::span(ids).subspan(1), nullptr, &run);
+  }
+  run.Finish();
   heads_sealed_.Add(sealed.size());
   heads_gauge_.Set(double(heads_.size()));
   head_bytes_gauge_.Set(double(heads_.bytes()));
@@ -222,7 +250,7 @@ void SeriesStore::Impl::AddRawPoints(const std::vector<Pending>& pending, int64_
       continue;
     }
     to_heads.push_back({key, slot, i});
-    logged.push_back({p.id, PackTime(p.timestamp, resolution, p.combine), p.value});
+    logged.push_back({p.id, PackTime(p.timestamp, resolution, p.combine, p.schema), p.value});
   }
   run.Finish();
   if (!logged.empty() && wal_) {
@@ -245,7 +273,8 @@ void SeriesStore::Impl::AddRawPoints(const std::vector<Pending>& pending, int64_
   // long enough ago (a backfill in time order seals each block as it goes).
   std::vector<RawHeads::Sealed> moved_on;
   for (const Slot& s : to_heads) {
-    if (!heads_.Add(s.key, s.slot, pending[s.index].value, pending[s.index].combine, now)) continue;
+    const Pending& p = pending[s.index];
+    if (!heads_.Add(s.key, s.slot, p.value, p.combine, p.schema, now)) continue;
     const int64_t span = layout_.resolutions()[s.key.resolution].step * kSlotsPerBlock;
     const int64_t previous = int64_t(s.key.block_start) - span;
     if (previous < 0 || previous + span + kSealLateness > now) continue;
@@ -273,13 +302,13 @@ common::Status SeriesStore::Impl::Checkpoint(bool force) {
   const uint64_t seq = wal_->next_sequence() - 1;  // every record so far
   rocksdb::WriteBatch batch;
   {
-    std::unique_lock acc_lock(acc_mu_);
+    std::unique_lock heads_lock(heads_mu_);
     char key[kDataKeySize];
     heads_.ForEach([&](const DataKey& k, RawHeads::Head& head) {
       if (!head.dirty) return;
       k.EncodeTo(key);
       batch.Put(handles_[4], rocksdb::Slice(key, kDataKeySize),
-                HeadValue(head.combine, head.block.bytes()));
+                HeadValue(head.combine, head.schema, head.block.bytes()));
       head.dirty = false;
     });
     // Markers guard only records before this checkpoint: drop them first
@@ -315,20 +344,17 @@ common::Status SeriesStore::Impl::Checkpoint(bool force) {
   return common::Status::Ok();
 }
 
-void SeriesStore::Impl::ReplayHeads(uint8_t raw, const std::vector<uint8_t>& targets) {
-  const auto& resolutions = layout_.resolutions();
-  const int64_t step = resolutions[raw].step;
-  heads_.ForEach([&](const DataKey& k, RawHeads::Head& head) {
-    if (k.resolution != raw) return;
-    ForEachRaw(head.block.bytes(), [&](uint16_t slot, double v) {
-      const int64_t t = int64_t(k.block_start) + slot * step;
-      for (uint8_t a : targets) {
-        if (t < watermarks_[a]) continue;
-        const int64_t bucket = FloorTo(t, resolutions[a].step);
-        acc_.Add(a, bucket, k.series_id, uint16_t((t - bucket) / step), v);
-      }
-    });
-  });
+// The schema a head's points fold into: the one recorded with it when it
+// still has this raw resolution (the configuration may have changed since it
+// was logged), else the first schema whose raw resolution it is, else none
+// (UINT16_MAX: no rollups).
+uint16_t SeriesStore::Impl::SchemaOfHead(uint16_t recorded, uint8_t raw) const {
+  const auto& schemas = layout_.schemas();
+  if (recorded < schemas.size() && schemas[recorded].ids[0] == raw) return recorded;
+  for (size_t i = 0; i < schemas.size(); ++i) {
+    if (schemas[i].ids[0] == raw) return uint16_t(i);
+  }
+  return UINT16_MAX;
 }
 
 }  // namespace hourglass::store

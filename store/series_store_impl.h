@@ -1,10 +1,11 @@
 // SeriesStore::Impl: the store's internals, shared by series_store.cc (open,
-// write, read), series_store_rollups.cc (open rollup buckets: emission,
-// watermarks, crash recovery), series_store_recovery.cc (failed writes: the
-// retry buffer, reopening RocksDB) and store_db_options.cc. Internal to
-// store/. Threads: Write/Close serialize on write_mu_; everyone using db_
-// holds db_mu_ (shared; exclusive to reopen). Lock order: write_mu_, db_mu_,
-// acc_mu_, NameIndex's mutex, commit_mu_.
+// write), series_store_reads.cc, series_store_heads.cc (open raw blocks, WAL,
+// checkpoints), series_store_rollups.cc (rollups from sealed heads, close),
+// series_store_recovery.cc (failed writes: the retry buffer, reopening
+// RocksDB) and store_db_options.cc. Internal to store/. Threads: Write/Close
+// serialize on write_mu_; everyone using db_ holds db_mu_ (shared; exclusive
+// to reopen). Lock order: write_mu_, db_mu_, heads_mu_, NameIndex's mutex,
+// commit_mu_.
 #pragma once
 
 #include <rocksdb/db.h>
@@ -26,11 +27,11 @@
 #include "common/rate_limited_log.h"
 #include "store/aggregation_rules.h"
 #include "store/name_index.h"
+#include "store/operand_run.h"
 #include "store/point_wal.h"
 #include "store/raw_heads.h"
 #include "store/resolution_layout.h"
 #include "store/retention_filter.h"
-#include "store/rollup_accumulator.h"
 #include "store/series_store.h"
 
 namespace hourglass::store {
@@ -89,6 +90,7 @@ class SeriesStore::Impl {
     uint64_t id = 0;
     uint16_t rule = 0;
     uint8_t resolution = 0;  // the resolution's id in the data family
+    uint8_t raw = 0;         // the raw resolution of the series' schema (its heads)
     SeriesData shape;
     size_t length = 0;
   };
@@ -99,8 +101,7 @@ class SeriesStore::Impl {
   // The cached class of series `id`, matched and cached on a miss.
   SeriesClass ClassOf(uint64_t id, std::string_view name) const;
   common::Status LoadLayout();
-  void FillValues(uint8_t resolution, uint64_t id, const AggregationRule& rule,
-                  SeriesData* out) const;
+  void FillValues(const ReadPlan& plan, const AggregationRule& rule, SeriesData* out) const;
 
   // Failed writes (series_store_recovery.cc). Commit writes `batch`, or holds
   // it in the retry buffer while RocksDB cannot write (Ok: it will be
@@ -129,29 +130,29 @@ class SeriesStore::Impl {
   bool HasHeads(uint8_t resolution) const;
   // Seals the heads that are due (see the DESIGN note) into `batch`; at most
   // once per sweep interval unless `all_due` (then every head whose span
-  // ended, touched or not: Compact). Under acc_mu_ (exclusive).
+  // ended, touched or not: Compact). Under heads_mu_ (exclusive).
   void SealHeads(int64_t now, bool all_due, rocksdb::WriteBatch* batch);
   void Seal(std::vector<RawHeads::Sealed> sealed, rocksdb::WriteBatch* batch);
   // Logs the raw points and adds them to their heads, sealing a series'
-  // previous block when it starts a later one. Under acc_mu_ (exclusive).
+  // previous block when it starts a later one. Under heads_mu_ (exclusive).
   void AddRawPoints(const std::vector<Pending>& pending, int64_t now, rocksdb::WriteBatch* batch);
   // Writes the changed heads and the WAL position they cover, then drops the
   // WAL before it. `force`: whatever the WAL size (Close). Under write_mu_.
   common::Status Checkpoint(bool force);
-  // Adds the heads' points of resolution `raw` at or after the targets'
-  // watermarks to acc_ (crash rebuild).
-  void ReplayHeads(uint8_t raw, const std::vector<uint8_t>& targets);
+  // The schema a head of raw resolution `raw` folds into (see the .cc).
+  uint16_t SchemaOfHead(uint16_t recorded, uint8_t raw) const;
 
-  // Open rollup buckets (series_store_rollups.cc).
-  int64_t WatermarkAt(size_t resolution, int64_t now) const;
-  void Sweep(int64_t now, rocksdb::WriteBatch* batch);
-  void Emit(std::vector<RollupAccumulator::Group> groups, rocksdb::WriteBatch* batch);
-  void PutRollupState(bool clean, rocksdb::WriteBatch* batch);
-  common::Status LoadRollupState();
-  common::Status RebuildFromRaw();
-  // Replays raw resolution `raw` into the open buckets of `targets`; returns the
-  // blocks read.
-  common::Result<size_t> ReplayRaw(uint8_t raw, const std::vector<uint8_t>& targets);
+  // Rollups (series_store_rollups.cc). Adds to `run` the rollup records of
+  // the raw points of `raw_key`'s block (`raw_value`: a series block or any
+  // raw value) in each resolution of `targets`; with `since` (indexed by
+  // resolution id), only points at or after since[target].
+  void FoldRollups(const DataKey& raw_key, std::string_view raw_value,
+                   std::span<const uint8_t> targets, const std::vector<int64_t>* since,
+                   OperandRun* run) const;
+  // Stores written before rollups came from heads kept open rollup buckets
+  // in memory ("rollup_state"): after a crash of such a store, writes the
+  // buckets it lost from the raw blocks on disk; then drops the key.
+  common::Status MigrateRollupState();
 
   StoreOptions options_;
   const common::Clock& clock_;
@@ -174,8 +175,6 @@ class SeriesStore::Impl {
   common::Counter& dropped_invalid_;
   common::Counter& buckets_emitted_;
   common::Gauge& last_write_ms_;
-  common::Gauge& open_buckets_;
-  common::Gauge& open_bucket_bytes_;
   common::Counter& write_failures_;
   common::Counter& recoveries_;
   common::Gauge& writable_gauge_;
@@ -210,19 +209,14 @@ class SeriesStore::Impl {
   mutable std::shared_mutex class_mu_;
   mutable std::unordered_map<uint64_t, SeriesClass> classes_;
 
-  std::mutex write_mu_;  // serializes Write() and Close(); guards watermarks_
+  std::mutex write_mu_;  // serializes Write() and Close()
   bool closed_ = false;
-  // Per resolution id: every point of a bucket starting before it is in RocksDB;
-  // points of later buckets are in acc_ (ids that do not accumulate: unused).
-  std::vector<int64_t> watermarks_;
 
-  // Guards acc_. Write() holds it exclusively from taking buckets out of acc_
-  // until the batch holding them is in RocksDB; readers take it shared while
-  // they copy a series' open buckets and take their RocksDB snapshot.
-  mutable std::shared_mutex acc_mu_;
-  RollupAccumulator acc_;
-
-  // Guarded by acc_mu_ (readers copy a head's bytes under the shared lock).
+  // Guards heads_. Write() holds it exclusively from changing the heads
+  // (sealing takes some out) until the batch holding what it took is in
+  // RocksDB; readers take it shared while they copy a series' heads and take
+  // their RocksDB snapshot, so a sealed point is read once, from one side.
+  mutable std::shared_mutex heads_mu_;
   RawHeads heads_;
   // Blocks sealed since the last checkpoint (their markers in "heads").
   std::vector<DataKey> sealed_keys_;

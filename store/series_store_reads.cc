@@ -1,6 +1,6 @@
 // SeriesStore reads: where a read goes (whisper's choice of resolution),
-// and the values of one series over a range, from RocksDB blocks, the open
-// rollup buckets and the heads (see the DESIGN notes in series_store.cc and
+// and the values of one series over a range, from RocksDB blocks and the
+// heads (folded into buckets for a rollup read) (see the DESIGN notes in series_store.cc and
 // series_store_heads.cc).
 #include <fmt/format.h>
 #include <rocksdb/db.h>
@@ -16,10 +16,13 @@
 
 namespace hourglass::store {
 
-void SeriesStore::Impl::FillValues(uint8_t resolution, uint64_t id, const AggregationRule& rule,
+void SeriesStore::Impl::FillValues(const ReadPlan& plan, const AggregationRule& rule,
                                    SeriesData* out) const {
+  const uint8_t resolution = plan.resolution;
+  const uint64_t id = plan.id;
   const int64_t step = out->step, span = step * kSlotsPerBlock;
-  const int64_t ratio = step / layout_.resolutions()[resolution].raw_step;
+  const int64_t raw_step = layout_.resolutions()[resolution].raw_step;
+  const int64_t ratio = step / raw_step;
   const bool raw = ratio == 1;
   const BucketValue value_of(rule.method, rule.x_files_factor, ratio);
   char lo[kDataKeySize], hi[kDataKeySize];
@@ -31,31 +34,41 @@ void SeriesStore::Impl::FillValues(uint8_t resolution, uint64_t id, const Aggreg
   rocksdb::ReadOptions ro;
   ro.iterate_upper_bound = &upper;
   ro.prefix_same_as_start = true;
-  // Open buckets and the snapshot are taken together: a bucket is either
-  // still in acc_ or already in the snapshot, never both or neither.
-  std::vector<std::pair<int64_t, RollupBucket>> open;
+  // The series' heads (its open raw blocks) over the range and the snapshot
+  // are taken together: a sealed point is either still in a head or already
+  // in the snapshot (raw block and rollups alike), never both or neither.
   std::vector<std::pair<int64_t, std::string>> heads;  // (block start, series block)
   std::unique_ptr<rocksdb::ManagedSnapshot> snapshot;
-  {
-    std::shared_lock lock(acc_mu_);
-    if (raw && HasHeads(resolution)) {
-      // Only blocks from the oldest head on: usually the last one or two.
-      const int64_t first =
-          std::max<int64_t>(out->start - out->start % span, heads_.oldest_block(resolution));
-      for (int64_t b = first; b < upper_block; b += span) {
-        std::string_view head = heads_.Find({resolution, id, uint32_t(b)});
-        if (!head.empty()) heads.emplace_back(b, std::string(head));
-      }
-    } else if (!raw) {
-      open = acc_.Lookup(resolution, id);
+  if (HasHeads(plan.raw)) {
+    std::shared_lock lock(heads_mu_);
+    const int64_t raw_span = raw_step * kSlotsPerBlock;
+    // Only blocks from the oldest head on: usually the last one or two.
+    const int64_t first =
+        std::max<int64_t>(out->start - out->start % raw_span, heads_.oldest_block(plan.raw));
+    const int64_t end = std::min<int64_t>(out->end, UINT32_MAX);
+    for (int64_t b = first; b < end; b += raw_span) {
+      std::string_view head = heads_.Find({plan.raw, id, uint32_t(b)});
+      if (!head.empty()) heads.emplace_back(b, std::string(head));
     }
-    if (!open.empty() || !heads.empty()) {
-      snapshot = std::make_unique<rocksdb::ManagedSnapshot>(db_.get());
-    }
+    if (!heads.empty()) snapshot = std::make_unique<rocksdb::ManagedSnapshot>(db_.get());
   }
   if (snapshot) ro.snapshot = snapshot->snapshot();
-  auto put = [&](int64_t t, double v) {
-    if (t >= out->start && t < out->end) out->values[(t - out->start) / step] = v;
+  // A rollup read folds the heads' points into buckets of its step first.
+  std::vector<RollupBucket> open;
+  if (!raw && !heads.empty()) {
+    open.resize(out->values.size());
+    for (const auto& [block_start, block] : heads) {
+      ForEachRaw(block, [&](uint16_t slot, double v) {
+        const int64_t t = block_start + slot * raw_step;
+        if (t < out->start || t >= out->end) return;
+        const int64_t i = (t - out->start) / step;
+        const int64_t bucket = out->start + i * step;
+        open[i].Merge(RollupBucket::Point(v, uint16_t((t - bucket) / raw_step), 1));
+      });
+    }
+  }
+  auto index = [&](int64_t t) -> int64_t {
+    return t >= out->start && t < out->end ? (t - out->start) / step : -1;
   };
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, data_));
   for (it->Seek(rocksdb::Slice(lo, kDataKeySize)); it->Valid(); it->Next()) {
@@ -63,30 +76,33 @@ void SeriesStore::Impl::FillValues(uint8_t resolution, uint64_t id, const Aggreg
     if (!DataKey::Decode({it->key().data(), it->key().size()}, &key)) continue;
     std::string_view value(it->value().data(), it->value().size());
     if (raw) {
-      ForEachRaw(value, [&](uint16_t slot, double v) { put(key.block_start + slot * step, v); });
+      ForEachRaw(value, [&](uint16_t slot, double v) {
+        if (const int64_t i = index(key.block_start + slot * step); i >= 0) out->values[i] = v;
+      });
       continue;
     }
     ForEachRollup(value, [&](uint16_t slot, RollupBucket b) {
-      int64_t t = int64_t(key.block_start) + slot * step;
-      for (auto& [start, bucket] : open) {
-        if (start == t) b.Merge(std::exchange(bucket, RollupBucket{}));
-      }
-      put(t, value_of(b));
+      const int64_t i = index(int64_t(key.block_start) + slot * step);
+      if (i < 0) return;
+      if (!open.empty()) b.Merge(std::exchange(open[i], RollupBucket{}));
+      out->values[i] = value_of(b);
     });
   }
-  for (const auto& [start, bucket] : open) {
-    if (bucket.count > 0) put(start, value_of(bucket));
+  if (!raw) {
+    for (size_t i = 0; i < open.size(); ++i) {
+      if (open[i].count > 0) out->values[i] = value_of(open[i]);
+    }
+    return;
   }
   // A head for a block already in RocksDB (a late point after its seal, or a
   // block a v1 store began) combines with it by the series' rule, as the
   // sealed operand will.
   const RawCombine combine = RawCombineFor(rule.method);
-  for (const auto& head : heads) {
-    const int64_t block_start = head.first;
-    ForEachRaw(head.second, [&](uint16_t slot, double v) {
-      const int64_t t = block_start + slot * step;
-      if (t < out->start || t >= out->end) return;
-      double& cur = out->values[(t - out->start) / step];
+  for (const auto& [block_start, block] : heads) {
+    ForEachRaw(block, [&](uint16_t slot, double v) {
+      const int64_t i = index(block_start + slot * step);
+      if (i < 0) return;
+      double& cur = out->values[i];
       cur = std::isnan(cur) ? v : CombineRaw(combine, cur, v);
     });
   }
@@ -110,6 +126,7 @@ SeriesStore::Impl::ReadPlan SeriesStore::Impl::PlanRead(std::string_view name, i
   while (resolution + 1 < rs.size() && rs[resolution].duration < now - from) ++resolution;
   const int64_t step = rs[resolution].step;
   plan.resolution = schema.ids[resolution];
+  plan.raw = schema.ids[0];
   plan.shape.step = step;
   plan.shape.start = from - from % step + step;
   plan.shape.end = until - until % step + step;
@@ -131,7 +148,7 @@ common::Result<SeriesData> SeriesStore::Impl::Read(std::string_view name, int64_
   if (plan.length == 0) return out;
   out.values.assign(plan.length, std::numeric_limits<double>::quiet_NaN());
   if (out.start < 0 || out.end > std::numeric_limits<uint32_t>::max()) return out;
-  FillValues(plan.resolution, plan.id, rules_.Rule(plan.rule), &out);
+  FillValues(plan, rules_.Rule(plan.rule), &out);
   return out;
 }
 

@@ -159,8 +159,6 @@ TEST_CASE("resolution layout: ids per (raw step, step), persisted and stable", "
   CHECK(first->schemas()[1].ids == std::vector<uint8_t>{2, 3});
   CHECK(first->PersistedText() ==
         "0 60 60 86400\n1 60 3600 2592000\n2 10 10 21600\n3 10 60 604800\n");
-  CHECK(first->resolutions()[3].accumulates);
-  CHECK_FALSE(first->resolutions()[2].accumulates);  // raw
 
   // Reordered, with a schema sharing the default's steps: same ids; the
   // shared 1 min resolution keeps the longer duration.
@@ -170,7 +168,6 @@ TEST_CASE("resolution layout: ids per (raw step, step), persisted and stable", "
   CHECK(second->schemas()[0].ids == std::vector<uint8_t>{2, 3});
   CHECK(second->schemas()[1].ids == std::vector<uint8_t>{0, 1});
   CHECK(second->resolutions()[3].duration == 30 * kDay);
-  CHECK(second->resolutions()[3].accumulates);  // tmp's 1 h of raw covers a 1 min bucket
   CHECK(second->Match("tmp.a") == 0);
   CHECK(second->Match("collectd.b;tmp=1") == 1);
   CHECK(second->Match("other") == 2);

@@ -1,5 +1,6 @@
-// Open rollup buckets: reads see them, Close() writes them, and a crash
-// (a child process that _exits without closing) loses none of them.
+// Rollups from heads: reads fold the open heads into rollup buckets, a seal
+// writes each coarser resolution's buckets once, and neither Close() nor a
+// crash (a child process that _exits without closing) loses or doubles any.
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -63,23 +64,37 @@ void CheckRollups(Store& s, int flushes) {
 
 }  // namespace
 
-TEST_CASE("open buckets are visible to reads and emitted when closed by time", "[store][rollup]") {
+TEST_CASE("rollups fold the open heads at read and are written once at seal", "[store][rollup]") {
   testing::TempDir dir;
   Store s(dir.path());
   WriteFlushes(s, 12);
   CheckRollups(s, 12);
-  auto emitted = s.stats.GetCounter("store.rollup_buckets_emitted", "").Value();
-  CHECK(emitted >= 2);  // the first minute of both series has been written out
-  CHECK(s.stats.GetGauge("store.open_rollup_buckets", "").Value() > 0);
+  // Nothing written to the rollup resolutions yet: the points are in heads.
+  CHECK(s.stats.GetCounter("store.rollup_buckets_emitted", "").Value() == 0);
+  // Two minutes after the raw block's hour ends, the sweep seals it: the
+  // rollups now come from RocksDB, with the same values.
+  const int64_t after = kNow - kNow % 3600 + 3600 + 130;
+  s.clock.SetSeconds(after);
+  REQUIRE(s.store->Write(std::vector<Point>{{"other", after - 10, 1}}).ok());
+  CHECK(s.stats.GetCounter("store.rollup_buckets_emitted", "").Value() >= 4);
+  CHECK(s.At("stats.api.mean", kMinuteFrom + (after - kNow), kNow, after) == 2.5);
+  CHECK(s.At("stats_counts.api", kMinuteFrom + (after - kNow), kNow, after) == 6);
+  CHECK(s.At("stats_counts.api", kTenMinuteFrom, kNow, after) == 12);
+  // A late point for the sealed block adds to its buckets, once.
+  REQUIRE(s.store->Write(std::vector<Point>{{"stats_counts.api", kNow + 5, 1}}).ok());
+  CHECK(s.At("stats_counts.api", kMinuteFrom + (after - kNow), kNow, after) == 7);
+  CHECK(s.At("stats_counts.api", kTenMinuteFrom, kNow, after) == 13);
+  REQUIRE(s.store->Compact().ok());  // seals the late point's head too
+  CHECK(s.At("stats_counts.api", kMinuteFrom + (after - kNow), kNow, after) == 7);
+  CHECK(s.At("stats_counts.api", kTenMinuteFrom, kNow, after) == 13);
 }
 
-TEST_CASE("Close writes open buckets; a late point after reopen still adds up", "[store][rollup]") {
+TEST_CASE("Close keeps the heads; a late point after reopen still adds up", "[store][rollup]") {
   testing::TempDir dir;
   {
     Store s(dir.path());
     WriteFlushes(s, 12);
     REQUIRE(s.store->Close().ok());
-    CHECK(s.stats.GetGauge("store.open_rollup_buckets", "").Value() == 0);
     CHECK_FALSE(s.store->Write(std::vector<Point>{{"x", kNow, 1}}).ok());
   }
   Store s(dir.path());
@@ -90,23 +105,28 @@ TEST_CASE("Close writes open buckets; a late point after reopen still adds up", 
   CHECK(s.At("stats_counts.api", kTenMinuteFrom, kNow, kNow + 130) == 13);
 }
 
-TEST_CASE("after a crash, open buckets are rebuilt from raw, exactly once", "[store][rollup]") {
+TEST_CASE("after a crash, rollups are whole and counted once", "[store][rollup]") {
   testing::TempDir dir;
   InCrashingChild([&] {
     Store s(dir.path());
     WriteFlushes(s, 12);
     _exit(0);  // kill -9: no destructor, no Close()
   });
-  // A second crash right after the rebuild must not count the points twice.
+  // Crash again right after sealing the replayed heads: the seal's rollups
+  // and the WAL records it covers must not both count.
+  const int64_t after = kNow - kNow % 3600 + 3600 + 130;
   InCrashingChild([&] {
     Store s(dir.path());
-    s.clock.SetSeconds(kNow + 120);
-    (void)s.store->Read("stats.api.mean", kMinuteFrom, kNow + 120, kNow + 120);
+    s.clock.SetSeconds(after);
+    REQUIRE(s.store->Write(std::vector<Point>{{"other", after - 10, 1}}).ok());
+    REQUIRE(s.stats.GetCounter("store.rollup_buckets_emitted", "").Value() >= 4);
     _exit(0);
   });
   for (int clean_restart = 0; clean_restart < 2; ++clean_restart) {
     Store s(dir.path());
-    s.clock.SetSeconds(kNow + 120);
-    CheckRollups(s, 12);
+    s.clock.SetSeconds(after);
+    CHECK(s.At("stats.api.mean", kMinuteFrom + (after - kNow), kNow, after) == 2.5);
+    CHECK(s.At("stats_counts.api", kMinuteFrom + (after - kNow), kNow, after) == 6);
+    CHECK(s.At("stats_counts.api", kTenMinuteFrom, kNow, after) == 12);
   }
 }
