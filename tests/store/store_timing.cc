@@ -93,11 +93,9 @@ int main(int argc, char** argv) {
     double wall = Ms(Clock::now() - start);
     wall_total += wall;
     std::printf(
-        "flush %d: Write(%zu points) %.0f ms wall, %.0f ms cpu; open buckets %.0f (%.1f MB) %s\n",
-        f, points.size(), wall, ThreadCpuMs() - cpu,
-        stats.GetGauge("store.open_rollup_buckets", "").Value(),
-        stats.GetGauge("store.open_rollup_bucket_bytes", "").Value() / 1e6,
-        s.ok() ? "" : s.message().c_str());
+        "flush %d: Write(%zu points) %.0f ms wall, %.0f ms cpu; heads %.0f (%.1f MB) %s\n", f,
+        points.size(), wall, ThreadCpuMs() - cpu, stats.GetGauge("store.heads", "").Value(),
+        stats.GetGauge("store.head_bytes", "").Value() / 1e6, s.ok() ? "" : s.message().c_str());
   }
   std::printf("mean Write %.0f ms wall; process cpu (incl. rocksdb threads) %.0f ms per flush\n",
               wall_total / flushes, (ProcessCpuMs() - process_cpu_start) / flushes);
