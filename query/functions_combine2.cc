@@ -59,12 +59,6 @@ Result<SeriesList> AggregateWithWildcardsList(EvalContext& ctx, SeriesList list,
 
 namespace {
 
-template <const char* kFunc>
-Result<SeriesList> Aggregator(EvalContext& ctx, std::vector<Value>& args) {
-  return AggregateSeries(ctx, std::move(args[0].series), kFunc, ctx.x_files_factor);
-}
-constexpr char kStddev[] = "stddev";
-constexpr char kRangeOf[] = "rangeOf";
 constexpr char kMultiply[] = "multiply";
 
 // The number of series at every timestamp; constantLine(0) with no lists.
@@ -266,13 +260,17 @@ void RegisterCombine2Functions(FunctionRegistry& r) {
   const Param lists{"seriesLists", ParamType::kSeriesLists, true};
   r.Add({"stddevSeries",
          {lists},
-         &Aggregator<kStddev>,
+         +[](EvalContext& ctx, std::vector<Value>& args) {
+           return AggregateSeries(ctx, std::move(args[0].series), "stddev", ctx.x_files_factor);
+         },
          c,
          "The standard deviation of the series at every timestamp.",
          true});
   r.Add({"rangeOfSeries",
          {lists},
-         &Aggregator<kRangeOf>,
+         +[](EvalContext& ctx, std::vector<Value>& args) {
+           return AggregateSeries(ctx, std::move(args[0].series), "rangeOf", ctx.x_files_factor);
+         },
          c,
          "The range (maximum minus minimum) of the series at every timestamp.",
          true});

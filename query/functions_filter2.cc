@@ -163,13 +163,27 @@ Result<SeriesList> RemovePercentile(EvalContext&, std::vector<Value>& args) {
   return list;
 }
 
-Result<SeriesList> MostDeviant(EvalContext&, std::vector<Value>& args) {
-  std::vector<std::pair<double, size_t>> deviants;
-  SeriesList& list = args[0].series;
+// The series for which key() has a value (NaN drops one), stably sorted by
+// it, highest first when `descending`.
+template <typename KeyFn>
+SeriesList SortedByKey(SeriesList& list, KeyFn key, bool descending) {
+  std::vector<std::pair<double, size_t>> keys;
   for (size_t i = 0; i < list.size(); ++i) {
-    const std::vector<double> v = ConsolidatedValues(list[i]);
+    const double k = key(ConsolidatedValues(list[i]));
+    if (!std::isnan(k)) keys.emplace_back(k, i);
+  }
+  std::stable_sort(keys.begin(), keys.end(), [&](const auto& a, const auto& b) {
+    return descending ? b.first < a.first : a.first < b.first;
+  });
+  SeriesList out;
+  for (const auto& k : keys) out.push_back(std::move(list[k.second]));
+  return out;
+}
+
+// The n series with the highest variance (sum of squares over the count).
+Result<SeriesList> MostDeviant(EvalContext&, std::vector<Value>& args) {
+  auto variance = [](const std::vector<double>& v) {
     const double mean = ApplyAgg(AggFunc::kAverage, v);
-    if (std::isnan(mean)) continue;
     double square_sum = 0;
     size_t count = 0;
     for (double x : v) {
@@ -177,15 +191,12 @@ Result<SeriesList> MostDeviant(EvalContext&, std::vector<Value>& args) {
       square_sum += (x - mean) * (x - mean);
       ++count;
     }
-    deviants.emplace_back(square_sum / static_cast<double>(count), i);
-  }
-  std::stable_sort(deviants.begin(), deviants.end(),
-                   [](const auto& a, const auto& b) { return b.first < a.first; });
-  const auto size = static_cast<int64_t>(deviants.size());
+    return std::isnan(mean) ? NAN : square_sum / static_cast<double>(count);
+  };
+  SeriesList out = SortedByKey(args[0].series, variance, true);
+  const auto size = static_cast<int64_t>(out.size());
   const int64_t n = args[1].int_value;
-  const int64_t keep = std::clamp<int64_t>(n < 0 ? size + n : n, 0, size);
-  SeriesList out;
-  for (int64_t i = 0; i < keep; ++i) out.push_back(std::move(list[deviants[i].second]));
+  out.resize(static_cast<size_t>(std::clamp<int64_t>(n < 0 ? size + n : n, 0, size)));
   return out;
 }
 
@@ -222,19 +233,11 @@ Result<SeriesList> SortByTotal(EvalContext& ctx, std::vector<Value>& args) {
 
 // The series whose maximum is above 0, by their minimum (None first).
 Result<SeriesList> SortByMinima(EvalContext&, std::vector<Value>& args) {
-  std::vector<std::pair<double, size_t>> keys;
-  SeriesList& list = args[0].series;
-  for (size_t i = 0; i < list.size(); ++i) {
-    const std::vector<double> v = ConsolidatedValues(list[i]);
+  auto minimum = [](const std::vector<double>& v) {
     const double max = ApplyAgg(AggFunc::kMax, v);
-    if (std::isnan(max) || max <= 0) continue;
-    keys.emplace_back(ApplyAgg(AggFunc::kMin, v), i);
-  }
-  std::stable_sort(keys.begin(), keys.end(),
-                   [](const auto& a, const auto& b) { return a.first < b.first; });
-  SeriesList out;
-  for (const auto& k : keys) out.push_back(std::move(list[k.second]));
-  return out;
+    return std::isnan(max) || max <= 0 ? NAN : ApplyAgg(AggFunc::kMin, v);
+  };
+  return SortedByKey(args[0].series, minimum, false);
 }
 
 Result<SeriesList> FallbackSeries(EvalContext&, std::vector<Value>& args) {
