@@ -21,6 +21,7 @@ class Evaluator {
   // Parses and evaluates one target. Errors are 400-worthy messages.
   common::Result<SeriesList> EvaluateTarget(std::string_view target, EvalContext& ctx) const;
   common::Result<SeriesList> Evaluate(const Expr& expr, EvalContext& ctx) const;
+  const FunctionRegistry& registry() const { return registry_; }
 
  private:
   common::Result<Value> EvaluateArg(const Expr& expr, EvalContext& ctx) const;

@@ -36,6 +36,8 @@ std::string_view ParamTypeName(ParamType type) {
     case ParamType::kSeriesList:
     case ParamType::kSeriesLists:
       return "seriesList";
+    case ParamType::kNestedSeriesLists:
+      return "seriesLists";
     case ParamType::kString:
       return "string";
     case ParamType::kInteger:
@@ -117,6 +119,7 @@ Status CheckValue(const FunctionDef& def, const Param& p, Value& v) {
   switch (p.type) {
     case ParamType::kSeriesList:
     case ParamType::kSeriesLists:
+    case ParamType::kNestedSeriesLists:
       ok = v.kind == K::kSeriesList;
       break;
     case ParamType::kString:

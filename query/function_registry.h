@@ -64,7 +64,8 @@ struct EvalContext {
 // graphite-web's ParamTypes (graphite/functions/params.py).
 enum class ParamType {
   kSeriesList,
-  kSeriesLists,  // a seriesList with multiple=true: every remaining list, merged
+  kSeriesLists,        // a seriesList with multiple=true: every remaining list, merged
+  kNestedSeriesLists,  // "seriesLists": mapSeries' groups (kept flat, in group order)
   kString,
   kInteger,
   kFloat,  // int or float
@@ -141,5 +142,8 @@ void RegisterSpecialFunctions(FunctionRegistry& registry);
 void RegisterTransformFunctions(FunctionRegistry& registry);
 void RegisterCalculateFunctions(FunctionRegistry& registry);
 void RegisterFilterFunctions(FunctionRegistry& registry);
+void RegisterFilter2Functions(FunctionRegistry& registry);
+void RegisterCombine2Functions(FunctionRegistry& registry);
+void RegisterListsFunctions(FunctionRegistry& registry);
 
 }  // namespace hourglass::query

@@ -15,7 +15,11 @@ using common::Result;
 using common::Status;
 
 Result<SeriesList> AsPercentList(EvalContext& ctx, SeriesList list, const Value& total,
-                                 const std::vector<Value>& nodes);  // functions_percent.cc
+                                 const std::vector<Value>& nodes);           // functions_percent.cc
+Series DividePair(const EvalContext& ctx, Series dividend, Series divisor);  // functions_lists.cc
+Result<SeriesList> AggregateWithWildcardsList(EvalContext& ctx, SeriesList list,
+                                              std::string_view func,
+                                              const std::vector<Value>& positions);  // combine2
 
 namespace {
 
@@ -58,21 +62,7 @@ Result<SeriesList> DivideSeries(EvalContext& ctx, std::vector<Value>& args) {
   }
   SeriesList out;
   for (Series& dividend : dividends) {
-    SeriesList both{std::move(dividend), divisors[0]};
-    int64_t start = 0, end = 0, step = 1;
-    Normalize(both, start, end, step);
-    size_t length = 0;
-    const auto cols = Columns(both, length);
-    std::vector<double> values(length, NAN);
-    for (size_t i = 0; i < length; ++i) {
-      const double a = i < cols[0].size() ? cols[0][i] : NAN;
-      const double b = i < cols[1].size() ? cols[1][i] : NAN;
-      if (!std::isnan(a) && !std::isnan(b) && b != 0) values[i] = a / b;
-    }
-    Series q = MakeSeries("divideSeries(" + both[0].name + "," + both[1].name + ")", start, end,
-                          step, std::move(values));
-    q.x_files_factor = ctx.x_files_factor;
-    out.push_back(std::move(q));
+    out.push_back(DividePair(ctx, std::move(dividend), divisors[0]));
   }
   return out;
 }
@@ -181,34 +171,7 @@ Result<SeriesList> GroupByTags(EvalContext& ctx, std::vector<Value>& args) {
 
 template <const char* kFunc>
 Result<SeriesList> WithWildcards(EvalContext& ctx, std::vector<Value>& args) {
-  std::vector<int64_t> positions;
-  for (const Value& v : args[1].items) positions.push_back(v.int_value);
-  Groups g;
-  for (Series& s : args[0].series) {
-    std::string key;
-    int64_t i = 0;
-    bool first = true;
-    for (size_t pos = 0; pos <= s.name.size(); ++i) {
-      size_t dot = s.name.find('.', pos);
-      if (dot == std::string::npos) dot = s.name.size();
-      if (std::find(positions.begin(), positions.end(), i) == positions.end()) {
-        if (!first) key.push_back('.');
-        key += s.name.substr(pos, dot - pos);
-        first = false;
-      }
-      pos = dot + 1;
-    }
-    AddToGroup(g, std::move(key), std::move(s));
-  }
-  SeriesList out;
-  for (const std::string& key : g.keys) {
-    Result<SeriesList> r =
-        AggregateSeries(ctx, std::move(g.members[key]), kFunc, ctx.x_files_factor);
-    if (!r.ok()) return r.status();
-    r->front().name = key;
-    out.push_back(std::move(r->front()));
-  }
-  return out;
+  return AggregateWithWildcardsList(ctx, std::move(args[0].series), kFunc, args[1].items);
 }
 
 }  // namespace

@@ -337,3 +337,62 @@ void SetValues(Series& s, std::vector<double> values) {
 }
 
 }  // namespace hourglass::query
+
+namespace hourglass::query {
+
+double GetPercentile(std::vector<double> points, double n, bool interpolate) {
+  std::erase_if(points, [](double v) { return std::isnan(v); });
+  if (points.empty()) return NAN;
+  std::sort(points.begin(), points.end());
+  const double fractional_rank = (n / 100.0) * static_cast<double>(points.size() + 1);
+  auto rank = static_cast<int64_t>(fractional_rank);  // int(): toward zero
+  const double rank_fraction = fractional_rank - static_cast<double>(rank);
+  if (!interpolate) rank += static_cast<int64_t>(std::ceil(rank_fraction));
+  const auto size = static_cast<int64_t>(points.size());
+  double percentile;
+  if (rank == 0) {
+    percentile = points.front();
+  } else if (rank - 1 == size) {
+    percentile = points.back();
+  } else {
+    // Python's index: negative counts from the end; past the end raises.
+    const int64_t i = rank - 1 < 0 ? rank - 1 + size : rank - 1;
+    if (i < 0 || i >= size) return NAN;
+    percentile = points[static_cast<size_t>(i)];
+  }
+  if (interpolate && rank != size) {
+    const int64_t i = rank < 0 ? rank + size : rank;
+    if (i < 0 || i >= size) return NAN;
+    percentile = percentile + rank_fraction * (points[static_cast<size_t>(i)] - percentile);
+  }
+  return percentile;
+}
+
+Result<SeriesList> CallFunction(EvalContext& ctx, std::string_view name, std::vector<Value> args,
+                                bool bind) {
+  const FunctionDef* def = ctx.evaluator ? ctx.evaluator->registry().Find(name) : nullptr;
+  if (def == nullptr) {
+    return Status::Error(fmt::format("Received request for unknown function: {}", name));
+  }
+  if (bind) {
+    Result<std::vector<Value>> bound = FunctionRegistry::Bind(*def, std::move(args), {}, {});
+    if (!bound.ok()) return bound.status();
+    args = std::move(*bound);
+  }
+  // The called function has no call of its own to fetch again.
+  const Expr* outer_call = ctx.call;
+  ctx.call = nullptr;
+  Result<SeriesList> result = def->impl(ctx, args);
+  ctx.call = outer_call;
+  return result;
+}
+
+Value SeriesValue(SeriesList list) {
+  Value v;
+  v.kind = Value::Kind::kSeriesList;
+  v.series = std::move(list);
+  v.int_value = 1;
+  return v;
+}
+
+}  // namespace hourglass::query

@@ -80,4 +80,17 @@ double PyRound6(double v);
 // Row i of several (consolidated) columns, NaN past the end (izip_longest).
 std::vector<std::vector<double>> Columns(const SeriesList& list, size_t& length);
 
+// _getPercentile(): the n-th percentile of the non-null points (the nearest
+// rank, or interpolated between ranks); NaN when there are none.
+double GetPercentile(std::vector<double> points, double n, bool interpolate);
+
+// SeriesFunction(name)(requestContext, *args): calls a registered function
+// directly with positional args, as graphite-web's reduceSeries and the
+// functions defined through others do. Bound and type-checked when `bind`.
+common::Result<SeriesList> CallFunction(EvalContext& ctx, std::string_view name,
+                                        std::vector<Value> args, bool bind);
+
+// A kSeriesList argument value.
+Value SeriesValue(SeriesList list);
+
 }  // namespace hourglass::query

@@ -113,6 +113,9 @@ void RegisterBuiltinFunctions(FunctionRegistry& r) {
   RegisterCalculateFunctions(r);
   RegisterFilterFunctions(r);
   RegisterSpecialFunctions(r);
+  RegisterFilter2Functions(r);  // after asPercent and sortBy (pct, sortByTotal)
+  RegisterCombine2Functions(r);
+  RegisterListsFunctions(r);
 }
 
 }  // namespace hourglass::query

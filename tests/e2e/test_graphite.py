@@ -214,6 +214,22 @@ class TagsAndGrafanaTest(unittest.TestCase):
             ("from", "-5min"), ("until", "now"), ("format", "json"), ("maxDataPoints", 500)])
         self.assertEqual([s["target"] for s in tagged], ["stats_counts.api.hits;env=dev;region=eu B"])
 
+    def test_grafana_panel_with_issue_13_first_failures(self):
+        # removeEmptySeries and countSeries were 400s before graphite-web's
+        # other functions were added; a bad percent is still a clear 400.
+        fields = [("target", "countSeries(removeEmptySeries(stats_counts.{plain,nope,api}.hits))"),
+                  ("from", "-5min"), ("until", "now"), ("format", "json"), ("maxDataPoints", 300)]
+        result = grafana_post(self.server, "/render", fields)
+        self.assertEqual([s["target"] for s in result], ["countSeries(stats_counts.{plain,nope,api}.hits)"])
+        self.assertEqual(set(values(result[0])), {1})
+        status, body = self.server.get("/render", target="percentileOfSeries(stats_counts.plain.hits, 0)",
+                                       format="json")
+        self.assertEqual(status, 400)
+        self.assertIn(b"The requested percent is required to be greater than 0", body)
+        functions = self.server.get_json("/functions")
+        for name in ("removeEmptySeries", "countSeries", "pct", "reduceSeries", "applyByNode"):
+            self.assertIn(name, functions)
+
     def test_grafana_template_variable_find(self):
         # Grafana posts the query unencoded, with the dashboard's time range.
         now = int(time.time())
