@@ -141,5 +141,6 @@ void RegisterSpecialFunctions(FunctionRegistry& registry);
 void RegisterTransformFunctions(FunctionRegistry& registry);
 void RegisterCalculateFunctions(FunctionRegistry& registry);
 void RegisterFilterFunctions(FunctionRegistry& registry);
+void RegisterEventFunctions(FunctionRegistry& registry);
 
 }  // namespace hourglass::query

@@ -113,6 +113,7 @@ void RegisterBuiltinFunctions(FunctionRegistry& r) {
   RegisterCalculateFunctions(r);
   RegisterFilterFunctions(r);
   RegisterSpecialFunctions(r);
+  RegisterEventFunctions(r);
 }
 
 }  // namespace hourglass::query
