@@ -5,6 +5,7 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -37,9 +38,10 @@ void AppendEvent(std::string& out, const store::Event& e) {
   out += ", \"data\": ";
   common::AppendJsonString(out, e.data);
   out += ", \"tags\": [";
-  for (size_t i = 0; i < e.tags.size(); ++i) {
+  const std::vector<std::string> words = store::EventTagWords(e.tags);
+  for (size_t i = 0; i < words.size(); ++i) {
     if (i > 0) out += ", ";
-    common::AppendJsonString(out, e.tags[i]);
+    common::AppendJsonString(out, words[i]);
   }
   out += fmt::format("], \"id\": {}}}", e.id);
 }
@@ -74,7 +76,7 @@ common::Result<store::Event> ParseEvent(std::string_view body, int64_t now_us) {
     } else {
       return common::Status::Error(R"("tags" must be an array or space-separated string)");
     }
-    event.tags = store::ParseEventTags(joined);
+    event.tags = std::move(joined);
   }
   event.when_us = now_us;
   if (const boost::json::value* when = obj->if_contains("when")) {
@@ -132,9 +134,13 @@ ApiResponse EventsApi::Post(std::string_view body) const {
                                   kMaxEventSizeKey, limits_.max_body_bytes));
   }
   common::Result<store::Event> event = ParseEvent(body, clock_.NowMicros());
-  if (event.ok() && event->tags.size() > limits_.max_tags) {
-    event = common::Status::Error(fmt::format("{} tags is over {} ({})", event->tags.size(),
-                                              kMaxEventTagsKey, limits_.max_tags));
+  if (event.ok()) {
+    const size_t tags = std::max(store::EventTagWords(event->tags).size(),
+                                 store::ParseEventTags(event->tags).size());
+    if (tags > limits_.max_tags) {
+      event = common::Status::Error(
+          fmt::format("{} tags is over {} ({})", tags, kMaxEventTagsKey, limits_.max_tags));
+    }
   }
   if (!event.ok()) {
     rejected_.Add();
@@ -147,8 +153,9 @@ ApiResponse EventsApi::Post(std::string_view body) const {
 }
 
 ApiResponse EventsApi::GetData(const FormParams& params) const {
-  const int64_t now = Seconds(clock_.NowMicros());
-  int64_t bounds[2] = {0, now};  // graphite-web: from the epoch until now
+  const int64_t now_us = clock_.NowMicros();
+  const int64_t now = Seconds(now_us);
+  int64_t bounds[2] = {0, now_us};  // graphite-web: from the epoch until now
   const std::string_view names[2] = {"from", "until"};
   for (int i = 0; i < 2; ++i) {
     if (std::optional<std::string_view> text = params.Get(names[i])) {
@@ -157,7 +164,11 @@ ApiResponse EventsApi::GetData(const FormParams& params) const {
         return Error(400, fmt::format("Invalid value '{}' for param {}: {}", *text, names[i],
                                       t.status().message()));
       }
-      bounds[i] = *t;
+      // graphite-web's parseATTime keeps now's microseconds in a time relative
+      // to now ("now", "-1h"): an event posted this second is before "now".
+      common::Result<int64_t> later = ParseAtTime(*text, now + 1);
+      const bool relative = later.ok() && *later == *t + 1;
+      bounds[i] = *t * 1'000'000 + (relative ? now_us - now * 1'000'000 : 0);
     }
   }
   std::vector<std::string> wanted;
@@ -166,14 +177,15 @@ ApiResponse EventsApi::GetData(const FormParams& params) const {
   const bool any = params.Get("set") == std::optional<std::string_view>("union");
   std::string out = "[";
   size_t count = 0;
-  common::Status s = store::EventStore::Scan(
-      store_, bounds[0] * 1'000'000, bounds[1] * 1'000'000, [&](store::Event&& e) {
-        if (tags && !store::EventTagsMatch(e.tags, wanted, any)) return true;
-        if (++count > limits_.max_returned) return false;
-        if (count > 1) out += ", ";
-        AppendEvent(out, e);
-        return true;
-      });
+  common::Status s = store::EventStore::Scan(store_, bounds[0], bounds[1], [&](store::Event&& e) {
+    if (tags && !store::EventTagsMatch(store::ParseEventTags(e.tags), wanted, any)) {
+      return true;
+    }
+    if (++count > limits_.max_returned) return false;
+    if (count > 1) out += ", ";
+    AppendEvent(out, e);
+    return true;
+  });
   if (!s.ok()) return Error(503, "events not read: " + s.message());
   if (count > limits_.max_returned) {
     return Error(400, fmt::format("more than {} events match ({}); narrow from/until or tags",

@@ -26,19 +26,17 @@ Result<SeriesList> Events(EvalContext& ctx, std::vector<Value>& args) {
   const size_t points = end > start ? static_cast<size_t>(end - start) : 0;
   if (Status s = ChargePoints(ctx, points); !s.ok()) return s;
   std::vector<double> values(points, std::nan(""));
+  auto count = [&](store::Event&& e) {
+    if (!all && !store::EventTagsMatch(store::ParseEventTags(e.tags), tags, false)) return true;
+    // An event at `end` has no slot (graphite-web fails on it): not counted.
+    const int64_t seconds = e.when_us / 1'000'000;
+    if (seconds >= end) return false;
+    double& v = values[static_cast<size_t>(seconds - start)];
+    v = std::isnan(v) ? 1 : v + 1;
+    return true;
+  };
   if (ctx.store != nullptr && points > 0) {
-    Status s = store::EventStore::Scan(*ctx.store, start * 1'000'000, end * 1'000'000,
-                                       [&](store::Event&& e) {
-                                         if (!all && !store::EventTagsMatch(e.tags, tags, false))
-                                           return true;
-                                         // An event at `end` has no slot (graphite-web fails on
-                                         // it): not counted.
-                                         const int64_t seconds = e.when_us / 1'000'000;
-                                         if (seconds >= end) return false;
-                                         double& v = values[static_cast<size_t>(seconds - start)];
-                                         v = std::isnan(v) ? 1 : v + 1;
-                                         return true;
-                                       });
+    Status s = store::EventStore::Scan(*ctx.store, start * 1'000'000, end * 1'000'000, count);
     if (!s.ok()) return s;
   }
   Series series = MakeSeries(name, start, end, 1, std::move(values));

@@ -1,7 +1,6 @@
 // Key layout of the "events" family: 16 bytes, big-endian (when_us with its
 // sign bit flipped, so negative times sort first; then id). Value: what,
-// data and each tag as a 4-byte little-endian length and the bytes, after a
-// 4-byte tag count.
+// data and tags, each as a 4-byte little-endian length and the bytes.
 #include "store/event_store.h"
 
 #include <rocksdb/db.h>
@@ -79,6 +78,19 @@ std::vector<std::string> SplitStrip(std::string_view text, char delimiter) {
 
 }  // namespace
 
+std::vector<std::string> EventTagWords(std::string_view tags) {
+  std::vector<std::string> words;
+  size_t i = 0;
+  while (i < tags.size()) {
+    while (i < tags.size() && std::isspace(static_cast<unsigned char>(tags[i]))) ++i;
+    size_t j = i;
+    while (j < tags.size() && !std::isspace(static_cast<unsigned char>(tags[j]))) ++j;
+    if (j > i) words.emplace_back(tags.substr(i, j - i));
+    i = j;
+  }
+  return words;
+}
+
 std::vector<std::string> ParseEventTags(std::string_view text) {
   std::vector<std::string> words =
       SplitStrip(text, text.find(',') != std::string_view::npos ? ',' : ' ');
@@ -104,23 +116,13 @@ std::string EncodeEventValue(const Event& event) {
   std::string out;
   PutPart(out, event.what);
   PutPart(out, event.data);
-  const auto count = static_cast<uint32_t>(event.tags.size());
-  for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((count >> (8 * i)) & 0xff));
-  for (const std::string& tag : event.tags) PutPart(out, tag);
+  PutPart(out, event.tags);
   return out;
 }
 
 bool DecodeEventValue(std::string_view value, Event* event) {
-  uint32_t count = 0;
-  if (!GetPart(value, &event->what) || !GetPart(value, &event->data) || !GetLength(value, &count) ||
-      count > value.size() / 4) {
-    return false;
-  }
-  event->tags.assign(count, {});
-  for (std::string& tag : event->tags) {
-    if (!GetPart(value, &tag)) return false;
-  }
-  return value.empty();
+  return GetPart(value, &event->what) && GetPart(value, &event->data) &&
+         GetPart(value, &event->tags) && value.empty();
 }
 
 common::Status SeriesStore::WithEventFamily(

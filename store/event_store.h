@@ -24,13 +24,18 @@ struct Event {
   int64_t when_us = 0;  // microseconds since the epoch (Django keeps microseconds)
   std::string what;
   std::string data;
-  std::vector<std::string> tags;  // sorted, unique (as django-tagging returns them)
+  // As graphite-web keeps them: the posted string, or the posted list joined
+  // with spaces. Listed as EventTagWords, matched as ParseEventTags.
+  std::string tags;
 };
 
-// django-tagging's parse_tag_input for the usual inputs: split on commas when
-// there is one, else on spaces; words stripped, empty ones dropped, sorted,
-// unique. (Double quotes are kept as characters.)
-std::vector<std::string> ParseEventTags(std::string_view text);
+// What get_data lists as an event's tags: Python's str.split() of `tags`.
+std::vector<std::string> EventTagWords(std::string_view tags);
+
+// The tags an event matches (django-tagging's parse_tag_input for the usual
+// inputs): split on commas when there is one, else on spaces; words stripped,
+// empty ones dropped, sorted, unique. (Double quotes are kept as characters.)
+std::vector<std::string> ParseEventTags(std::string_view tags);
 
 // Whether `tags` (sorted, unique) holds every one of `wanted` (any one when
 // `any`: graphite-web's set=union). Empty words in `wanted` are ignored; when
