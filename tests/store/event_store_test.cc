@@ -13,15 +13,20 @@
 namespace hourglass::store {
 namespace {
 
-std::unique_ptr<SeriesStore> OpenStore(const std::string& path, const common::Clock& clock,
-                                       common::StatsRegistry& stats) {
-  StoreOptions options;
-  options.path = path;
-  options.retentions = *ParseRetentions("10s:6h");
-  auto opened = SeriesStore::Open(options, clock, stats);
-  REQUIRE(opened.ok());
-  return std::move(*opened);
-}
+// A temp directory for a store opened (and reopened) by Open().
+struct Fixture {
+  std::unique_ptr<SeriesStore> Open() {
+    StoreOptions options;
+    options.path = dir.path();
+    options.retentions = *ParseRetentions("10s:6h");
+    auto opened = SeriesStore::Open(options, clock, stats);
+    REQUIRE(opened.ok());
+    return std::move(*opened);
+  }
+  testing::TempDir dir;
+  common::ManualClock clock{1'000'000};
+  common::StatsRegistry stats;
+};
 
 std::vector<Event> ScanAll(const SeriesStore& store, int64_t from_us, int64_t until_us) {
   std::vector<Event> out;
@@ -33,10 +38,8 @@ std::vector<Event> ScanAll(const SeriesStore& store, int64_t from_us, int64_t un
 }
 
 TEST_CASE("event store: a range is inclusive at both ends, in (when, id) order") {
-  testing::TempDir dir;
-  common::ManualClock clock(1'000'000);
-  common::StatsRegistry stats;
-  auto store = OpenStore(dir.path(), clock, stats);
+  Fixture f;
+  auto store = f.Open();
   EventStore events(*store);
   for (int64_t when : {300, 100, 200, 100, -50}) {
     Event e{.when_us = when * 1'000'000, .what = "at " + std::to_string(when), .tags = "t"};
@@ -60,16 +63,14 @@ TEST_CASE("event store: a range is inclusive at both ends, in (when, id) order")
 }
 
 TEST_CASE("event store: events and their ids survive a reopen") {
-  testing::TempDir dir;
-  common::ManualClock clock(1'000'000);
-  common::StatsRegistry stats;
+  Fixture f;
   {
-    auto store = OpenStore(dir.path(), clock, stats);
+    auto store = f.Open();
     EventStore events(*store);
     REQUIRE(*events.Add({.when_us = 5, .what = "one", .data = "d"}) == 1);
     REQUIRE(*events.Add({.when_us = 1, .what = "two"}) == 2);
   }
-  auto store = OpenStore(dir.path(), clock, stats);
+  auto store = f.Open();
   EventStore events(*store);
   CHECK(*events.Add({.when_us = 3, .what = "three"}) == 3);
   std::vector<Event> got = ScanAll(*store, 0, 10);
