@@ -256,6 +256,10 @@ void ReadHttp(Reader& r, HttpConfig& h) {
       static_cast<size_t>(r.Integer("http.max_points_read", 1, int64_t{1'000'000'000'000}));
   h.max_points_written =
       static_cast<size_t>(r.Integer("http.max_points_written", 1, int64_t{1'000'000'000'000}));
+  h.max_event_bytes = r.Bytes("http.max_event_size", 64, int64_t{1} << 30);
+  h.max_events_returned =
+      static_cast<size_t>(r.Integer("http.max_events_returned", 1, int64_t{100'000'000}));
+  h.max_event_tags = static_cast<size_t>(r.Integer("http.max_event_tags", 1, 100'000));
 }
 
 // carbon's storage-schemas.conf and storage-aggregation.conf as arrays of

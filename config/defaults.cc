@@ -221,6 +221,13 @@ token = ""
 # http.render_refused.
 max_points_read = 10000000
 max_points_written = 10000000
+# Graphite events (POST /events/, GET /events/get_data, events()). One
+# event's JSON body may be this large and carry this many tags (past either:
+# 413/400, counted in events.rejected); a get_data answer holding more
+# events than max_events_returned is refused with a 400 naming this key.
+max_event_size = "64KiB"
+max_event_tags = 64
+max_events_returned = 10000
 
 [store]
 # Metric retentions, finest first, as carbon's storage-schemas.conf writes

@@ -80,7 +80,7 @@ common::Result<TimeRange> ParseRange(const FormParams& params, int64_t clock_now
 
 ApiRouter::ApiRouter(const store::SeriesStore& store, common::StatsRegistry& stats,
                      const common::Clock& clock, std::string version, AccessOptions access,
-                     RenderLimits limits)
+                     RenderLimits limits, EventLimits event_limits)
     : store_(store),
       tag_index_(store),
       stats_(stats),
@@ -88,6 +88,7 @@ ApiRouter::ApiRouter(const store::SeriesStore& store, common::StatsRegistry& sta
       version_(std::move(version)),
       access_(std::move(access)),
       limits_(limits),
+      events_(store, stats, clock, event_limits),
       evaluator_(registry_),
       render_requests_(stats.GetCounter("http.render_requests", "render requests answered")),
       render_micros_(stats.GetCounter("http.render_micros_total",
@@ -121,6 +122,12 @@ ApiResponse ApiRouter::Handle(const ApiRequest& request) const {
   FormParams params;
   bool complete = true;
   if (q != std::string_view::npos) complete = params.Parse(request.target.substr(q + 1));
+  if (complete && (path == "/events" || path.starts_with("/events/"))) {
+    // graphite-web reads only the query string here; a POST body is an event.
+    response = events_.Handle(request.method, path, params, request.body);
+    AddCors(request, response, false);
+    return response;
+  }
   if (request.method == "POST" && !request.content_type.starts_with("multipart/") &&
       !request.content_type.starts_with("application/json")) {
     complete = params.Parse(request.body) && complete;

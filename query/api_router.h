@@ -1,5 +1,6 @@
 // ApiRouter: maps one HTTP request (method, target, body) to a response for
-// the Graphite API (/render, /metrics/find, /metrics/expand, /version, /tags) and
+// the Graphite API (/render, /metrics/find, /metrics/expand, /version, /tags,
+// /events) and
 // the status pages (/health, /metrics), /functions and /metrics/index.json,
 // with CORS headers and an optional bearer token. No sockets here, so it is tested
 // directly; HttpServer calls it from its session strands. Const after
@@ -18,6 +19,7 @@
 #include "common/stats.h"
 #include "query/archive_route.h"
 #include "query/evaluator.h"
+#include "query/events_routes.h"
 #include "query/function_registry.h"
 #include "query/render_budget.h"
 #include "query/tags_routes.h"
@@ -68,7 +70,7 @@ class ApiRouter {
 
   ApiRouter(const store::SeriesStore& store, common::StatsRegistry& stats,
             const common::Clock& clock, std::string version, AccessOptions access = {},
-            RenderLimits limits = {});
+            RenderLimits limits = {}, EventLimits event_limits = {});
 
   ApiResponse Handle(const ApiRequest& request) const;
 
@@ -91,6 +93,7 @@ class ApiRouter {
   std::string version_;
   AccessOptions access_;
   RenderLimits limits_;
+  EventsApi events_;  // /events
   FunctionRegistry registry_;
   Evaluator evaluator_;
   common::Counter& render_requests_;

@@ -145,5 +145,6 @@ void RegisterFilterFunctions(FunctionRegistry& registry);
 void RegisterFilter2Functions(FunctionRegistry& registry);
 void RegisterCombine2Functions(FunctionRegistry& registry);
 void RegisterListsFunctions(FunctionRegistry& registry);
+void RegisterEventFunctions(FunctionRegistry& registry);
 
 }  // namespace hourglass::query

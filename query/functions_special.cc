@@ -116,6 +116,7 @@ void RegisterBuiltinFunctions(FunctionRegistry& r) {
   RegisterFilter2Functions(r);  // after asPercent and sortBy (pct, sortByTotal)
   RegisterCombine2Functions(r);
   RegisterListsFunctions(r);
+  RegisterEventFunctions(r);
 }
 
 }  // namespace hourglass::query

@@ -49,7 +49,7 @@ struct Shared {
          const common::Clock& clock)
       : options(opts),
         router(store, stats, clock, opts.version, {opts.cors_origins, opts.token, opts.archive},
-               opts.render),
+               opts.render, opts.events),
         requests(stats.GetCounter("http.requests", "HTTP requests received")),
         errors(
             stats.GetCounter("http.errors", "HTTP responses with status >= 400 and bad requests")),

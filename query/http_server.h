@@ -17,6 +17,7 @@
 #include "common/stats.h"
 #include "common/status.h"
 #include "query/archive_route.h"
+#include "query/events_routes.h"
 #include "query/render_budget.h"
 
 namespace hourglass::store {
@@ -37,6 +38,7 @@ struct HttpOptions {
   std::string token;                      // bearer token required on all but /health
   std::shared_ptr<const ArchiveBrowser> archive;  // the /archive routes; null: none
   RenderLimits render;  // points per /render request; longer answers are chunked
+  EventLimits events;   // /events bounds
 };
 
 class HttpServer {

@@ -92,7 +92,10 @@ query::HttpOptions HttpOptionsFrom(const config::HttpConfig& http) {
                             .cors_origins = http.cors_origins,
                             .token = http.token,
                             .render = {.max_points_read = http.max_points_read,
-                                       .max_points_written = http.max_points_written}};
+                                       .max_points_written = http.max_points_written},
+                            .events = {.max_body_bytes = http.max_event_bytes,
+                                       .max_returned = http.max_events_returned,
+                                       .max_tags = http.max_event_tags}};
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -21,8 +22,10 @@
 #include "store/series_point.h"
 
 namespace rocksdb {
+class ColumnFamilyHandle;
+class DB;
 class Env;
-}
+}  // namespace rocksdb
 
 namespace hourglass::store {
 
@@ -154,6 +157,12 @@ class SeriesStore {
   // same happens in background compactions). Blocks the caller; for tests and
   // maintenance, never needed for correctness of reads.
   common::Status Compact();
+
+  // Runs f(db, family) on the "events" column family (store/event_store.h)
+  // while RocksDB is open (shared with a reopen); an error while it is not.
+  // Defined in event_store.cc.
+  common::Status WithEventFamily(
+      const std::function<common::Status(rocksdb::DB&, rocksdb::ColumnFamilyHandle&)>& f) const;
 
   // The default retentions (series no schema matches).
   const std::vector<Retention>& retentions() const;

@@ -66,6 +66,16 @@ class SeriesStore::Impl {
     return f(*names_);
   }
 
+  // Runs f(db, events family) with db_mu_ shared (see WithNames).
+  template <typename F>
+  common::Status WithEvents(F f) const {
+    std::shared_lock lock(db_mu_);
+    if (db_ == nullptr || handles_.size() <= kEventsFamily) {
+      return common::Status::Error(Unavailable());
+    }
+    return f(*db_, *handles_[kEventsFamily]);
+  }
+
   // RocksDB reports background errors here (series_store_recovery.cc).
   class Listener;
 
@@ -164,7 +174,9 @@ class SeriesStore::Impl {
   // close and reopen RocksDB. db_ is null while a reopen fails.
   mutable std::shared_mutex db_mu_;
   std::unique_ptr<rocksdb::DB> db_;
-  std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // default, data, nodes, tags
+  // default, data, nodes, tags, heads, events (StoreFamilies' order)
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  static constexpr size_t kEventsFamily = 5;
   rocksdb::ColumnFamilyHandle* data_ = nullptr;
   std::unique_ptr<NameIndex> names_;
   std::shared_ptr<Listener> listener_;

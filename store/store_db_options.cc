@@ -104,7 +104,8 @@ std::vector<rocksdb::ColumnFamilyDescriptor> StoreFamilies(rocksdb::CompactionFi
           {"data", DataFamilyOptions(cache, filter)},
           {"nodes", nodes},
           {"tags", FamilyOptions(cache, true)},
-          {"heads", FamilyOptions(cache, false)}};
+          {"heads", FamilyOptions(cache, false)},
+          {"events", FamilyOptions(cache, false)}};  // store/event_store.h
 }
 
 }  // namespace hourglass::store
