@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "query/cluster_format.h"
 #include "query/form_params.h"
 #include "query/render_format.h"
 #include "query/status_pages.h"
@@ -245,9 +246,13 @@ ApiResponse ApiRouter::Render(const FormParams& params) const {
   }
   common::Result<TimeRange> range = ParseRange(params, clock_.NowSeconds());
   if (!range.ok()) return BadRequest(range.status().message());
-  const std::string_view format = params.Get("format").value_or("json");
-  if (format != "json" && format != "csv" && format != "raw") {
-    return BadRequest(fmt::format("Unsupported format '{}': use json, csv or raw", format));
+  // graphite-web's parseOptions: a `pickle` parameter asks for format=pickle.
+  const std::string_view format =
+      params.Has("pickle") ? "pickle" : params.Get("format").value_or("json");
+  const std::optional<ClusterFormat> cluster_format = ParseClusterFormat(format);
+  if (format != "json" && format != "csv" && format != "raw" && !cluster_format) {
+    return BadRequest(
+        fmt::format("Unsupported format '{}': use json, csv, raw, pickle or msgpack", format));
   }
   EvalContext ctx{&store_, range->from, range->until, range->now};
   ctx.tags = &tag_index_;
@@ -284,6 +289,12 @@ ApiResponse ApiRouter::Render(const FormParams& params) const {
     render_refused_.Add();
     return BadRequest(WrittenRefusal(written, limits_.max_points_written));
   }
+  if (cluster_format) {  // graphite-web's RemoteReader, bounded as above
+    response = {200, ClusterContentType(*cluster_format),
+                EncodeClusterSeries(data, *cluster_format)};
+    CountRender(started);
+    return response;
+  }
   // The first part is the whole body of most answers; a longer one is
   // streamed, its series freed as they are written.
   auto stream = std::make_shared<RenderStream>(std::move(data), render_format,
@@ -294,11 +305,15 @@ ApiResponse ApiRouter::Render(const FormParams& params) const {
       return stream->Next(out, out.size() + chunk);
     };
   }
-  const int64_t micros = std::max<int64_t>(0, clock_.NowMicros() - started);
+  CountRender(started);
+  return response;
+}
+
+void ApiRouter::CountRender(int64_t started_micros) const {
+  const int64_t micros = std::max<int64_t>(0, clock_.NowMicros() - started_micros);
   render_requests_.Add();
   render_micros_.Add(static_cast<uint64_t>(micros));
   render_last_ms_.Set(static_cast<double>(micros) / 1000.0);
-  return response;
 }
 
 void ReadWholeBody(ApiResponse& response) {
@@ -393,6 +408,8 @@ ApiResponse ApiRouter::Find(const FormParams& params) const {
   if (!query_param) return BadRequest("Missing required parameter 'query'");
   if (query_param->empty()) return BadRequest("Required parameter 'query' is empty");
   const std::string_view format = params.Get("format").value_or("treejson");
+  const std::optional<ClusterFormat> cluster_format = ParseClusterFormat(format);
+  if (cluster_format) return ClusterFind(*query_param, *cluster_format);
   if (format != "treejson" && format != "completer") {
     return BadRequest("Invalid value for 'format' parameter");
   }
@@ -412,6 +429,7 @@ ApiResponse ApiRouter::Find(const FormParams& params) const {
   std::vector<FoundNode> nodes;
   for (const store::Node& n : *found) {
     if (*leaves_only && !n.is_leaf) continue;
+    if (!nodes.empty() && nodes.back().path == n.path) continue;  // graphite-web merges by path
     nodes.push_back({n.path, NodeName(n.path), *leaves_only || !n.has_children});
   }
   std::stable_sort(nodes.begin(), nodes.end(),
@@ -419,6 +437,24 @@ ApiResponse ApiRouter::Find(const FormParams& params) const {
   const std::string_view jsonp = params.Get("jsonp").value_or("");
   if (format == "completer") return Json(CompleterJson(nodes, *wildcards), jsonp);
   return Json(TreeJson(nodes, base_path, *wildcards), jsonp);
+}
+
+// graphite-web's pickle_nodes/msgpack_nodes for a cluster front: a path that
+// is a series and has children is two nodes there (a leaf and a branch).
+// Leaves may hold data for the longest default retention up to now.
+ApiResponse ApiRouter::ClusterFind(std::string_view query, ClusterFormat format) const {
+  common::Result<std::vector<store::Node>> found = store_.FindNodes(query);
+  if (!found.ok()) return BadRequest("find failed: " + found.status().message());
+  const int64_t now = clock_.NowSeconds();
+  int64_t kept = 0;
+  for (const store::Retention& r : store_.retentions()) kept = std::max(kept, r.duration);
+  std::vector<ClusterNode> nodes;
+  for (store::Node& n : *found) {
+    if (!nodes.empty() && nodes.back().path == n.path) continue;
+    if (n.has_children) nodes.push_back({n.path, false});
+    if (n.is_leaf) nodes.push_back({std::move(n.path), true, now - kept, now});
+  }
+  return {200, ClusterContentType(format), EncodeClusterNodes(nodes, format)};
 }
 
 ApiResponse ApiRouter::Expand(const FormParams& params) const {
