@@ -347,7 +347,8 @@ void AppendTreeNode(std::string& out, std::string_view text, std::string_view id
               : R"(,"allowChildren":1,"expandable":1,"leaf":0})";
 }
 
-// graphite-web's tree_json: optional "*" node, then branches, then leaves.
+// graphite-web's tree_json: optional "*" node, then branches, then leaves;
+// `nodes` sorted by name.
 // Written by hand, not with Boost.JSON: a wide find answer is large, and
 // building it as a boost::json::array took ~9x longer (200k nodes, 24 MB:
 // ~30 ms by hand, ~280 ms through boost::json).
@@ -362,9 +363,12 @@ std::string TreeJson(const std::vector<FoundNode>& nodes, const std::string& bas
         std::any_of(nodes.begin(), nodes.end(), [](auto& n) { return !n.leaf; });
     AppendTreeNode(out, "*", base_path + "*", !any_branch);
   }
+  // A name is listed once (the first node of that name decides leaf or
+  // branch), as graphite-web's tree_json: "a.*.cpu" matches many "cpu" nodes.
   for (bool leaves : {false, true}) {
-    for (const FoundNode& n : nodes) {
-      if (n.leaf != leaves) continue;
+    for (size_t i = 0; i < nodes.size(); ++i) {
+      const FoundNode& n = nodes[i];
+      if (n.leaf != leaves || (i > 0 && nodes[i - 1].name == n.name)) continue;
       sep();
       AppendTreeNode(out, n.name, base_path + std::string(n.name), n.leaf);
     }

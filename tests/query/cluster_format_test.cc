@@ -30,8 +30,9 @@ std::string PythonRepr(const std::string& data, ClusterFormat format) {
   const std::string load = format == ClusterFormat::kMsgpack
                                ? "import msgpack; v = msgpack.unpackb(d, raw=False)"
                                : "import pickle; v = pickle.loads(d)";
-  const std::string cmd = "/usr/bin/python3 -c 'import sys; d = open(sys.argv[1], \"rb\").read(); " + load +
-                          "; print(repr(v))' " + path.string() + " 2>&1";
+  const std::string cmd =
+      "/usr/bin/python3 -c 'import sys; d = open(sys.argv[1], \"rb\").read(); " + load +
+      "; print(repr(v))' " + path.string() + " 2>&1";
   std::string out;
   if (FILE* p = popen(cmd.c_str(), "r")) {
     char buf[4096];
@@ -143,6 +144,31 @@ TEST_CASE("cluster routes: find and render answer pickle and msgpack, render bou
   CHECK(get("/render/?format=pickle&target=a.b&target=a.b.c" + range).status == 200);
   CHECK(get("/render/?format=pickle&target=a.b&target=a.b.c&target=a.b" + range).status == 400);
   CHECK(get("/render/?pickle=1&target=a.b" + range).content_type == "application/pickle");
+}
+
+}  // namespace hourglass::query
+
+namespace hourglass::query {
+
+// graphite-web's tree_json lists each name once: "a.*.cpu" over a.x.cpu and
+// a.y.cpu is one "cpu" node (the issue's duplicates). The completer format
+// keeps every path.
+TEST_CASE("find treejson lists a repeated name once, completer keeps every path") {
+  testing::TestStore ts;
+  ts.AddSeries("a.x.cpu", 1);
+  ts.AddSeries("a.y.cpu", 1);
+  ts.AddSeries("a.y.mem", 1);
+  common::StatsRegistry stats;
+  ApiRouter router(ts.store(), stats, ts.clock(), "test");
+  auto body = [&](std::string target) { return router.Handle({"GET", target, "", ""}).body; };
+  CHECK(body("/metrics/find?query=a.*.cpu") ==
+        R"([{"text":"cpu","id":"a.*.cpu","allowChildren":0,"expandable":0,"leaf":1}])");
+  CHECK(body("/metrics/find?query=a.{x,y,y}.{cpu,mem,cpu}") ==
+        R"([{"text":"cpu","id":"a.{x,y,y}.cpu","allowChildren":0,"expandable":0,"leaf":1},)"
+        R"({"text":"mem","id":"a.{x,y,y}.mem","allowChildren":0,"expandable":0,"leaf":1}])");
+  CHECK(body("/metrics/find?query=a.*.cpu&format=completer") ==
+        R"({"metrics":[{"path":"a.x.cpu","name":"cpu","is_leaf":"1"},)"
+        R"({"path":"a.y.cpu","name":"cpu","is_leaf":"1"}]})");
 }
 
 }  // namespace hourglass::query
