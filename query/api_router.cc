@@ -271,7 +271,14 @@ ApiResponse ApiRouter::Render(const FormParams& params) const {
       if (ctx.over_budget) render_refused_.Add();
       return BadRequest(list.status().message());
     }
-    for (Series& s : *list) data.push_back(std::move(s));
+    // A cluster front matches what it fetched by pathExpression, which for
+    // seriesByTag is the call's raw text as it sent it (evaluator.py's
+    // tokens.call.raw), not our re-serialized form.
+    const bool raw_call = cluster_format && target.starts_with("seriesByTag(");
+    for (Series& s : *list) {
+      if (raw_call) s.path_expression = target;
+      data.push_back(std::move(s));
+    }
   }
   const std::string_view jsonp = params.Get("jsonp").value_or("");
   ApiResponse response{200, "text/csv", ""};

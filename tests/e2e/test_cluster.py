@@ -55,7 +55,8 @@ _msgpack.unpackb = _drop_encoding(_unpackb)
 _msgpack.load = _msgpack.unpack = _drop_encoding(_unpack)
 """
 
-SERIES = [f"clu.h{h}.{m}" for h in range(8) for m in ("cpu", "mem")]
+SERIES = [f"clu.h{h}.{m}" for h in range(8) for m in ("cpu", "mem")] + [
+    f"clu.tagged;dc={dc};host=h{h}" for dc in ("a", "b") for h in range(3)]
 POINTS = 20  # per series, one a second, ending 10 s before the test's `now`
 
 
@@ -74,11 +75,19 @@ def start_relay(root, nodes):
     # in meanwhile: wait for the line that says they do.
     deadline = time.time() + 10
     while time.time() < deadline and proc.poll() is None:
-        if os.path.exists(log) and "startup sequence complete" in open(log).read():
+        if "startup sequence complete" in read_text(log):
             return proc, socket.create_connection(("127.0.0.1", port), timeout=5)
         time.sleep(0.05)
     graphite_web.stop(proc)
-    raise RuntimeError("carbon-c-relay did not start: " + (open(log).read() if os.path.exists(log) else ""))
+    raise RuntimeError("carbon-c-relay did not start: " + read_text(log))
+
+
+def read_text(path):
+    try:
+        with open(path) as f:
+            return f.read()
+    except FileNotFoundError:
+        return ""
 
 
 def get_json(port, path, **params):
@@ -134,6 +143,7 @@ class ClusterNodeTest(unittest.TestCase):
         """Until the shards together, and the single node, hold every point."""
         def count(node):
             series = node.render("clu.*.*", frm=str(cls.first - 1), until=str(cls.now))
+            series += node.render("seriesByTag('name=clu.tagged')", frm=str(cls.first - 1), until=str(cls.now))
             return {s["target"]: sum(v is not None for v, _ in s["datapoints"]) for s in series}
         deadline, per_shard = time.time() + 20, []
         while time.time() < deadline:
@@ -170,7 +180,9 @@ class ClusterNodeTest(unittest.TestCase):
     def test_render_matches_the_single_node(self):
         rng = {"from": str(self.first - 5), "until": str(self.now), "format": "json"}
         for target in ["clu.*.cpu", "clu.h3.mem", "sumSeries(clu.*.*)", "clu.{h1,h1,h2}.*",
-                       "averageSeries(clu.h[0-3].cpu)", "clu.nope.*"]:
+                       "averageSeries(clu.h[0-3].cpu)", "clu.nope.*",
+                       "seriesByTag('name=clu.tagged', 'dc=a')",
+                       "sumSeries(seriesByTag('name=clu.tagged','host=~h[01]'))"]:
             want = self.assert_same("/render", target=target, **rng)
             if target == "sumSeries(clu.*.*)":
                 self.assertEqual(sum(v is not None for v, _ in want[0]["datapoints"]), POINTS)
@@ -182,7 +194,12 @@ class ClusterNodeTest(unittest.TestCase):
             want = self.assert_same("/metrics/find", query=query)
             ids = [n["id"] for n in want]
             self.assertEqual(len(ids), len(set(ids)), f"duplicates for {query}: {ids}")
-        self.assertEqual(len(self.assert_same("/metrics/find", query="clu.*")), 8)
+        self.assertEqual(len(self.assert_same("/metrics/find", query="clu.*")), 8)  # tagged: not in the tree
+
+    def test_index_json_matches_the_single_node(self):
+        # The front merges each node's /metrics/index.json?local=1.
+        index = self.assert_same("/metrics/index.json")
+        self.assertEqual(len([n for n in index if n.startswith("clu.")]), 16)
 
 
 if __name__ == "__main__":

@@ -140,6 +140,12 @@ TEST_CASE("cluster routes: find and render answer pickle and msgpack, render bou
   const std::string repr = PythonRepr(render.body, ClusterFormat::kMsgpack);
   CHECK(repr.find("'name': 'a.b.c'") != std::string::npos);
   CHECK(repr.find("[11.0, 12.0, 13.0, 14.0, 15.0, None]") != std::string::npos);
+  // seriesByTag's pathExpression is the target as sent (spaces kept).
+  ts.AddSeries("t;k=v", 1);
+  const std::string by_tag =
+      get("/render/?format=pickle&target=seriesByTag('name=t',%20'k=v')" + range).body;
+  CHECK(PythonRepr(by_tag, ClusterFormat::kPickle)
+            .find("'pathExpression': \"seriesByTag('name=t', 'k=v')\"") != std::string::npos);
   // 12 points written pass, 13 are refused (http.max_points_written).
   CHECK(get("/render/?format=pickle&target=a.b&target=a.b.c" + range).status == 200);
   CHECK(get("/render/?format=pickle&target=a.b&target=a.b.c&target=a.b" + range).status == 400);
