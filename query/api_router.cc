@@ -440,7 +440,6 @@ ApiResponse ApiRouter::Find(const FormParams& params) const {
   std::vector<FoundNode> nodes;
   for (const store::Node& n : *found) {
     if (*leaves_only && !n.is_leaf) continue;
-    if (!nodes.empty() && nodes.back().path == n.path) continue;  // graphite-web merges by path
     nodes.push_back({n.path, NodeName(n.path), *leaves_only || !n.has_children});
   }
   std::stable_sort(nodes.begin(), nodes.end(),
@@ -450,22 +449,15 @@ ApiResponse ApiRouter::Find(const FormParams& params) const {
   return Json(TreeJson(nodes, base_path, *wildcards), jsonp);
 }
 
-// graphite-web's pickle_nodes/msgpack_nodes for a cluster front: a path that
-// is a series and has children is two nodes there (a leaf and a branch).
 // Leaves may hold data for the longest default retention up to now.
 ApiResponse ApiRouter::ClusterFind(std::string_view query, ClusterFormat format) const {
   common::Result<std::vector<store::Node>> found = store_.FindNodes(query);
   if (!found.ok()) return BadRequest("find failed: " + found.status().message());
-  const int64_t now = clock_.NowSeconds();
   int64_t kept = 0;
   for (const store::Retention& r : store_.retentions()) kept = std::max(kept, r.duration);
-  std::vector<ClusterNode> nodes;
-  for (store::Node& n : *found) {
-    if (!nodes.empty() && nodes.back().path == n.path) continue;
-    if (n.has_children) nodes.push_back({n.path, false});
-    if (n.is_leaf) nodes.push_back({std::move(n.path), true, now - kept, now});
-  }
-  return {200, ClusterContentType(format), EncodeClusterNodes(nodes, format)};
+  const int64_t now = clock_.NowSeconds();
+  return {200, ClusterContentType(format),
+          EncodeClusterNodes(ClusterNodesOf(*found, now - kept, now), format)};
 }
 
 ApiResponse ApiRouter::Expand(const FormParams& params) const {

@@ -116,13 +116,24 @@ class PickleWriter {
   std::string& out_;
 };
 
+// One dict entry with a str key.
+template <typename W>
+void StrField(W& w, std::string_view key, std::string_view value) {
+  w.Str(key);
+  w.Str(value);
+}
+template <typename W>
+void IntField(W& w, std::string_view key, int64_t value) {
+  w.Str(key);
+  w.Int(value);
+}
+
 template <typename W>
 void WriteNodes(W& w, const std::vector<ClusterNode>& nodes) {
   w.BeginList(nodes.size());
   for (const ClusterNode& node : nodes) {
     w.BeginDict(node.is_leaf ? 3 : 2);
-    w.Str("path");
-    w.Str(node.path);
+    StrField(w, "path", node.path);
     w.Str("is_leaf");
     w.Bool(node.is_leaf);
     if (node.is_leaf) {
@@ -144,14 +155,10 @@ void WriteSeries(W& w, const SeriesList& list) {
   w.BeginList(list.size());
   for (const Series& s : list) {
     w.BeginDict(9);
-    w.Str("name");
-    w.Str(s.name);
-    w.Str("start");
-    w.Int(s.start);
-    w.Str("end");
-    w.Int(s.end);
-    w.Str("step");
-    w.Int(s.step);
+    StrField(w, "name", s.name);
+    IntField(w, "start", s.start);
+    IntField(w, "end", s.end);
+    IntField(w, "step", s.step);
     w.Str("values");  // as TimeSeries iterates: consolidated by valuesPerPoint
     const std::vector<double> consolidated =
         s.values_per_point > 1 ? ConsolidatedValues(s) : std::vector<double>{};
@@ -159,12 +166,9 @@ void WriteSeries(W& w, const SeriesList& list) {
     w.BeginList(values.size());
     for (double v : values) std::isnan(v) ? w.Nil() : w.Float(v);
     w.EndList();
-    w.Str("pathExpression");
-    w.Str(s.path_expression);
-    w.Str("valuesPerPoint");
-    w.Int(s.values_per_point);
-    w.Str("consolidationFunc");
-    w.Str(s.consolidation_name);
+    StrField(w, "pathExpression", s.path_expression);
+    IntField(w, "valuesPerPoint", s.values_per_point);
+    StrField(w, "consolidationFunc", s.consolidation_name);
     w.Str("xFilesFactor");
     w.Float(s.x_files_factor);
     w.EndDict();
@@ -188,6 +192,18 @@ std::string Encode(ClusterFormat format, Write write) {
 }
 
 }  // namespace
+
+std::vector<ClusterNode> ClusterNodesOf(const std::vector<store::Node>& found,
+                                        int64_t interval_start, int64_t interval_end) {
+  std::vector<ClusterNode> nodes;
+  for (size_t i = 0; i < found.size(); ++i) {
+    const store::Node& n = found[i];
+    if (i > 0 && found[i - 1].path == n.path) continue;
+    if (n.has_children) nodes.push_back({n.path, false});
+    if (n.is_leaf) nodes.push_back({n.path, true, interval_start, interval_end});
+  }
+  return nodes;
+}
 
 std::string EncodeClusterNodes(const std::vector<ClusterNode>& nodes, ClusterFormat format) {
   return Encode(format, [&](auto& w) { WriteNodes(w, nodes); });

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "query/series.h"
+#include "store/series_store.h"
 
 namespace hourglass::query {
 
@@ -25,6 +26,12 @@ struct ClusterNode {
   int64_t interval_start = 0;  // leaves only: the span the node may hold data for
   int64_t interval_end = 0;
 };
+
+// graphite-web's nodes for the store's matches (sorted by path): a path that
+// is a series and has children is two nodes there, a branch and a leaf, as
+// its whisper finder yields them; leaves hold data over [start, end].
+std::vector<ClusterNode> ClusterNodesOf(const std::vector<store::Node>& found,
+                                        int64_t interval_start, int64_t interval_end);
 
 // The find answer: a list of node dicts.
 std::string EncodeClusterNodes(const std::vector<ClusterNode>& nodes, ClusterFormat format);

@@ -71,6 +71,18 @@ TEST_CASE("cluster pickle: exact bytes of small values") {
   CHECK(EncodeClusterNodes({}, ClusterFormat::kPickle) == Bytes({0x80, 2, ']', '(', 'e', '.'}));
 }
 
+TEST_CASE("cluster nodes: a series with children is a branch and a leaf, a path is listed once") {
+  const std::vector<store::Node> found{
+      {"a", false, true}, {"a.b", true, true}, {"a.b", true, true}, {"a.c", true, false}};
+  const std::vector<ClusterNode> nodes = ClusterNodesOf(found, 10, 20);
+  REQUIRE(nodes.size() == 4);
+  CHECK((nodes[0].path == "a" && !nodes[0].is_leaf));
+  CHECK((nodes[1].path == "a.b" && !nodes[1].is_leaf));
+  CHECK((nodes[2].path == "a.b" && nodes[2].is_leaf && nodes[2].interval_start == 10 &&
+         nodes[2].interval_end == 20));
+  CHECK((nodes[3].path == "a.c" && nodes[3].is_leaf));
+}
+
 TEST_CASE("cluster answers decode in Python as graphite-web writes them") {
   if (PythonRepr(EncodeClusterNodes({}, ClusterFormat::kPickle), ClusterFormat::kPickle) != "[]") {
     WARN("python3 not available: decoding not checked");
