@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "query/cluster_format.h"
 #include "query/form_params.h"
 #include "query/render_format.h"
 #include "query/status_pages.h"
@@ -252,9 +253,13 @@ ApiResponse ApiRouter::Render(const FormParams& params) const {
   }
   common::Result<TimeRange> range = ParseRange(params, clock_.NowSeconds());
   if (!range.ok()) return BadRequest(range.status().message());
-  const std::string_view format = params.Get("format").value_or("json");
-  if (format != "json" && format != "csv" && format != "raw") {
-    return BadRequest(fmt::format("Unsupported format '{}': use json, csv or raw", format));
+  // graphite-web's parseOptions: a `pickle` parameter asks for format=pickle.
+  const std::string_view format =
+      params.Has("pickle") ? "pickle" : params.Get("format").value_or("json");
+  const std::optional<ClusterFormat> cluster_format = ParseClusterFormat(format);
+  if (format != "json" && format != "csv" && format != "raw" && !cluster_format) {
+    return BadRequest(
+        fmt::format("Unsupported format '{}': use json, csv, raw, pickle or msgpack", format));
   }
   EvalContext ctx{&store_, range->from, range->until, range->now};
   ctx.tags = &tag_index_;
@@ -273,7 +278,14 @@ ApiResponse ApiRouter::Render(const FormParams& params) const {
       if (ctx.over_budget) render_refused_.Add();
       return BadRequest(list.status().message());
     }
-    for (Series& s : *list) data.push_back(std::move(s));
+    // A cluster front matches what it fetched by pathExpression, which for
+    // seriesByTag is the call's raw text as it sent it (evaluator.py's
+    // tokens.call.raw), not our re-serialized form.
+    const bool raw_call = cluster_format && target.starts_with("seriesByTag(");
+    for (Series& s : *list) {
+      if (raw_call) s.path_expression = target;
+      data.push_back(std::move(s));
+    }
   }
   const std::string_view jsonp = params.Get("jsonp").value_or("");
   ApiResponse response{200, "text/csv", ""};
@@ -291,6 +303,12 @@ ApiResponse ApiRouter::Render(const FormParams& params) const {
     render_refused_.Add();
     return BadRequest(WrittenRefusal(written, limits_.max_points_written));
   }
+  if (cluster_format) {  // graphite-web's RemoteReader, bounded as above
+    response = {200, ClusterContentType(*cluster_format),
+                EncodeClusterSeries(data, *cluster_format)};
+    CountRender(started);
+    return response;
+  }
   // The first part is the whole body of most answers; a longer one is
   // streamed, its series freed as they are written.
   auto stream = std::make_shared<RenderStream>(std::move(data), render_format,
@@ -301,11 +319,15 @@ ApiResponse ApiRouter::Render(const FormParams& params) const {
       return stream->Next(out, out.size() + chunk);
     };
   }
-  const int64_t micros = std::max<int64_t>(0, clock_.NowMicros() - started);
+  CountRender(started);
+  return response;
+}
+
+void ApiRouter::CountRender(int64_t started_micros) const {
+  const int64_t micros = std::max<int64_t>(0, clock_.NowMicros() - started_micros);
   render_requests_.Add();
   render_micros_.Add(static_cast<uint64_t>(micros));
   render_last_ms_.Set(static_cast<double>(micros) / 1000.0);
-  return response;
 }
 
 void ReadWholeBody(ApiResponse& response) {
@@ -339,7 +361,8 @@ void AppendTreeNode(std::string& out, std::string_view text, std::string_view id
               : R"(,"allowChildren":1,"expandable":1,"leaf":0})";
 }
 
-// graphite-web's tree_json: optional "*" node, then branches, then leaves.
+// graphite-web's tree_json: optional "*" node, then branches, then leaves;
+// `nodes` sorted by name.
 // Written by hand, not with Boost.JSON: a wide find answer is large, and
 // building it as a boost::json::array took ~9x longer (200k nodes, 24 MB:
 // ~30 ms by hand, ~280 ms through boost::json).
@@ -354,9 +377,12 @@ std::string TreeJson(const std::vector<FoundNode>& nodes, const std::string& bas
         std::any_of(nodes.begin(), nodes.end(), [](auto& n) { return !n.leaf; });
     AppendTreeNode(out, "*", base_path + "*", !any_branch);
   }
+  // A name is listed once (the first node of that name decides leaf or
+  // branch), as graphite-web's tree_json: "a.*.cpu" matches many "cpu" nodes.
   for (bool leaves : {false, true}) {
-    for (const FoundNode& n : nodes) {
-      if (n.leaf != leaves) continue;
+    for (size_t i = 0; i < nodes.size(); ++i) {
+      const FoundNode& n = nodes[i];
+      if (n.leaf != leaves || (i > 0 && nodes[i - 1].name == n.name)) continue;
       sep();
       AppendTreeNode(out, n.name, base_path + std::string(n.name), n.leaf);
     }
@@ -400,6 +426,8 @@ ApiResponse ApiRouter::Find(const FormParams& params) const {
   if (!query_param) return BadRequest("Missing required parameter 'query'");
   if (query_param->empty()) return BadRequest("Required parameter 'query' is empty");
   const std::string_view format = params.Get("format").value_or("treejson");
+  const std::optional<ClusterFormat> cluster_format = ParseClusterFormat(format);
+  if (cluster_format) return ClusterFind(*query_param, *cluster_format);
   if (format != "treejson" && format != "completer") {
     return BadRequest("Invalid value for 'format' parameter");
   }
@@ -426,6 +454,17 @@ ApiResponse ApiRouter::Find(const FormParams& params) const {
   const std::string_view jsonp = params.Get("jsonp").value_or("");
   if (format == "completer") return Json(CompleterJson(nodes, *wildcards), jsonp);
   return Json(TreeJson(nodes, base_path, *wildcards), jsonp);
+}
+
+// Leaves may hold data for the longest default retention up to now.
+ApiResponse ApiRouter::ClusterFind(std::string_view query, ClusterFormat format) const {
+  common::Result<std::vector<store::Node>> found = store_.FindNodes(query);
+  if (!found.ok()) return BadRequest("find failed: " + found.status().message());
+  int64_t kept = 0;
+  for (const store::Retention& r : store_.retentions()) kept = std::max(kept, r.duration);
+  const int64_t now = clock_.NowSeconds();
+  return {200, ClusterContentType(format),
+          EncodeClusterNodes(ClusterNodesOf(*found, now - kept, now), format)};
 }
 
 ApiResponse ApiRouter::Expand(const FormParams& params) const {

@@ -18,6 +18,7 @@
 #include "common/clock.h"
 #include "common/stats.h"
 #include "query/archive_route.h"
+#include "query/cluster_format.h"
 #include "query/evaluator.h"
 #include "query/events_routes.h"
 #include "query/function_registry.h"
@@ -77,6 +78,8 @@ class ApiRouter {
  private:
   ApiResponse Render(const FormParams& params) const;
   ApiResponse Find(const FormParams& params) const;
+  ApiResponse ClusterFind(std::string_view query, ClusterFormat format) const;
+  void CountRender(int64_t started_micros) const;
   ApiResponse Expand(const FormParams& params) const;
   ApiResponse Health() const;
   ApiResponse Functions(std::string_view path, const FormParams& params) const;

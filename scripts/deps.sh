@@ -17,6 +17,10 @@ test_packages=(
   rsyslog-relp  # omrelp, the RELP sender of e2e_relp
   clang-14 libclang-rt-14-dev  # the sanitizer run and fuzz targets (clang, libFuzzer)
   prometheus  # promtool check metrics on /metrics (e2e_operator_conventions)
+  # e2e_cluster: graphite-web 1.1.8 under gunicorn federating two Hourglass
+  # nodes (CLUSTER_SERVERS), points sharded by carbon-c-relay's carbon_ch;
+  # python3-msgpack is graphite-web's msgpack decoder (its fallback fails on 3.11)
+  graphite-web gunicorn carbon-c-relay python3-msgpack
 )
 
 wanted=("${build_packages[@]}")

@@ -113,11 +113,11 @@ def free_port():
         return s.getsockname()[1]
 
 
-def graphite_web_env(root):
+def graphite_web_env(root, settings_module="hg_bench_local_settings"):
     env = dict(os.environ)
     env.update({
         "DJANGO_SETTINGS_MODULE": "graphite.settings",
-        "GRAPHITE_SETTINGS_MODULE": "hg_bench_local_settings",
+        "GRAPHITE_SETTINGS_MODULE": settings_module,
         "PYTHONPATH": root,
     })
     return env
@@ -134,13 +134,14 @@ def prepare_graphite_web(root):
         raise RuntimeError("graphite-web's django migrate failed:\n" + done.stderr[-3000:])
 
 
-def start_graphite_web(root, threads):
+def start_graphite_web(root, threads, settings_module="hg_bench_local_settings"):
+    """gunicorn on a free port; `settings_module` (in `root`) may extend the bench's."""
     port = free_port()
     args = ["/usr/bin/python3", "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "1",
             "--worker-class", "gthread", "--threads", str(threads), "--keep-alive", "300",
             "--timeout", "600", "--log-file", os.path.join(root, "gunicorn.log"),
             "graphite.wsgi:application"]
-    proc = subprocess.Popen(args, env=graphite_web_env(root), cwd=root, stdout=subprocess.DEVNULL,
+    proc = subprocess.Popen(args, env=graphite_web_env(root, settings_module), cwd=root, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     deadline = time.time() + 60
     while time.time() < deadline:

@@ -245,6 +245,11 @@ class TagsAndGrafanaTest(unittest.TestCase):
         # graphite-web builds ids from the query's own prefix, braces included.
         self.assertEqual([(n["text"], n["id"], n["leaf"]) for n in json.loads(body)],
                          [("hits", "stats_counts.{plain,nope}.hits", 1)])
+        # stats.plain.hits and stats_counts.plain.hits: one "hits" node, as
+        # graphite-web's tree_json lists a name once (was: one per match).
+        self.assertEqual(len(self.server.get_json("/metrics/expand", query="*.plain.hits")["results"]), 2)
+        status, body = self.server.post_form("/metrics/find", "query=*.plain.{hits,hits}")
+        self.assertEqual([(n["text"], n["id"]) for n in json.loads(body)], [("hits", "*.plain.hits")])
 
     def test_functions_and_version(self):
         functions = self.server.get_json("/functions")

@@ -164,3 +164,16 @@ TEST_CASE("FindNodes refuses globs past the length and alternatives bounds", "[s
   REQUIRE_FALSE(refused.ok());
   CHECK_THAT(refused.status().message(), Catch::Contains("more than 4096 alternatives"));
 }
+
+TEST_CASE("FindNodes returns each node once, however the pattern names it", "[store][index]") {
+  IndexFixture f;
+  for (std::string_view p : {"a.{b,b}.*", "{a,a*}", "{a,a}.{b,b*,bc}", "*.{b*,bc}", "{a,[a]}",
+                             "stats.{gauges,g*}", "{stats,s*}.{timers,t*}.{api,a*}.*"}) {
+    std::vector<std::string> found = f.Find(p);
+    std::vector<std::string> unique = found;
+    std::sort(unique.begin(), unique.end());
+    unique.erase(std::unique(unique.begin(), unique.end()), unique.end());
+    INFO(p);
+    CHECK(found.size() == unique.size());
+  }
+}
