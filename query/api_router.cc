@@ -10,6 +10,7 @@
 #include "query/render_format.h"
 #include "query/status_pages.h"
 #include "query/time_parser.h"
+#include "query/ui_route.h"
 #include "store/series_store.h"
 
 namespace hourglass::query {
@@ -111,6 +112,8 @@ ApiResponse ApiRouter::Handle(const ApiRequest& request) const {
   const size_t q = request.target.find('?');
   std::string path = PercentDecode(request.target.substr(0, q), false);
   while (path.size() > 1 && path.back() == '/') path.pop_back();
+  // The page itself is public (no data in it): it asks for the token.
+  if (request.method != "POST" && IsUiPath(path)) return UiRoute(path);
   ApiResponse response;
   if (path != "/health" && !Authorized(request)) {
     response = {401, "application/json", R"({"error":"missing or wrong bearer token"})"};

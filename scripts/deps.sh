@@ -9,6 +9,7 @@ build_packages=(
   librocksdb-dev libspdlog-dev libfmt-dev libcurl4-openssl-dev libtomlplusplus-dev
   zlib1g-dev libzstd-dev libssl-dev libre2-dev
   librelp-dev  # syslog.relp_listen (ingest/syslog/syslog_relp.cc)
+  libjs-dygraphs  # the web page's chart, embedded at build time (web/CMakeLists.txt)
 )
 test_packages=(
   catch2 python3 python3-statsd python3-yaml netcat-openbsd curl procps
@@ -17,6 +18,7 @@ test_packages=(
   rsyslog-relp  # omrelp, the RELP sender of e2e_relp
   clang-14 libclang-rt-14-dev  # the sanitizer run and fuzz targets (clang, libFuzzer)
   prometheus  # promtool check metrics on /metrics (e2e_operator_conventions)
+  chromium chromium-driver python3-selenium  # the web page in a real browser (e2e_web_ui)
 )
 
 wanted=("${build_packages[@]}")
