@@ -87,6 +87,7 @@ ApiRouter::ApiRouter(const store::SeriesStore& store, common::StatsRegistry& sta
       stats_(stats),
       clock_(clock),
       version_(std::move(version)),
+      started_s_(clock.NowSeconds()),
       access_(std::move(access)),
       limits_(limits),
       evaluator_(registry_),
@@ -311,7 +312,8 @@ void ReadWholeBody(ApiResponse& response) {
 }
 
 ApiResponse ApiRouter::Health() const {
-  HealthPage page = FormatHealth(stats_.Health(), stats_.Snapshot(), version_);
+  HealthPage page = FormatHealth(stats_.Health(), stats_.Snapshot(), version_,
+                                 std::max<int64_t>(0, clock_.NowSeconds() - started_s_));
   return {page.status, "application/json", std::move(page.body)};
 }
 

@@ -7,22 +7,30 @@ HG.audit = {};
   const PAGE = 200;
   let next = null;  // the parameters of the next page, or null
 
-  // RFC 5424 ("<PRI>1 TIME HOST APP PROCID MSGID SD MSG") or RFC 3164
-  // ("<PRI>Mmm dd hh:mm:ss HOST APP[PID]: MSG") into fields; else the raw line.
+  // A line's fields: audit.format "json" (one object a line), else a raw
+  // frame, RFC 5424 ("<PRI>1 TIME HOST APP PROCID MSGID SD MSG") or RFC 3164
+  // ("<PRI>Mmm dd hh:mm:ss HOST APP[PID]: MSG"); else the whole line.
   A.fields = function (line) {
+    if (line.startsWith("{")) {
+      try {
+        const o = JSON.parse(line);
+        return { time: o.timestamp || o.received || "", host: o.host || o.peer || "",
+                 app: o.app || "", severity: o.severity || "", message: o.message || "" };
+      } catch (e) { /* not JSON after all: shown raw */ }
+    }
     let m = line.match(/^(?:<\d+>)?1 (\S+) (\S+) (\S+) \S+ \S+ (?:-|\[.*?\]) ?(.*)$/);
-    if (m) return { time: m[1], host: m[2], app: m[3], message: m[4] };
+    if (m) return { time: m[1], host: m[2], app: m[3], severity: "", message: m[4] };
     m = line.match(/^(?:<\d+>)?(\w{3} [ \d]\d \d\d:\d\d:\d\d) (\S+) ([^:\[\s]+)(?:\[\d+\])?: ?(.*)$/);
-    if (m) return { time: m[1], host: m[2], app: m[3], message: m[4] };
+    if (m) return { time: m[1], host: m[2], app: m[3], severity: "", message: m[4] };
     m = line.match(/^(\S+T\S+) (\S+) (\S+?)(?:\[\d+\])?: ?(.*)$/);  // rsyslog's file format
-    if (m) return { time: m[1], host: m[2], app: m[3], message: m[4] };
-    return { time: "", host: "", app: "", message: line };
+    if (m) return { time: m[1], host: m[2], app: m[3], severity: "", message: m[4] };
+    return { time: "", host: "", app: "", severity: "", message: line };
   };
 
   function lineRow(line) {
     const f = A.fields(line);
     return HG.el("tr", { title: line }, HG.el("td", {}, f.time), HG.el("td", {}, f.host),
-                 HG.el("td", {}, f.app), HG.el("td", {}, f.message));
+                 HG.el("td", {}, f.app), HG.el("td", {}, f.severity), HG.el("td", {}, f.message));
   }
 
   async function hours(from, until) {
@@ -41,13 +49,11 @@ HG.audit = {};
     }
   }
 
-  // "20261121T0500Z" -> the hour's [from, until) in archive time syntax.
+  // "2026-11-21T05" (as /archive/hours names it): that hour's lines.
   function openHour(hour) {
-    const state = new URLSearchParams({ view: "audit", from: hour, until: "" });
-    const start = Date.UTC(+hour.slice(0, 4), +hour.slice(4, 6) - 1, +hour.slice(6, 8), +hour.slice(9, 11));
-    state.set("from", String(start / 1000));
-    state.set("until", String(start / 1000 + 3600));
-    state.set("pattern", document.getElementById("audit-pattern").value);
+    const start = Date.parse(hour + ":00:00Z") / 1000;
+    const state = new URLSearchParams({ view: "audit", from: String(start), until: String(start + 3600),
+                                        pattern: document.getElementById("audit-pattern").value });
     HG.setState(state, false);
     A.show(state);
   }

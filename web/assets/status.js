@@ -3,12 +3,13 @@
 "use strict";
 HG.status = {};
 (function (S) {
+  // Counters are written as their increase over each flush (aggregator/flush_loop.cc).
   const CHARTS = [
-    ["statsd packets /s", "nonNegativeDerivative(hourglass.statsd.packets_received)"],
-    ["statsd bad lines /s", "nonNegativeDerivative(hourglass.statsd.bad_lines_seen)"],
-    ["syslog messages /s", "nonNegativeDerivative(hourglass.syslog.messages_received)"],
-    ["syslog truncations /s", "nonNegativeDerivative(hourglass.syslog.messages_truncated)"],
-    ["store points written /s", "nonNegativeDerivative(hourglass.store.points_written)"],
+    ["statsd packets, per flush", "hourglass.statsd.packets_received"],
+    ["statsd bad lines, per flush", "hourglass.statsd.bad_lines_seen"],
+    ["syslog messages, per flush", "hourglass.syslog.messages_received"],
+    ["syslog truncations, per flush", "hourglass.syslog.messages_truncated"],
+    ["store points written, per flush", "hourglass.store.points_written"],
     ["pending uploads (hours)", "hourglass.archive.pending_hours"],
     ["oldest pending upload, s", "hourglass.archive.oldest_pending_age_s"],
   ];
