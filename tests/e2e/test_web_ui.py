@@ -124,9 +124,17 @@ class WebUiTest(unittest.TestCase):
                          [f"bulk-{marker} {i}" for i in range(250)])
         time.sleep(1.2)
         self.hg.send_statsd("web.orders:7|c")
-        self.until(lambda: [p for p in self.api("/render", target="stats_counts.web.orders",
-                                                **{"from": "-2min", "format": "json"})[0]["datapoints"]
-                            if p[0]], "the counter in the store")
+        with socket.create_connection(split_address(self.hg.addresses["carbon"])) as sock:
+            sock.sendall(f"disk.used;host=web-{marker};dc=x 42 {int(time.time())}\n".encode())
+        # A range that ends 2 s back, flushed and settled, holding both flushes.
+        frm = started - 30
+
+        def settled():
+            until = int(time.time()) - 2
+            points = self.api("/render", target="stats_counts.web.orders", format="json",
+                              **{"from": frm, "until": until})
+            return points and sum(v for v, _ in points[0]["datapoints"] if v) == 12 and until
+        until = self.until(settled, "both flushes of the counter in the store")
 
         # Metrics: the token once, then the tree, lazily, down to the counter.
         driver = self.driver
@@ -141,8 +149,7 @@ class WebUiTest(unittest.TestCase):
         self.until(lambda: self.drawn(), "the chart")
         self.assertEqual(self.js("return document.getElementById('targets').value"),
                          "stats_counts.web.orders")
-        # An absolute range (as the test's own /render gets it), drawn again.
-        frm, until = started - 30, int(time.time()) + 30
+        # The absolute range (as the test's own /render gets it), drawn again.
         for field, value in (("from", frm), ("until", until)):
             box = driver.find_element("id", field)
             box.clear()
@@ -162,6 +169,14 @@ class WebUiTest(unittest.TestCase):
         self.assertEqual(self.until(lambda: self.drawn(), "the chart after a reload"), drawn)
         self.assertTrue(self.js("return document.getElementById('token-form').hidden"))
         driver.save_screenshot(os.path.join(self.shots, "metrics.png"))
+        # Tagged series, by tag: host, then its value, charts seriesByTag.
+        self.click_tree("#tag-tree", "host")
+        self.click_tree("#tag-tree", f"web-{marker} (1)")
+        self.until(lambda: self.js("return document.getElementById('targets').value.includes("
+                                   f"\"seriesByTag('host=web-{marker}')\")"), "the tag's target")
+        self.assertEqual(self.until(lambda: self.js(
+            "const g = HG.metrics.chart; return g && g.numColumns() === 3 && g.getLabels()[2]"),
+            "two series drawn"), f"disk.used;dc=x;host=web-{marker}")
 
         # Status: health per component, and the malformed line counted.
         driver.find_element("id", "nav-status").click()
@@ -205,6 +220,11 @@ class WebUiTest(unittest.TestCase):
         self.until(lambda: self.js("return document.querySelectorAll('#lines-table tbody tr').length === 250 && "
                                    "document.getElementById('audit-more').hidden"), "the rest after more")
         driver.save_screenshot(os.path.join(self.shots, "audit.png"))
+        # Back to Metrics: the chart as it was left.
+        self.js("HG.metrics.chart = null")
+        driver.find_element("id", "nav-metrics").click()
+        self.until(lambda: self.js("return HG.metrics.chart && HG.metrics.chart.numColumns() === 3"),
+                   "the metrics view as left")
 
         # Nothing from another origin, nothing blocked by the CSP.
         resources = self.js("return performance.getEntriesByType('resource').map(e => e.name)")

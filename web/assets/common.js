@@ -77,8 +77,10 @@ HG.text = async (path, params) => (await HG.fetch(path, params)).text();
 
 // The view's state lives in the URL's hash: #view=metrics&target=...&from=...
 HG.state = () => new URLSearchParams(location.hash.slice(1));
+HG.lastHash = {};  // each view's last URL: its nav link goes back to it
 HG.setState = function (params, replace) {
   const hash = "#" + params.toString();
+  HG.lastHash[params.get("view")] = hash;
   if (hash === location.hash) return;
   if (replace) history.replaceState(null, "", hash); else history.pushState(null, "", hash);
 };

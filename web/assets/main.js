@@ -6,6 +6,7 @@
   function route() {
     const state = HG.state();
     const view = VIEWS[state.get("view")] ? state.get("view") : "metrics";
+    HG.lastHash[view] = location.hash || "#view=" + view;
     for (const name of Object.keys(VIEWS)) {
       document.getElementById("view-" + name).hidden = name !== view;
       document.getElementById("nav-" + name).classList.toggle("active", name === view);
@@ -14,6 +15,13 @@
     VIEWS[view].show(state);
   }
 
+  for (const name of Object.keys(VIEWS)) {
+    document.getElementById("nav-" + name).addEventListener("click", ev => {
+      if (!HG.lastHash[name]) return;
+      ev.preventDefault();
+      location.hash = HG.lastHash[name];
+    });
+  }
   HG.metrics.init();
   HG.audit.init();
   window.addEventListener("hashchange", route);
