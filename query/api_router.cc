@@ -11,6 +11,7 @@
 #include "query/render_format.h"
 #include "query/status_pages.h"
 #include "query/time_parser.h"
+#include "query/ui_route.h"
 #include "store/series_store.h"
 
 namespace hourglass::query {
@@ -87,6 +88,7 @@ ApiRouter::ApiRouter(const store::SeriesStore& store, common::StatsRegistry& sta
       stats_(stats),
       clock_(clock),
       version_(std::move(version)),
+      started_s_(clock.NowSeconds()),
       access_(std::move(access)),
       limits_(limits),
       events_(store, stats, clock, event_limits),
@@ -113,6 +115,8 @@ ApiResponse ApiRouter::Handle(const ApiRequest& request) const {
   const size_t q = request.target.find('?');
   std::string path = PercentDecode(request.target.substr(0, q), false);
   while (path.size() > 1 && path.back() == '/') path.pop_back();
+  // The page itself is public (no data in it): it asks for the token.
+  if (request.method != "POST" && IsUiPath(path)) return UiRoute(path);
   ApiResponse response;
   if (path != "/health" && !Authorized(request)) {
     response = {401, "application/json", R"({"error":"missing or wrong bearer token"})"};
@@ -337,7 +341,8 @@ void ReadWholeBody(ApiResponse& response) {
 }
 
 ApiResponse ApiRouter::Health() const {
-  HealthPage page = FormatHealth(stats_.Health(), stats_.Snapshot(), version_);
+  HealthPage page = FormatHealth(stats_.Health(), stats_.Snapshot(), version_,
+                                 std::max<int64_t>(0, clock_.NowSeconds() - started_s_));
   return {page.status, "application/json", std::move(page.body)};
 }
 

@@ -94,6 +94,7 @@ class ApiRouter {
   common::StatsRegistry& stats_;
   const common::Clock& clock_;
   std::string version_;
+  int64_t started_s_;  // for /health's uptime_s
   AccessOptions access_;
   RenderLimits limits_;
   EventsApi events_;  // /events

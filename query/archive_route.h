@@ -1,6 +1,8 @@
 // The /archive routes of the HTTP API: GET /archive/hours?from=T&until=T lists
 // the archived audit hours (JSON), GET /archive/cat?from=T&until=T[&grep=RE]
-// returns their lines, decompressed and verified. query does not depend on
+// returns their lines, decompressed and verified, GET /archive/search?from=T&
+// until=T[&grep=RE][&limit=N][&after=CURSOR] one capped page of matching lines
+// (JSON, with a cursor for the next page). query does not depend on
 // archive: the server passes in an ArchiveBrowser that does the work (for a
 // local or S3 archive alike). Its functions are called from any HTTP thread
 // and must be thread-safe.
@@ -26,6 +28,9 @@ struct ArchiveBrowser {
   std::function<ArchiveReply(std::string_view from, std::string_view until)> list;
   std::function<ArchiveReply(std::string_view from, std::string_view until, std::string_view grep)>
       cat;
+  std::function<ArchiveReply(std::string_view from, std::string_view until, std::string_view grep,
+                             std::string_view limit, std::string_view after)>
+      search;
 };
 
 // Answers /archive/... (404 when no browser is configured).

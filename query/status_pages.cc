@@ -46,7 +46,8 @@ std::string FormatNumber(double v) {
 }  // namespace
 
 HealthPage FormatHealth(const std::vector<common::ComponentHealth>& health,
-                        const std::vector<common::StatValue>& stats, std::string_view version) {
+                        const std::vector<common::StatValue>& stats, std::string_view version,
+                        int64_t uptime_s) {
   common::HealthState overall = common::HealthState::kOk;
   for (const auto& h : health) overall = std::max(overall, h.state);
   HealthPage page;
@@ -62,10 +63,12 @@ HealthPage FormatHealth(const std::vector<common::ComponentHealth>& health,
       counters[stat.name] = JsonNumber(stat.value);
     }
   }
-  page.body = ToJson({{"status", common::HealthStateName(overall)},
-                      {"version", JsonText(version)},
-                      {"components", std::move(components)},
-                      {"counters", std::move(counters)}});
+  boost::json::object out{{"status", common::HealthStateName(overall)},
+                          {"version", JsonText(version)}};
+  if (uptime_s >= 0) out["uptime_s"] = uptime_s;
+  out["components"] = std::move(components);
+  out["counters"] = std::move(counters);
+  page.body = ToJson(out);
   return page;
 }
 

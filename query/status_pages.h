@@ -17,8 +17,10 @@ struct HealthPage {
   std::string body;
 };
 
+// `uptime_s` (seconds since the server started) is shown when not negative.
 HealthPage FormatHealth(const std::vector<common::ComponentHealth>& health,
-                        const std::vector<common::StatValue>& stats, std::string_view version);
+                        const std::vector<common::StatValue>& stats, std::string_view version,
+                        int64_t uptime_s = -1);
 
 // How /metrics exposes a dotted stat (promtool check metrics passes):
 // "hourglass_" + the name with every character outside [a-zA-Z0-9_] as '_';

@@ -9,6 +9,7 @@ build_packages=(
   librocksdb-dev libspdlog-dev libfmt-dev libcurl4-openssl-dev libtomlplusplus-dev
   zlib1g-dev libzstd-dev libssl-dev libre2-dev
   librelp-dev  # syslog.relp_listen (ingest/syslog/syslog_relp.cc)
+  libjs-dygraphs  # the web page's chart, embedded at build time (web/CMakeLists.txt)
 )
 test_packages=(
   catch2 python3 python3-statsd python3-yaml netcat-openbsd curl procps
@@ -21,6 +22,7 @@ test_packages=(
   # nodes (CLUSTER_SERVERS), points sharded by carbon-c-relay's carbon_ch;
   # python3-msgpack is graphite-web's msgpack decoder (its fallback fails on 3.11)
   graphite-web gunicorn carbon-c-relay python3-msgpack
+  chromium chromium-driver python3-selenium  # the web page in a real browser (e2e_web_ui)
 )
 
 wanted=("${build_packages[@]}")

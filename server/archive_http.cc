@@ -2,6 +2,9 @@
 
 #include <boost/json.hpp>
 
+#include <charconv>
+
+#include "archive/shipping/archive_search.h"
 #include "archive/shipping/hour_time.h"
 #include "server/archive_service.h"
 
@@ -24,8 +27,9 @@ std::optional<std::string_view> Bound(std::string_view text) {
 
 class Browser {
  public:
-  Browser(archive::ArchiveSettings settings, const common::Clock& clock)
-      : settings_(std::move(settings)), clock_(clock) {}
+  Browser(archive::ArchiveSettings settings, const common::Clock& clock,
+          archive::SearchLimits limits)
+      : settings_(std::move(settings)), clock_(clock), limits_(limits) {}
 
   query::ArchiveReply List(std::string_view from, std::string_view until) const {
     auto range = ParseRange(Bound(from), Bound(until), clock_.NowSeconds());
@@ -81,6 +85,36 @@ class Browser {
     return ReadAll(*service, *segments, filter.get());
   }
 
+  // One page of matching lines (archive/shipping/archive_search.h).
+  query::ArchiveReply Search(std::string_view from, std::string_view until, std::string_view grep,
+                             std::string_view limit, std::string_view after) const {
+    if (from.empty() || until.empty()) return Reply(400, "from and until are required");
+    auto range = ParseRange(from, until, clock_.NowSeconds());
+    if (range.problem) return Reply(400, range.problem->reason);
+    archive::SearchRequest request{.pattern = std::string(grep), .after = std::string(after)};
+    if (!limit.empty()) {
+      const auto [end, ec] =
+          std::from_chars(limit.data(), limit.data() + limit.size(), request.limit);
+      if (ec != std::errc() || end != limit.data() + limit.size()) {
+        return Reply(400, "limit must be a number of lines");
+      }
+    }
+    auto service = ArchiveService::Open(settings_);
+    if (!service) return Reply(503, service.status().message());
+    auto segments = service->List(range.range);
+    if (!segments) return Reply(502, segments.error().message);
+    std::string read_error;
+    const archive::SegmentReader read = [&](size_t index, const archive::ChunkSink& sink) {
+      auto error = service->Stream({(*segments)[index]}, nullptr, sink);
+      if (!error) return common::Status::Ok();
+      read_error = error->message;
+      return common::Status::Error(error->message);
+    };
+    auto page = archive::SearchSegments(*segments, read, request, limits_);
+    if (!page) return Reply(read_error.empty() ? 400 : 502, page.status().message());
+    return {200, "application/json", archive::SearchPageJson(*page)};
+  }
+
  private:
   // Every segment, verified before anything is answered.
   static query::ArchiveReply ReadAll(ArchiveService& service,
@@ -104,19 +138,25 @@ class Browser {
 
   const archive::ArchiveSettings settings_;
   const common::Clock& clock_;
+  const archive::SearchLimits limits_;
 };
 
 }  // namespace
 
 std::shared_ptr<const query::ArchiveBrowser> MakeArchiveBrowser(
-    const archive::ArchiveSettings& settings, const common::Clock& clock) {
-  auto browser = std::make_shared<const Browser>(settings, clock);
+    const archive::ArchiveSettings& settings, const common::Clock& clock,
+    const archive::SearchLimits& search) {
+  auto browser = std::make_shared<const Browser>(settings, clock, search);
   auto out = std::make_shared<query::ArchiveBrowser>();
   out->list = [browser](std::string_view from, std::string_view until) {
     return browser->List(from, until);
   };
   out->cat = [browser](std::string_view from, std::string_view until, std::string_view grep) {
     return browser->Cat(from, until, grep);
+  };
+  out->search = [browser](std::string_view from, std::string_view until, std::string_view grep,
+                          std::string_view limit, std::string_view after) {
+    return browser->Search(from, until, grep, limit, after);
   };
   return out;
 }

@@ -6,14 +6,16 @@
 
 #include <memory>
 
+#include "archive/shipping/archive_search.h"
 #include "archive/shipping/archive_target.h"
 #include "common/clock.h"
 #include "query/archive_route.h"
 
 namespace hourglass::server {
 
-// `clock` must outlive the browser.
+// `clock` must outlive the browser. `search` caps each /archive/search page.
 std::shared_ptr<const query::ArchiveBrowser> MakeArchiveBrowser(
-    const archive::ArchiveSettings& settings, const common::Clock& clock);
+    const archive::ArchiveSettings& settings, const common::Clock& clock,
+    const archive::SearchLimits& search = {});
 
 }  // namespace hourglass::server

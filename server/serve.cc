@@ -177,7 +177,7 @@ int RunServe(const config::Config& config) {
   auto carbon = ingest::CarbonServer::Start(settings.carbon, write, stats, clock);
   if (!carbon) return Fail(carbon.status().message());
   query::HttpOptions http_options = settings.http;
-  http_options.archive = MakeArchiveBrowser(settings.archive, clock);
+  http_options.archive = MakeArchiveBrowser(settings.archive, clock, settings.archive_search);
   auto http = query::HttpServer::Start(http_options, series, stats, clock);
   if (!http) return Fail(http.status().message());
 

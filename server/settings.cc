@@ -193,6 +193,9 @@ SettingsResult SettingsFrom(const config::Config& config) {
   s.archive_shutdown_timeout = std::chrono::seconds(config.archive.shutdown_timeout_s);
   s.archive_expire_after_days = config.archive.expire_after_days;
   s.http = HttpOptionsFrom(config.http);
+  s.archive_search = {.max_lines = config.http.search_max_lines,
+                      .max_bytes = config.http.search_max_bytes,
+                      .max_scan_bytes = config.http.search_max_scan_bytes};
   return result;
 }
 

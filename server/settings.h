@@ -12,6 +12,7 @@
 
 #include "aggregator/aggregator.h"
 #include "archive/audit/audit_writer.h"
+#include "archive/shipping/archive_search.h"
 #include "archive/shipping/archive_target.h"
 #include "config/config.h"
 #include "ingest/carbon/carbon_server.h"
@@ -48,7 +49,8 @@ struct Settings {
   std::chrono::seconds archive_shutdown_timeout{0};
   // archive.expire_after in days; 0: off
   int64_t archive_expire_after_days = 0;
-  query::HttpOptions http;  // without the archive browser (serve adds it)
+  query::HttpOptions http;               // without the archive browser (serve adds it)
+  archive::SearchLimits archive_search;  // http.search_max_*: /archive/search pages
 };
 
 struct SettingsResult {

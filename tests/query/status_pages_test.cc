@@ -70,6 +70,8 @@ TEST_CASE("/health body: state, version, components, key counters as numbers") {
         "\"counters\":{\"http.requests\":12,\"http.errors\":null}}");
   CHECK(FormatHealth({}, {}, "v").body ==
         R"({"status":"ok","version":"v","components":{},"counters":{}})");
+  CHECK(FormatHealth({}, {}, "v", 0).body ==
+        R"({"status":"ok","version":"v","uptime_s":0,"components":{},"counters":{}})");
 }
 
 }  // namespace
