@@ -98,9 +98,6 @@ struct HttpConfig {
   size_t max_event_bytes;        // POST /events/: one event's JSON body
   size_t max_events_returned;    // GET /events/get_data: events in one answer
   size_t max_event_tags;         // POST /events/: tags of one event
-  std::string token;             // a secret: never logged
-  size_t max_points_read;        // per /render request: store reads and summarize/hitcount buckets
-  size_t max_points_written;     // per /render request: datapoints in the answer
   size_t search_max_lines;       // per /archive/search page: lines
   size_t search_max_bytes;       // per /archive/search page: bytes of lines
   size_t search_max_scan_bytes;  // per /archive/search page: archived bytes read
