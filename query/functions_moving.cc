@@ -81,6 +81,7 @@ Result<SeriesList> Stdev(EvalContext&, std::vector<Value>& args) {
   SeriesList list = std::move(args[0].series);
   const int64_t points = args[1].int_value;
   const double tolerance = args[2].float_value;
+  if (points <= 0) return Status::Error("points must be a positive number of points");
   for (Series& s : list) {
     const std::vector<double> v = ConsolidatedValues(s);
     std::vector<double> out;
@@ -223,6 +224,11 @@ Result<SeriesList> TimeStack(EvalContext& ctx, std::vector<Value>& args) {
     if (!until.ok()) return until.status();
     Result<SeriesList> shifted = EvaluateFirstArgOver(ctx, *from, *until);
     if (!shifted.ok()) return shifted.status();
+    // The shifted copies are held together; a function input that reads
+    // nothing from the store (constantLine) still counts its points here.
+    size_t held = 0;
+    for (const Series& s : *shifted) held += s.values.size();
+    if (Status st = ChargePoints(ctx, held); !st.ok()) return st;
     for (Series& s : *shifted) {
       s.tags["timeShiftUnit"] = unit;
       s.tags["timeShift"] = std::to_string(shift);

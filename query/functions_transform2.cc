@@ -276,9 +276,14 @@ Result<SeriesList> Substr(EvalContext&, std::vector<Value>& args) {
   return list;
 }
 
-// identity() and time(): one point per step from the request's start.
-SeriesList TimeLine(const EvalContext& ctx, const std::string& name, int64_t step) {
+// identity() and time(): one point per step from the request's start (the
+// points count in the render budget).
+Result<SeriesList> TimeLine(EvalContext& ctx, const std::string& name, int64_t step) {
+  if (step <= 0) return Status::Error("step must be a positive number of seconds");
+  const int64_t points = std::max<int64_t>(0, (ctx.until - ctx.from + step - 1) / step);
+  if (Status st = ChargePoints(ctx, static_cast<size_t>(points)); !st.ok()) return st;
   std::vector<double> values;
+  values.reserve(static_cast<size_t>(points));
   for (int64_t t = ctx.from; t < ctx.until; t += step) values.push_back(static_cast<double>(t));
   Series s = MakeSeries(name, ctx.from, ctx.until, step, std::move(values));
   s.path_expression = name;
@@ -287,17 +292,12 @@ SeriesList TimeLine(const EvalContext& ctx, const std::string& name, int64_t ste
 }
 
 Result<SeriesList> Identity(EvalContext& ctx, std::vector<Value>& args) {
-  SeriesList list = TimeLine(ctx, args[0].string_value, 60);
-  list[0].path_expression = "identity(\"" + args[0].string_value + "\")";
+  Result<SeriesList> list = TimeLine(ctx, args[0].string_value, 60);
+  if (list.ok()) (*list)[0].path_expression = "identity(\"" + args[0].string_value + "\")";
   return list;
 }
 
 Result<SeriesList> TimeFunction(EvalContext& ctx, std::vector<Value>& args) {
-  if (args[1].int_value <= 0) return Status::Error("step must be a positive number of seconds");
-  const int64_t points = (ctx.until - ctx.from) / args[1].int_value;
-  if (Status st = ChargePoints(ctx, static_cast<size_t>(std::max<int64_t>(0, points))); !st.ok()) {
-    return st;
-  }
   return TimeLine(ctx, args[0].string_value, args[1].int_value);
 }
 
