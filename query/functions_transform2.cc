@@ -1,7 +1,7 @@
 // More of graphite-web 1.1's point-by-point functions: offsetToZero, invert,
 // pow, squareRoot, log, round, minMax, delay, changed, exp, logit, sigmoid,
-// powSeries, interpolate, substr, and the generators identity/time,
-// setXFilesFactor and threshold, with graphite-web's names, tags and None
+// add, integralByInterval, powSeries, interpolate, substr, the generators
+// identity/time/sin, setXFilesFactor and threshold, with graphite-web's names, tags and None
 // handling (safe.py's safePow gives None where math.pow raises).
 #include <algorithm>
 #include <cmath>
@@ -13,6 +13,7 @@
 #include "query/functions_support.h"
 #include "query/render_budget.h"
 #include "query/render_format.h"
+#include "query/time_parser.h"
 
 namespace hourglass::query {
 namespace {
@@ -301,6 +302,50 @@ Result<SeriesList> TimeFunction(EvalContext& ctx, std::vector<Value>& args) {
   return TimeLine(ctx, args[0].string_value, args[1].int_value);
 }
 
+Result<SeriesList> Sin(EvalContext& ctx, std::vector<Value>& args) {
+  Result<SeriesList> list = TimeLine(ctx, args[0].string_value, args[2].int_value);
+  if (!list.ok()) return list;
+  const auto amplitude = static_cast<double>(args[1].int_value);
+  for (double& v : (*list)[0].values) v = std::sin(v) * amplitude;
+  return list;
+}
+
+Result<SeriesList> Add(EvalContext&, std::vector<Value>& args) {
+  const double constant = args[1].float_value;
+  return MapValues(std::move(args[0].series), "add",
+                   fmt::format(",{}", static_cast<int64_t>(constant)), PyNumber(args[1]),
+                   [constant](double v) { return v + constant; });
+}
+
+int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
+
+Result<SeriesList> IntegralByInterval(EvalContext& ctx, std::vector<Value>& args) {
+  const std::string& unit = args[1].string_value;
+  Result<int64_t> offset = ParseTimeOffset(unit);
+  if (!offset.ok()) return offset.status();
+  const int64_t duration = std::abs(*offset);
+  if (duration == 0) return Status::Error("intervalUnit must not be 0");
+  SeriesList list = std::move(args[0].series);
+  for (Series& s : list) {
+    std::vector<double> values = ConsolidatedValues(s);
+    int64_t t = s.start;
+    double current = 0.0;
+    for (double& v : values) {
+      if (FloorDiv(t - ctx.from, duration) != FloorDiv(t - ctx.from - s.step, duration)) {
+        current = 0.0;
+      }
+      if (!std::isnan(v)) current += v;
+      v = current;
+      t += s.step;
+    }
+    s.tags["integralByInterval"] = unit;
+    s.name = fmt::format("integralByInterval({},'{}')", s.name, unit);
+    s.path_expression = s.name;
+    SetValues(s, std::move(values));
+  }
+  return list;
+}
+
 Result<SeriesList> SetXFilesFactor(EvalContext& ctx, std::vector<Value>& args) {
   SeriesList list = std::move(args[0].series);
   ctx.x_files_factor = args[1].float_value;  // the request's default from now on
@@ -363,6 +408,19 @@ void RegisterTransform2Functions(FunctionRegistry& r) {
     add(name, {{"name", ParamType::kString, true}, {"step", ParamType::kInteger, false, {}, "60"}},
         &TimeFunction, "Transform", "A series whose value is its timestamp, one point a step.");
   }
+  for (const char* name : {"sin", "sinFunction"}) {
+    add(name,
+        {{"name", ParamType::kString, true},
+         {"amplitude", ParamType::kInteger, false, {}, "1"},
+         {"step", ParamType::kInteger, false, {}, "60"}},
+        &Sin, "Transform", "sin(timestamp) * amplitude, one point a step.");
+  }
+  add("add", {series, {"constant", ParamType::kFloat, true}}, &Add, "Transform",
+      "Adds the constant to every non-null value.");
+  add("integralByInterval", {series, {"intervalUnit", ParamType::kString, true}},
+      &IntegralByInterval, "Transform",
+      "The running sum of the values, restarting at every intervalUnit from the request's "
+      "start.");
   for (const char* name : {"setXFilesFactor", "xFilesFactor"}) {
     add(name, {series, {"xFilesFactor", ParamType::kFloat, true}}, &SetXFilesFactor, "Special",
         "The share of non-null points consolidation needs (for the series and the request).");

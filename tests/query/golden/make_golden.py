@@ -354,6 +354,12 @@ CASES = [
     'stdev(servers.web2.cpu.system, 3, 0)',
     'nPercentile(servers.web2.cpu.user, 100)',
     'changed(delay(gaps.b, 1))',
+    'add(servers.web2.cpu.system, 2.5)',
+    'add(gaps.a, -1)',
+    'integralByInterval(servers.web1.cpu.system, "1min")',
+    'integralByInterval(gaps.a, "2min")',
+    'sin("wave")',
+    'sinFunction("wave", 3, 120)',
     # batch B errors
     'areaBetween(servers.*.cpu.*)',
     'nPercentile(servers.web1.cpu.user, 0)',
