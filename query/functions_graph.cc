@@ -3,7 +3,7 @@
 // dashed, drawAsInfinite, secondYAxis, stacked and areaBetween rename and tag
 // (stacked also adds up its stack); legendValue and cactiStyle append values
 // to the names; aliasQuery names each series by the last value of another
-// query. Pure functions over one request; any thread.
+// query; verticalLine marks a time. Pure functions over one request; any thread.
 #include <algorithm>
 #include <cmath>
 
@@ -15,6 +15,7 @@
 #include "query/functions_support.h"
 #include "query/py_regex.h"
 #include "query/render_format.h"
+#include "query/time_parser.h"
 
 namespace hourglass::query {
 namespace {
@@ -223,6 +224,21 @@ Result<SeriesList> AliasQuery(EvalContext& ctx, std::vector<Value>& args) {
   return list;
 }
 
+Result<SeriesList> VerticalLine(EvalContext& ctx, std::vector<Value>& args) {
+  const std::string text =
+      args[0].kind == Value::Kind::kString ? args[0].string_value : PyNumber(args[0]);
+  Result<int64_t> ts = ParseAtTime(text, ctx.now);
+  if (!ts.ok()) return ts.status();
+  if (*ts < ctx.from || *ts > ctx.until) {
+    return Status::Error(fmt::format("verticalLine(): timestamp {} exists {} of range", *ts,
+                                     *ts < ctx.from ? "before start" : "after end"));
+  }
+  // Two points a second apart ending where they start: one datapoint shows.
+  Series s = MakeSeries(args[1].string_value, *ts, *ts, 1, {1.0, 1.0});
+  s.x_files_factor = ctx.x_files_factor;
+  return SeriesList{std::move(s)};
+}
+
 std::vector<std::string> LegendOptions() {
   std::vector<std::string> out;
   for (const std::string& name : AggFuncNames()) {
@@ -266,6 +282,9 @@ void RegisterGraphFunctions(FunctionRegistry& r) {
        {"system", ParamType::kString, false, {"si", "binary"}},
        {"units", ParamType::kString}},
       &CactiStyle, "Special", "Names each series with its current, maximum and minimum values.");
+  add("verticalLine",
+      {{"ts", ParamType::kDate, true}, {"label", ParamType::kString}, {"color", ParamType::kString}},
+      &VerticalLine, "Graph", "A vertical line at the time ts, named by the label.");
   add("aliasQuery",
       {series,
        {"search", ParamType::kString, true},

@@ -1,10 +1,11 @@
 // More of graphite-web 1.1's point-by-point functions: offsetToZero, invert,
 // pow, squareRoot, log, round, minMax, delay, changed, exp, logit, sigmoid,
 // add, integralByInterval, powSeries, interpolate, substr, the generators
-// identity/time/sin, setXFilesFactor and threshold, with graphite-web's names, tags and None
-// handling (safe.py's safePow gives None where math.pow raises).
+// identity/time/sin/randomWalk, setXFilesFactor and threshold, with graphite-web's names, tags and
+// None handling (safe.py's safePow gives None where math.pow raises).
 #include <algorithm>
 #include <cmath>
+#include <random>
 
 #include <fmt/format.h>
 
@@ -310,6 +311,20 @@ Result<SeriesList> Sin(EvalContext& ctx, std::vector<Value>& args) {
   return list;
 }
 
+// x(0) = 0, x(t) = x(t-1) + random() - 0.5: random by design, as in graphite.
+Result<SeriesList> RandomWalk(EvalContext& ctx, std::vector<Value>& args) {
+  Result<SeriesList> list = TimeLine(ctx, args[0].string_value, args[1].int_value);
+  if (!list.ok()) return list;
+  std::mt19937_64 rng{std::random_device{}()};
+  std::uniform_real_distribution<double> step(-0.5, 0.5);
+  double current = 0;
+  for (double& v : (*list)[0].values) {
+    v = current;
+    current += step(rng);
+  }
+  return list;
+}
+
 Result<SeriesList> Add(EvalContext&, std::vector<Value>& args) {
   const double constant = args[1].float_value;
   return MapValues(std::move(args[0].series), "add",
@@ -414,6 +429,10 @@ void RegisterTransform2Functions(FunctionRegistry& r) {
          {"amplitude", ParamType::kInteger, false, {}, "1"},
          {"step", ParamType::kInteger, false, {}, "60"}},
         &Sin, "Transform", "sin(timestamp) * amplitude, one point a step.");
+  }
+  for (const char* name : {"randomWalk", "randomWalkFunction"}) {
+    add(name, {{"name", ParamType::kString, true}, {"step", ParamType::kInteger, false, {}, "60"}},
+        &RandomWalk, "Special", "A random walk from 0, one point a step.");
   }
   add("add", {series, {"constant", ParamType::kFloat, true}}, &Add, "Transform",
       "Adds the constant to every non-null value.");

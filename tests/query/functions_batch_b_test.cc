@@ -3,6 +3,8 @@
 // (holtWinters*, timeStack, aliasQuery) stay inside http.max_points_read,
 // stacked() adds up across the request's targets as graphite-web does, and
 // the errors graphite-web raises are 400s with its message.
+#include <cmath>
+
 #include <catch2/catch.hpp>
 
 #include "query/api_router.h"
@@ -72,6 +74,19 @@ TEST_CASE_METHOD(Fixture, "stacked adds up across the request's targets") {
   ApiResponse named = Render("target=stacked(a.b.c,\"x\")&target=stacked(a.b.d,\"y\")");
   CHECK(named.body.find(R"("target":"a.b.d")") != std::string::npos);
   CHECK(named.body.find("[[101,1420109950]") != std::string::npos);
+}
+
+TEST_CASE_METHOD(Fixture, "randomWalk starts at 0 and moves less than 0.5 a step") {
+  ApiResponse r = Render("target=randomWalk(\"walk\",10)");
+  REQUIRE(r.status == 200);
+  CHECK(r.body.starts_with(R"([{"target":"walk","tags":{"name":"walk"},"datapoints":[[0,)"));
+  // The golden cases cover its name, times and /functions entry; here the walk.
+  std::vector<double> values;
+  for (size_t pos = 0; (pos = r.body.find("[", pos + 1)) != std::string::npos;) {
+    if (r.body[pos + 1] != '[') values.push_back(std::stod(r.body.substr(pos + 1)));
+  }
+  REQUIRE(values.size() == 6);
+  for (size_t i = 1; i < values.size(); ++i) CHECK(std::fabs(values[i] - values[i - 1]) <= 0.5);
 }
 
 TEST_CASE_METHOD(Fixture, "bad arguments to the new functions are 400s with graphite's message") {

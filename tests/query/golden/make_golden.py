@@ -15,6 +15,7 @@ writes functions.json (render cases) and function_params.json (each
 implemented function's /functions group and params) next to this script.
 """
 import fnmatch
+import pytz
 import json
 import math
 import os
@@ -360,6 +361,10 @@ CASES = [
     'integralByInterval(gaps.a, "2min")',
     'sin("wave")',
     'sinFunction("wave", 3, 120)',
+    'verticalLine("1420109700", "deploy")',
+    'verticalLine("10:55_20150101", "deploy", "red")',
+    'scale(randomWalk("walk"), 0)',
+    'scale(randomWalkFunction("walk", 30), 0)',
     # batch B errors
     'areaBetween(servers.*.cpu.*)',
     'nPercentile(servers.web1.cpu.user, 0)',
@@ -368,6 +373,8 @@ CASES = [
     'cactiStyle(servers.web1.cpu.user, "metric")',
     'holtWintersConfidenceArea(servers.*.cpu.user, 3, "5min", "2min")',
     'round(servers.web1.cpu.user, 1.5)',
+    'verticalLine("1420100000", "early")',
+    'verticalLine("1420110100", "late")',
 ]
 
 
@@ -377,6 +384,7 @@ def dt(t):
 
 def run(target, start, end):
     ctx = {'startTime': dt(start), 'endTime': dt(end), 'now': dt(NOW), 'localOnly': True,
+           'tzinfo': pytz.utc,
            'data': [], 'prefetched': {}, 'xFilesFactor': 0, 'template': {}}
     try:
         result = evaluator.evaluateTarget(ctx, target)
