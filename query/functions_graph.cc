@@ -283,7 +283,9 @@ void RegisterGraphFunctions(FunctionRegistry& r) {
        {"units", ParamType::kString}},
       &CactiStyle, "Special", "Names each series with its current, maximum and minimum values.");
   add("verticalLine",
-      {{"ts", ParamType::kDate, true}, {"label", ParamType::kString}, {"color", ParamType::kString}},
+      {{"ts", ParamType::kDate, true},
+       {"label", ParamType::kString},
+       {"color", ParamType::kString}},
       &VerticalLine, "Graph", "A vertical line at the time ts, named by the label.");
   add("aliasQuery",
       {series,

@@ -107,9 +107,7 @@ Result<SeriesList> Stdev(EvalContext&, std::vector<Value>& args) {
                                             : NAN);
     }
     s.tags["stdev"] = std::to_string(points);
-    s.name = fmt::format("stdev({},{})", s.name, points);
-    s.path_expression = s.name;
-    SetValues(s, std::move(out));
+    Reset(s, fmt::format("stdev({},{})", s.name, points), std::move(out));
   }
   return list;
 }
@@ -346,9 +344,7 @@ Result<SeriesList> LinearRegression(EvalContext& ctx, std::vector<Value>& args) 
     for (size_t i = 0; i < values.size(); ++i) {
       values[i] = offset + static_cast<double>(s.start + static_cast<int64_t>(i) * s.step) * factor;
     }
-    s.name = fmt::format("linearRegression({}, {}, {})", s.name, from, until);
-    s.path_expression = s.name;
-    SetValues(s, std::move(values));
+    Reset(s, fmt::format("linearRegression({}, {}, {})", s.name, from, until), std::move(values));
     out.push_back(std::move(s));
   }
   return out;

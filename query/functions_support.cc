@@ -4,9 +4,16 @@
 
 #include <fmt/format.h>
 
+#include "query/functions_common.h"
 #include "query/target_parser.h"
 
 namespace hourglass::query {
+
+void Reset(Series& s, std::string name, std::vector<double> values) {
+  s.name = std::move(name);
+  s.path_expression = s.name;
+  SetValues(s, std::move(values));
+}
 
 bool ArgGiven(const EvalContext& ctx, size_t index, std::string_view name) {
   if (ctx.call == nullptr) return false;

@@ -31,6 +31,10 @@ common::Result<SeriesList> MovingWindowImpl(EvalContext& ctx, const Value& windo
 std::vector<double> SummarizeValues(const Series& s, AggFunc func, int64_t interval, int64_t start,
                                     int64_t end, int64_t& aligned_end);
 
+// Renames s (its path expression too, as TimeSeries.copy() does) and sets
+// its values (values_per_point back to 1).
+void Reset(Series& s, std::string name, std::vector<double> values);
+
 // Whether the running call was given argument `index` (positionally or by
 // keyword `name`), not None: graphite-web's own Python defaults are None for
 // some parameters whose /functions default is a value.

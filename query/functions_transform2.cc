@@ -35,11 +35,9 @@ SeriesList MapValues(SeriesList list, std::string_view func, std::string_view su
                      const std::string& tag_value, Fn fn) {
   for (Series& s : list) {
     if (!tag_value.empty()) s.tags[std::string(func)] = tag_value;
-    s.name = fmt::format("{}({}{})", func, s.name, suffix);
-    s.path_expression = s.name;
     std::vector<double> values = ConsolidatedValues(s);
     for (double& v : values) v = fn(v);
-    SetValues(s, std::move(values));
+    Reset(s, fmt::format("{}({}{})", func, s.name, suffix), std::move(values));
   }
   return list;
 }
@@ -102,9 +100,7 @@ Result<SeriesList> Log(EvalContext&, std::vector<Value>& args) {
     std::vector<double> values = ConsolidatedValues(s);
     for (double& v : values) v = v > 0 ? std::log(v) / std::log(base) : NAN;
     s.tags["log"] = std::to_string(args[1].int_value);
-    s.name = fmt::format("log({}, {})", s.name, args[1].int_value);
-    s.path_expression = s.name;
-    SetValues(s, std::move(values));
+    Reset(s, fmt::format("log({}, {})", s.name, args[1].int_value), std::move(values));
   }
   return list;
 }
@@ -140,9 +136,7 @@ Result<SeriesList> MinMax(EvalContext&, std::vector<Value>& args) {
     for (double& v : values) {
       if (!std::isnan(v)) v = max == min ? 0.0 : (v - min) / (max - min);
     }
-    s.name = "minMax(" + s.name + ")";
-    s.path_expression = s.name;
-    SetValues(s, std::move(values));
+    Reset(s, "minMax(" + s.name + ")", std::move(values));
   }
   return list;
 }
@@ -162,9 +156,7 @@ Result<SeriesList> Delay(EvalContext&, std::vector<Value>& args) {
       values.insert(values.end(), s.values.begin(), s.values.end() - k);
     }  // steps == 0: series[:-0] is empty in Python
     s.tags["delay"] = std::to_string(steps);
-    s.name = fmt::format("delay({},{})", s.name, steps);
-    s.path_expression = s.name;
-    SetValues(s, std::move(values));
+    Reset(s, fmt::format("delay({},{})", s.name, steps), std::move(values));
   }
   return list;
 }
@@ -186,9 +178,7 @@ Result<SeriesList> Changed(EvalContext&, std::vector<Value>& args) {
         v = 0;
       }
     }
-    s.name = "changed(" + s.name + ")";
-    s.path_expression = s.name;
-    SetValues(s, std::move(values));
+    Reset(s, "changed(" + s.name + ")", std::move(values));
   }
   return list;
 }
@@ -354,9 +344,7 @@ Result<SeriesList> IntegralByInterval(EvalContext& ctx, std::vector<Value>& args
       t += s.step;
     }
     s.tags["integralByInterval"] = unit;
-    s.name = fmt::format("integralByInterval({},'{}')", s.name, unit);
-    s.path_expression = s.name;
-    SetValues(s, std::move(values));
+    Reset(s, fmt::format("integralByInterval({},'{}')", s.name, unit), std::move(values));
   }
   return list;
 }
