@@ -64,6 +64,8 @@ std::string_view ParamTypeName(ParamType type) {
       return "aggOrSeriesFunc";
     case ParamType::kAny:
       return "any";
+    case ParamType::kDate:
+      return "date";
   }
   return "any";
 }
@@ -107,9 +109,10 @@ Status CheckValue(const FunctionDef& def, const Param& p, Value& v) {
   if (v.kind == Value::Kind::kNone && !p.required) return Status::Ok();
   const std::vector<std::string>& options =
       p.type == ParamType::kAggFunc ? AggFuncNames() : p.options;
-  if (!options.empty() &&
-      (v.kind != Value::Kind::kString ||
-       std::find(options.begin(), options.end(), v.string_value) == options.end())) {
+  const std::string option_text = v.kind == Value::Kind::kBool ? (v.bool_value ? "True" : "False")
+                                  : v.kind == Value::Kind::kString ? v.string_value
+                                                                   : std::string("\x01");
+  if (!options.empty() && std::find(options.begin(), options.end(), option_text) == options.end()) {
     return Status::Error(
         fmt::format(R"(Invalid option specified for function "{}" parameter "{}": {})", def.name,
                     p.name, Repr(v)));
@@ -123,6 +126,8 @@ Status CheckValue(const FunctionDef& def, const Param& p, Value& v) {
       ok = v.kind == K::kSeriesList;
       break;
     case ParamType::kString:
+      ok = v.kind == K::kString || (v.kind == K::kBool && !options.empty());
+      break;
     case ParamType::kTag:
     case ParamType::kAggFunc:
     case ParamType::kAggOrSeriesFunc:
@@ -163,6 +168,7 @@ Status CheckValue(const FunctionDef& def, const Param& p, Value& v) {
       ok = v.kind == K::kInt || (v.kind == K::kFloat && std::isinf(v.float_value));
       break;
     case ParamType::kAny:
+    case ParamType::kDate:
       ok = true;
       break;
   }

@@ -59,6 +59,9 @@ struct EvalContext {
   // their input again over another range (movingAverage, timeShift, hitcount).
   const Evaluator* evaluator = nullptr;
   const Expr* call = nullptr;
+  // stacked(): the running totals of each stack name, across the request's
+  // targets (graphite-web keeps them in its requestContext).
+  std::map<std::string, std::vector<double>, std::less<>> total_stack;
 };
 
 // graphite-web's ParamTypes (graphite/functions/params.py).
@@ -79,6 +82,7 @@ enum class ParamType {
   kAggFunc,        // one of the aggregation functions
   kAggOrSeriesFunc,
   kAny,
+  kDate,  // a time as `from`/`until` take it (graphite-web does not check it)
 };
 
 // The name graphite-web's /functions uses for a type ("seriesList", ...).
@@ -88,9 +92,11 @@ struct Param {
   std::string name;
   ParamType type;
   bool required = false;
-  std::vector<std::string> options = {};  // allowed string values, if any
-  std::string default_json = {};          // JSON literal of the default, if any
-  bool multiple = false;                  // last param only: takes the rest
+  // Allowed string values, if any; "False", "None" and "True" stand for those
+  // Python values (listed as JSON false/null/true, matching a boolean).
+  std::vector<std::string> options = {};
+  std::string default_json = {};  // JSON literal of the default, if any
+  bool multiple = false;          // last param only: takes the rest
 };
 
 // args[i] is bound to params[i]; an omitted optional parameter is kNone

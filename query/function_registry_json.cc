@@ -58,7 +58,12 @@ void AppendParam(std::string& out, const FunctionRegistry& registry, const Param
     out += ",\"options\":[";
     for (size_t i = 0; i < options.size(); ++i) {
       if (i) out.push_back(',');
-      AppendJsonString(out, options[i]);
+      const std::string& o = options[i];
+      if (o == "False" || o == "None" || o == "True") {
+        out += o == "False" ? "false" : o == "None" ? "null" : "true";
+      } else {
+        AppendJsonString(out, o);
+      }
     }
     out += "]";
   }

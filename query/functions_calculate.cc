@@ -10,6 +10,7 @@
 
 #include "query/function_registry.h"
 #include "query/functions_common.h"
+#include "query/functions_support.h"
 #include "query/render_budget.h"
 #include "query/time_parser.h"
 
@@ -41,7 +42,8 @@ std::pair<int64_t, int64_t> SummarizeRange(const Series& s, int64_t interval, bo
           s.end - ((s.end % interval) + interval) % interval + interval};
 }
 
-// _summarizeValues(): one aggregated value per interval from start to end.
+}  // namespace
+
 std::vector<double> SummarizeValues(const Series& s, AggFunc func, int64_t interval, int64_t start,
                                     int64_t end, int64_t& aligned_end) {
   const std::vector<double> points = ConsolidatedValues(s);
@@ -68,6 +70,8 @@ std::vector<double> SummarizeValues(const Series& s, AggFunc func, int64_t inter
   aligned_end = t;
   return out;
 }
+
+namespace {
 
 Result<SeriesList> Summarize(EvalContext& ctx, std::vector<Value>& args) {
   const std::string& interval_text = args[1].string_value;
@@ -187,6 +191,8 @@ std::string TagName(const std::string& func) {
   return out;
 }
 
+}  // namespace
+
 Result<SeriesList> MovingWindowImpl(EvalContext& ctx, const Value& window,
                                     const std::string& func_name, const Value& xff_arg,
                                     const SeriesList& input) {
@@ -243,6 +249,8 @@ Result<SeriesList> MovingWindowImpl(EvalContext& ctx, const Value& window,
   }
   return list;
 }
+
+namespace {
 
 Result<SeriesList> MovingAverage(EvalContext& ctx, std::vector<Value>& args) {
   return MovingWindowImpl(ctx, args[1], "average", args[2], args[0].series);

@@ -5,6 +5,7 @@
 
 #include "query/function_registry.h"
 #include "query/functions_common.h"
+#include "query/functions_support.h"
 #include "query/render_budget.h"
 #include "query/render_format.h"
 #include "query/tag_query.h"
@@ -20,16 +21,8 @@ using common::Status;
 const std::vector<std::string> kConsolidationNames = {"average", "avg", "avg_zero", "first",
                                                       "last",    "max", "min",      "sum"};
 
-// Three points spanning the request: start, start + step, start + 2*step.
 Result<SeriesList> ConstantLine(EvalContext& ctx, std::vector<Value>& args) {
-  const Value& v = args[0];
-  const std::string name = PyNumber(v);
-  const int64_t step = std::max<int64_t>(1, (ctx.until - ctx.from) / 2);
-  Series s =
-      MakeSeries(name, ctx.from, ctx.until, step, {v.float_value, v.float_value, v.float_value});
-  s.path_expression = "constantLine(" + name + ")";
-  s.x_files_factor = ctx.x_files_factor;
-  return SeriesList{std::move(s)};
+  return SeriesList{ConstantLineSeries(ctx, args[0])};
 }
 
 SeriesList ConsolidateList(SeriesList list, const std::string& func) {
@@ -80,6 +73,17 @@ Result<SeriesList> SeriesByTag(EvalContext& ctx, std::vector<Value>& args) {
 
 }  // namespace
 
+// Three points spanning the request: start, start + step, start + 2*step.
+Series ConstantLineSeries(const EvalContext& ctx, const Value& v) {
+  const std::string name = PyNumber(v);
+  const int64_t step = std::max<int64_t>(1, (ctx.until - ctx.from) / 2);
+  Series s =
+      MakeSeries(name, ctx.from, ctx.until, step, {v.float_value, v.float_value, v.float_value});
+  s.path_expression = "constantLine(" + name + ")";
+  s.x_files_factor = ctx.x_files_factor;
+  return s;
+}
+
 void RegisterSpecialFunctions(FunctionRegistry& r) {
   const Param series{"seriesList", ParamType::kSeriesList, true};
   r.Add({"constantLine",
@@ -117,6 +121,7 @@ void RegisterBuiltinFunctions(FunctionRegistry& r) {
   RegisterCombine2Functions(r);
   RegisterListsFunctions(r);
   RegisterEventFunctions(r);
+  RegisterBatchBFunctions(r);
 }
 
 }  // namespace hourglass::query

@@ -230,6 +230,24 @@ class TagsAndGrafanaTest(unittest.TestCase):
         for name in ("removeEmptySeries", "countSeries", "pct", "reduceSeries", "applyByNode"):
             self.assertIn(name, functions)
 
+    def test_grafana_panel_with_moving_median_percentile_and_legend(self):
+        # The functions a new user's dashboard failed on first (issue 13).
+        fields = [("target", "movingMedian(stats_counts.plain.hits, 3)"),
+                  ("target", "nPercentile(stats_counts.plain.hits, 50)"),
+                  ("target", 'legendValue(stats_counts.plain.hits, "sum")'),
+                  ("target", 'holtWintersForecast(stats_counts.plain.hits, "10min", "2min")'),
+                  ("from", "-5min"), ("until", "now"), ("format", "json"), ("maxDataPoints", 500)]
+        result = grafana_post(self.server, "/render", fields)
+        self.assertEqual([s["target"] for s in result],
+                         ["movingMedian(stats_counts.plain.hits,3)",
+                          "nPercentile(stats_counts.plain.hits, 50)",
+                          "stats_counts.plain.hits (sum: 5.0)",
+                          "holtWintersForecast(stats_counts.plain.hits)"])
+        self.assertEqual(result[1]["tags"]["nPercentile"], "50.0")
+        status, body = self.server.get("/render", target="areaBetween(stats_counts.plain.hits)")
+        self.assertEqual(status, 400)
+        self.assertIn(b"areaBetween series argument must reference *exactly* 2 series", body)
+
     def test_grafana_template_variable_find(self):
         # Grafana posts the query unencoded, with the dashboard's time range.
         now = int(time.time())
@@ -253,7 +271,8 @@ class TagsAndGrafanaTest(unittest.TestCase):
 
     def test_functions_and_version(self):
         functions = self.server.get_json("/functions")
-        for name in ("aliasSub", "seriesByTag", "constantLine", "sumSeries", "groupByNode"):
+        for name in ("aliasSub", "seriesByTag", "constantLine", "sumSeries", "groupByNode",
+                     "movingMedian", "nPercentile", "holtWintersForecast", "legendValue"):
             self.assertIn(name, functions)
         self.assertEqual(functions["seriesByTag"]["name"], "seriesByTag")
         status, body = self.server.get("/version")
