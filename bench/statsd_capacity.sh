@@ -155,6 +155,7 @@ start_hourglass() {
   for section in syslog carbon; do
     if grep -q "^\[$section\]" <<<"$defaults"; then args+=(--set "$section.listen=127.0.0.1:0"); fi
   done
+  if grep -q '^udp_listen' <<<"$defaults"; then args+=(--set syslog.udp_listen=127.0.0.1:0); fi
   for s in "${hourglass_sets[@]}"; do args+=(--set "$s"); done
   taskset -c "$recv_cpu" "$hourglass_bin" serve \
     --set statsd.listen=127.0.0.1:0 --set http.listen=127.0.0.1:0 \

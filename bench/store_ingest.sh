@@ -160,7 +160,7 @@ run_receiver() {  # run_receiver NAME: start, feed, measure, stop; appends to re
     hourglass)
       "$hourglass_bin" serve --set data_dir="$dir" --set carbon.listen="127.0.0.1:$carbon_port" \
         --set http.listen="127.0.0.1:$http_port" --set statsd.listen=127.0.0.1:0 \
-        --set syslog.listen=127.0.0.1:0 "${hourglass_sets[@]}" >"$log" 2>&1 &
+        --set syslog.listen=127.0.0.1:0 --set syslog.udp_listen=127.0.0.1:0 "${hourglass_sets[@]}" >"$log" 2>&1 &
       recv_pid=$!
       # The last point is readable when render returns a non-null value at last_ts.
       check=(sh -c "curl -sf 'http://127.0.0.1:$http_port/render?target=$last_series&from=$((last_ts - 60))&until=$((last_ts + 10))&format=json' |

@@ -159,6 +159,7 @@ start_hourglass() {  # start_hourglass DIR FORMAT FSYNC
   if grep -q '^\[carbon\]' <<<"$defaults"; then args+=(--set carbon.listen=127.0.0.1:0); fi
   # Do not gzip the (up to 2 GB) partial hour at each stop: it is not measured.
   if grep -q '^seal_on_shutdown' <<<"$defaults"; then args+=(--set archive.seal_on_shutdown=false); fi
+  if grep -q '^udp_listen' <<<"$defaults"; then args+=(--set syslog.udp_listen=127.0.0.1:0); fi
   for s in "${hourglass_sets[@]}"; do args+=(--set "$s"); done
   taskset -c "$recv_cpu" "$hourglass_bin" serve --set data_dir="$dir/data" \
     --set syslog.listen=127.0.0.1:0 --set statsd.listen=127.0.0.1:0 \

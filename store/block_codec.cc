@@ -164,15 +164,87 @@ bool RollupBlock::Apply(std::string_view value) {
   });
 }
 
+// kTagRollupColumns: the tag, then seven columns in this order: count,
+// known, last_offset, sum, min, max, last. Each column is a varint byte
+// length and a series block (series_block.h) of that field over the
+// non-empty buckets (slot = bucket slot; integers as doubles, exact below
+// 2^53), so a column of equal counts or a slow-moving sum costs a few bits a
+// bucket instead of the 44 bytes of a kTagRollupBlock record.
 void RollupBlock::Encode(std::string* out) const {
-  size_t n = 0;
-  for (const RollupBucket& b : buckets) n += b.count != 0;
-  out->resize(1 + n * kRollupBlockRecord);
-  char* p = out->data();
-  *p++ = static_cast<char>(kTagRollupBlock);
+  constexpr int kColumns = 7;
+  SeriesBlockWriter columns[kColumns];
   for (uint16_t slot = 0; slot < kSlotsPerBlock; ++slot) {
-    if (buckets[slot].count != 0) p = PutRollupRecord(p, slot, buckets[slot]);
+    const RollupBucket& b = buckets[slot];
+    if (b.count == 0) continue;
+    const double fields[kColumns] = {
+        double(b.count), double(b.known), double(b.last_offset), b.sum, b.min, b.max, b.last};
+    for (int c = 0; c < kColumns; ++c) columns[c].Append(slot, fields[c]);
+  }
+  out->clear();
+  out->push_back(static_cast<char>(kTagRollupColumns));
+  for (const SeriesBlockWriter& column : columns) {
+    for (uint64_t n = column.bytes().size();; n >>= 7) {  // varint length
+      out->push_back(static_cast<char>((n & 0x7f) | (n >= 0x80 ? 0x80 : 0)));
+      if (n < 0x80) break;
+    }
+    out->append(column.bytes());
   }
 }
+
+namespace detail {
+
+bool DecodeRollupColumns(std::string_view value, std::vector<SlotBucket>* out) {
+  constexpr int kColumns = 7;
+  out->clear();
+  if (value.empty() || static_cast<uint8_t>(value[0]) != kTagRollupColumns) return false;
+  value.remove_prefix(1);
+  SeriesBlockDecoder columns[kColumns];
+  bool empty = true;
+  for (int c = 0; c < kColumns; ++c) {
+    uint64_t n = 0;
+    int shift = 0;
+    while (true) {
+      if (value.empty() || shift > 28) return false;
+      const auto byte = static_cast<uint8_t>(value[0]);
+      value.remove_prefix(1);
+      n |= uint64_t(byte & 0x7f) << shift;
+      shift += 7;
+      if ((byte & 0x80) == 0) break;
+    }
+    if (n > value.size()) return false;
+    if (c == 0) empty = n == 0;
+    if ((n == 0) != empty) return false;
+    if (n > 0 && !columns[c].Init(value.substr(0, n))) return false;
+    value.remove_prefix(n);
+  }
+  if (!value.empty()) return false;
+  if (empty) return true;
+  for (int c = 1; c < kColumns; ++c) {
+    if (columns[c].count() != columns[0].count()) return false;
+  }
+  SeriesBlockPoint p[kColumns];
+  while (columns[0].Next(&p[0])) {
+    for (int c = 1; c < kColumns; ++c) {
+      if (!columns[c].Next(&p[c]) || p[c].slot != p[0].slot) return false;
+    }
+    const double count = p[0].value, known = p[1].value, offset = p[2].value;
+    if (!(count >= 1 && count <= UINT32_MAX && known >= 0 && known <= UINT32_MAX && offset >= 0 &&
+          offset <= UINT16_MAX)) {
+      return false;
+    }
+    RollupBucket b;
+    b.count = uint32_t(count);
+    b.known = uint32_t(known);
+    b.last_offset = uint16_t(offset);
+    b.sum = p[3].value;
+    b.min = p[4].value;
+    b.max = p[5].value;
+    b.last = p[6].value;
+    out->push_back({p[0].slot, b});
+  }
+  return !columns[0].corrupt();
+}
+
+}  // namespace detail
 
 }  // namespace hourglass::store

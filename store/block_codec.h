@@ -10,6 +10,7 @@
 #include <limits>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "store/aggregation_rules.h"
 #include "store/data_key.h"
@@ -22,6 +23,9 @@ inline constexpr uint8_t kTagRaw = 0x10;  // records: slot u16, value f64
 // Single-point rollup records: read (stores written before v0.2), not written.
 inline constexpr uint8_t kTagRollupPoint = 0x20;  // slot u16, raw_offset u16, weight u16, value f64
 inline constexpr uint8_t kTagRollupBlock = 0x30;  // slot u16 + RollupBucket fields (see .cc)
+// A merged rollup block, column-wise: each RollupBucket field over the
+// block's buckets as a series block (see .cc). What merges write.
+inline constexpr uint8_t kTagRollupColumns = 0x60;
 
 // The exact aggregate of every point that fell into one rollup bucket.
 struct RollupBucket {
@@ -92,6 +96,13 @@ T Load(const char* p) {
 }
 RollupBucket DecodeBlockRecord(const char* p);
 RollupBucket DecodePointRecord(const char* p);
+struct SlotBucket {
+  uint16_t slot;
+  RollupBucket bucket;
+};
+// The buckets of a kTagRollupColumns value (tag included), in slot order.
+// False if malformed (`out` may hold a prefix).
+bool DecodeRollupColumns(std::string_view value, std::vector<SlotBucket>* out);
 }  // namespace detail
 
 // Tag of a sealed-block operand: the points a head sealed, merged onto
@@ -131,12 +142,19 @@ bool ForEachRaw(std::string_view value, Fn&& fn) {
 // A sealed-block operand: `combine`, then `block` (a series block).
 void EncodeSealedOperand(RawCombine combine, std::string_view block, std::string* out);
 
-// Calls fn(slot, bucket) for each record of a rollup value (block or points).
+// Calls fn(slot, bucket) for each record of a rollup value (columns, block
+// records or points).
 template <typename Fn>
 bool ForEachRollup(std::string_view value, Fn&& fn) {
   if (value.empty()) return false;
   std::string_view body = value.substr(1);
   uint8_t tag = static_cast<uint8_t>(value[0]);
+  if (tag == kTagRollupColumns) {
+    std::vector<detail::SlotBucket> buckets;
+    const bool ok = detail::DecodeRollupColumns(value, &buckets);
+    for (const auto& b : buckets) fn(b.slot, b.bucket);
+    return ok;
+  }
   size_t record = tag == kTagRollupBlock   ? detail::kRollupBlockRecord
                   : tag == kTagRollupPoint ? detail::kRollupPointRecord
                                            : 0;

@@ -199,13 +199,11 @@ void SeriesStore::Impl::Seal(std::vector<RawHeads::Sealed> sealed, rocksdb::Writ
     batch->Put(handles_[4], rocksdb::Slice(key, kDataKeySize), rocksdb::Slice(marker, 9));
     sealed_keys_.push_back(head.key);
   }
-  OperandRun run(data_, batch);
   for (const RawHeads::Sealed& head : sealed) {
     if (head.schema >= layout_.schemas().size()) continue;
     const auto& ids = layout_.schemas()[head.schema].ids;
-    FoldRollups(head.key, head.block, std::span(ids).subspan(1), nullptr, &run);
+    FoldRollups(head.key, head.block, std::span(ids).subspan(1), nullptr, batch);
   }
-  run.Finish();
   heads_sealed_.Add(sealed.size());
   heads_gauge_.Set(double(heads_.size()));
   head_bytes_gauge_.Set(double(heads_.bytes()));

@@ -152,13 +152,14 @@ class SeriesStore::Impl {
   // The schema a head of raw resolution `raw` folds into (see the .cc).
   uint16_t SchemaOfHead(uint16_t recorded, uint8_t raw) const;
 
-  // Rollups (series_store_rollups.cc). Adds to `run` the rollup records of
-  // the raw points of `raw_key`'s block (`raw_value`: a series block or any
-  // raw value) in each resolution of `targets`; with `since` (indexed by
-  // resolution id), only points at or after since[target].
+  // Rollups (series_store_rollups.cc). Adds to `batch` the rollup buckets
+  // of the raw points of `raw_key`'s block (`raw_value`: a series block or
+  // any raw value) in each resolution of `targets`, one merge operand per
+  // rollup block; with `since` (indexed by resolution id), only points at or
+  // after since[target].
   void FoldRollups(const DataKey& raw_key, std::string_view raw_value,
                    std::span<const uint8_t> targets, const std::vector<int64_t>* since,
-                   OperandRun* run) const;
+                   rocksdb::WriteBatch* batch) const;
   // Stores written before rollups came from heads kept open rollup buckets
   // in memory ("rollup_state"): after a crash of such a store, writes the
   // buckets it lost from the raw blocks on disk; then drops the key.

@@ -19,7 +19,7 @@ namespace {
 // Until rollups came from heads, the open rollup buckets' watermarks:
 // "dirty W0,W1,..." while buckets were in memory, "clean ..." after Close().
 constexpr const char* kRollupStateKey = "rollup_state";
-// Rollup records per batch while writing what a crashed old store lost.
+// Raw blocks folded per batch while writing what a crashed old store lost.
 constexpr size_t kMigrationBatchBlocks = 4096;
 
 int64_t FloorTo(int64_t t, int64_t step) { return t - ((t % step) + step) % step; }
@@ -28,7 +28,8 @@ int64_t FloorTo(int64_t t, int64_t step) { return t - ((t % step) + step) % step
 
 void SeriesStore::Impl::FoldRollups(const DataKey& raw_key, std::string_view raw_value,
                                     std::span<const uint8_t> targets,
-                                    const std::vector<int64_t>* since, OperandRun* run) const {
+                                    const std::vector<int64_t>* since,
+                                    rocksdb::WriteBatch* batch) const {
   if (targets.empty()) return;
   const auto& resolutions = layout_.resolutions();
   const int64_t raw_step = resolutions[raw_key.resolution].step;
@@ -41,21 +42,40 @@ void SeriesStore::Impl::FoldRollups(const DataKey& raw_key, std::string_view raw
   ForEachRaw(raw_value, [&](uint16_t slot, double v) {
     points.push_back({int64_t(raw_key.block_start) + slot * raw_step, v});
   });
+  if (points.empty()) return;
+  // One operand per rollup block, in the column form merges write (so a
+  // block sealed once and never merged again is stored compactly too).
+  auto scratch = std::make_unique<RollupBlock>();
+  std::vector<uint16_t> used;
+  std::string operand;
+  char key[kDataKeySize];
   uint64_t buckets = 0;
   for (uint8_t target : targets) {
-    const int64_t step = resolutions[target].step;
+    const int64_t step = resolutions[target].step, span = step * kSlotsPerBlock;
     const int64_t from = since != nullptr ? (*since)[target] : INT64_MIN;
-    int64_t last_bucket = INT64_MIN;
+    int64_t block = INT64_MIN;
+    auto flush = [&] {
+      if (used.empty()) return;
+      scratch->Encode(&operand);
+      DataKey{target, raw_key.series_id, uint32_t(block)}.EncodeTo(key);
+      batch->Merge(data_, rocksdb::Slice(key, kDataKeySize), operand);
+      buckets += used.size();
+      for (uint16_t slot : used) scratch->buckets[slot] = RollupBucket{};
+      used.clear();
+    };
     for (const RawPoint& p : points) {
       if (p.t < from) continue;
       const int64_t bucket = FloorTo(p.t, step);
-      const int64_t block = FloorTo(bucket, step * kSlotsPerBlock);
-      run->AddRollup({target, raw_key.series_id, uint32_t(block)},
-                     uint16_t((bucket - block) / step),
-                     RollupBucket::Point(p.v, uint16_t((p.t - bucket) / raw_step), 1));
-      buckets += bucket != last_bucket;
-      last_bucket = bucket;
+      if (FloorTo(bucket, span) != block) {
+        flush();
+        block = FloorTo(bucket, span);
+      }
+      const auto slot = uint16_t((bucket - block) / step);
+      if (scratch->buckets[slot].count == 0) used.push_back(slot);
+      scratch->buckets[slot].Merge(
+          RollupBucket::Point(p.v, uint16_t((p.t - bucket) / raw_step), 1));
     }
+    flush();
   }
   buckets_emitted_.Add(buckets);
 }
@@ -106,7 +126,6 @@ common::Status SeriesStore::Impl::MigrateRollupState() {
       ro.iterate_upper_bound = &upper;
       std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, data_));
       rocksdb::WriteBatch batch;
-      auto run = std::make_unique<OperandRun>(data_, &batch);
       char key[kDataKeySize];
       size_t in_batch = 0;
       for (it->Seek(rocksdb::Slice(lower_key, 1)); it->Valid();) {
@@ -120,21 +139,18 @@ common::Status SeriesStore::Impl::MigrateRollupState() {
           it->Seek(rocksdb::Slice(key, kDataKeySize));
           continue;
         }
-        FoldRollups(k, {it->value().data(), it->value().size()}, targets, &since, run.get());
+        FoldRollups(k, {it->value().data(), it->value().size()}, targets, &since, &batch);
         ++blocks;
         if (++in_batch == kMigrationBatchBlocks) {
-          run->Finish();
           if (auto w = db_->Write(rocksdb::WriteOptions(), &batch); !w.ok()) {
             return common::Status::Error(w.ToString());
           }
           batch.Clear();
-          run = std::make_unique<OperandRun>(data_, &batch);
           in_batch = 0;
         }
         it->Next();
       }
       if (!it->status().ok()) return common::Status::Error(it->status().ToString());
-      run->Finish();
       if (auto w = db_->Write(rocksdb::WriteOptions(), &batch); !w.ok()) {
         return common::Status::Error(w.ToString());
       }
