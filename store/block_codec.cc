@@ -52,6 +52,23 @@ BucketValue::BucketValue(AggregationMethod method, double x_files_factor, int64_
   }
 }
 
+uint8_t BucketValue::fields() const {
+  const uint8_t known = min_known_ > 0 ? kFieldKnown : 0;
+  switch (method_) {
+    case AggregationMethod::kAverage:
+      return known | kFieldSum | kFieldCount;
+    case AggregationMethod::kSum:
+      return known | kFieldSum;
+    case AggregationMethod::kMin:
+      return known | kFieldMin;
+    case AggregationMethod::kMax:
+      return known | kFieldMax;
+    case AggregationMethod::kLast:
+      return known | kFieldLast;
+  }
+  return kAllFields;
+}
+
 void StartRawOperand(RawCombine combine, std::string* out) {
   out->clear();
   out->push_back(static_cast<char>(kTagRaw | static_cast<uint8_t>(combine)));
@@ -193,8 +210,9 @@ void RollupBlock::Encode(std::string* out) const {
 
 namespace detail {
 
-bool DecodeRollupColumns(std::string_view value, std::vector<SlotBucket>* out) {
+bool DecodeRollupColumns(std::string_view value, uint8_t fields, std::vector<SlotBucket>* out) {
   constexpr int kColumns = 7;
+  if ((fields & kAllFields) == 0) fields = kFieldCount;
   out->clear();
   if (value.empty() || static_cast<uint8_t>(value[0]) != kTagRollupColumns) return false;
   value.remove_prefix(1);
@@ -214,18 +232,25 @@ bool DecodeRollupColumns(std::string_view value, std::vector<SlotBucket>* out) {
     if (n > value.size()) return false;
     if (c == 0) empty = n == 0;
     if ((n == 0) != empty) return false;
-    if (n > 0 && !columns[c].Init(value.substr(0, n))) return false;
+    if (n > 0 && (fields & (1 << c)) != 0 && !columns[c].Init(value.substr(0, n))) return false;
     value.remove_prefix(n);
   }
   if (!value.empty()) return false;
   if (empty) return true;
-  for (int c = 1; c < kColumns; ++c) {
-    if (columns[c].count() != columns[0].count()) return false;
+  int wanted[kColumns], n_wanted = 0;
+  for (int c = 0; c < kColumns; ++c) {
+    if ((fields & (1 << c)) == 0) continue;
+    if (n_wanted > 0 && columns[c].count() != columns[wanted[0]].count()) return false;
+    wanted[n_wanted++] = c;
   }
-  SeriesBlockPoint p[kColumns];
-  while (columns[0].Next(&p[0])) {
-    for (int c = 1; c < kColumns; ++c) {
-      if (!columns[c].Next(&p[c]) || p[c].slot != p[0].slot) return false;
+  // Fields not decoded stay 0 (count 1: not an empty bucket).
+  SeriesBlockPoint p[kColumns] = {{0, 1}, {}, {}, {}, {}, {}, {}};
+  SeriesBlockDecoder& lead = columns[wanted[0]];
+  while (lead.Next(&p[wanted[0]])) {
+    const uint16_t slot = p[wanted[0]].slot;
+    for (int w = 1; w < n_wanted; ++w) {
+      const int c = wanted[w];
+      if (!columns[c].Next(&p[c]) || p[c].slot != slot) return false;
     }
     const double count = p[0].value, known = p[1].value, offset = p[2].value;
     if (!(count >= 1 && count <= UINT32_MAX && known >= 0 && known <= UINT32_MAX && offset >= 0 &&
@@ -240,9 +265,9 @@ bool DecodeRollupColumns(std::string_view value, std::vector<SlotBucket>* out) {
     b.min = p[4].value;
     b.max = p[5].value;
     b.last = p[6].value;
-    out->push_back({p[0].slot, b});
+    out->push_back({slot, b});
   }
-  return !columns[0].corrupt();
+  return !lead.corrupt();
 }
 
 }  // namespace detail

@@ -27,6 +27,18 @@ inline constexpr uint8_t kTagRollupBlock = 0x30;  // slot u16 + RollupBucket fie
 // block's buckets as a series block (see .cc). What merges write.
 inline constexpr uint8_t kTagRollupColumns = 0x60;
 
+// Bits naming RollupBucket fields (a read decodes only what its rule needs).
+enum RollupField : uint8_t {
+  kFieldCount = 1,
+  kFieldKnown = 2,
+  kFieldLastOffset = 4,
+  kFieldSum = 8,
+  kFieldMin = 16,
+  kFieldMax = 32,
+  kFieldLast = 64,
+  kAllFields = 127,
+};
+
 // The exact aggregate of every point that fell into one rollup bucket.
 struct RollupBucket {
   double sum = 0;
@@ -52,6 +64,8 @@ struct RollupBucket {
 class BucketValue {
  public:
   BucketValue(AggregationMethod method, double x_files_factor, int64_t ratio);
+  // The RollupField bits operator() reads (count only to tell an empty bucket).
+  uint8_t fields() const;
   double operator()(const RollupBucket& b) const {
     if (b.count == 0 || b.known < min_known_) return std::numeric_limits<double>::quiet_NaN();
     switch (method_) {
@@ -100,9 +114,10 @@ struct SlotBucket {
   uint16_t slot;
   RollupBucket bucket;
 };
-// The buckets of a kTagRollupColumns value (tag included), in slot order.
-// False if malformed (`out` may hold a prefix).
-bool DecodeRollupColumns(std::string_view value, std::vector<SlotBucket>* out);
+// The buckets of a kTagRollupColumns value (tag included), in slot order,
+// with only the `fields` (RollupField bits) decoded: the others are 0 (count:
+// 1). False if malformed (`out` may hold a prefix).
+bool DecodeRollupColumns(std::string_view value, uint8_t fields, std::vector<SlotBucket>* out);
 }  // namespace detail
 
 // Tag of a sealed-block operand: the points a head sealed, merged onto
@@ -143,15 +158,16 @@ bool ForEachRaw(std::string_view value, Fn&& fn) {
 void EncodeSealedOperand(RawCombine combine, std::string_view block, std::string* out);
 
 // Calls fn(slot, bucket) for each record of a rollup value (columns, block
-// records or points).
+// records or points). With `fields`, a column value decodes only those
+// (RollupField bits); the other forms always have every field.
 template <typename Fn>
-bool ForEachRollup(std::string_view value, Fn&& fn) {
+bool ForEachRollup(std::string_view value, Fn&& fn, uint8_t fields = kAllFields) {
   if (value.empty()) return false;
   std::string_view body = value.substr(1);
   uint8_t tag = static_cast<uint8_t>(value[0]);
   if (tag == kTagRollupColumns) {
-    std::vector<detail::SlotBucket> buckets;
-    const bool ok = detail::DecodeRollupColumns(value, &buckets);
+    thread_local std::vector<detail::SlotBucket> buckets;  // fn never nests a decode
+    const bool ok = detail::DecodeRollupColumns(value, fields, &buckets);
     for (const auto& b : buckets) fn(b.slot, b.bucket);
     return ok;
   }

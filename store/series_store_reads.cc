@@ -67,6 +67,10 @@ void SeriesStore::Impl::FillValues(const ReadPlan& plan, const AggregationRule& 
       });
     }
   }
+  // Only the fields the rule reads are decoded (count and last_offset too
+  // when a head's bucket is merged in: Merge reads them).
+  const uint8_t fields =
+      value_of.fields() | (open.empty() ? 0 : kFieldCount | kFieldLastOffset | kFieldKnown);
   auto index = [&](int64_t t) -> int64_t {
     return t >= out->start && t < out->end ? (t - out->start) / step : -1;
   };
@@ -81,12 +85,15 @@ void SeriesStore::Impl::FillValues(const ReadPlan& plan, const AggregationRule& 
       });
       continue;
     }
-    ForEachRollup(value, [&](uint16_t slot, RollupBucket b) {
-      const int64_t i = index(int64_t(key.block_start) + slot * step);
-      if (i < 0) return;
-      if (!open.empty()) b.Merge(std::exchange(open[i], RollupBucket{}));
-      out->values[i] = value_of(b);
-    });
+    ForEachRollup(
+        value,
+        [&](uint16_t slot, RollupBucket b) {
+          const int64_t i = index(int64_t(key.block_start) + slot * step);
+          if (i < 0) return;
+          if (!open.empty()) b.Merge(std::exchange(open[i], RollupBucket{}));
+          out->values[i] = value_of(b);
+        },
+        fields);
   }
   if (!raw) {
     for (size_t i = 0; i < open.size(); ++i) {
