@@ -178,6 +178,38 @@ class Reader {
     return {};
   }
 
+  // A size field ("64KiB" or bytes) of an entry of Tables(key) within
+  // [min, max]; `fallback` when absent.
+  int64_t EntryBytes(const toml::table& entry, const char* key, std::string_view field,
+                     int64_t fallback, int64_t min, int64_t max) {
+    const toml::node* node = entry.get(field);
+    if (node == nullptr) return fallback;
+    int64_t v = node->is_string() ? ParseByteSize(node->as_string()->get())
+                                  : node->value<int64_t>().value_or(-1);
+    if (v < min || v > max) {
+      problems_.push_back(fmt::format("{}: {}.{}: must be a size from {} to {} bytes", Where(*node),
+                                      key, field, min, max));
+      return fallback;
+    }
+    return v;
+  }
+
+  // A duration field ("10s" or seconds) of an entry of Tables(key) within
+  // [min, max] seconds; `fallback` when absent.
+  int64_t EntrySeconds(const toml::table& entry, const char* key, std::string_view field,
+                       int64_t fallback, int64_t min, int64_t max) {
+    const toml::node* node = entry.get(field);
+    if (node == nullptr) return fallback;
+    int64_t v = node->is_string() ? ParseDurationSeconds(node->as_string()->get())
+                                  : node->value<int64_t>().value_or(-1);
+    if (v < min || v > max) {
+      problems_.push_back(fmt::format("{}: {}.{}: must be a duration from {}s to {}s", Where(*node),
+                                      key, field, min, max));
+      return fallback;
+    }
+    return v;
+  }
+
   // A number field in [0, 1] of an entry of Tables(key), `fallback` when absent.
   double EntryFraction(const toml::table& entry, const char* key, std::string_view field,
                        double fallback) {

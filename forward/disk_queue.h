@@ -83,6 +83,10 @@ class DiskQueue {
   // Enqueue time of the oldest unsent record; 0 when none.
   int64_t OldestUnsentMicros();
 
+  // Lines a caller should put in one record (a quarter of a segment), so
+  // that the bound drops the oldest points, never a whole large batch.
+  size_t record_bytes() const { return static_cast<size_t>(options_.segment_bytes / 4); }
+
   uint64_t read_position() const;
   uint64_t acked_position() const;
   QueueCounts Counts() const;

@@ -113,15 +113,22 @@ void Forwarder::Start() {
 }
 
 void Forwarder::Enqueue(std::span<const store::Point> points) {
+  // Records of at most about record_bytes(): a large batch is split, so that
+  // the queue's bound drops its oldest points, not all of it.
+  const size_t record_bytes = queue_->record_bytes();
   std::string lines;
   uint64_t count = 0;
   for (const store::Point& p : points) {
     if (pattern_ && !re2::RE2::PartialMatch(p.name, *pattern_)) continue;
     fmt::format_to(std::back_inserter(lines), "{} {} {}\n", p.name, p.value, p.timestamp);
     ++count;
+    if (lines.size() >= record_bytes) {
+      (void)queue_->Append(lines, count);  // a failure is counted in dropped_points
+      lines.clear();
+      count = 0;
+    }
   }
-  if (count == 0) return;
-  (void)queue_->Append(lines, count);  // a failure is counted in dropped_points
+  if (count > 0) (void)queue_->Append(lines, count);
   wake_.notify_one();
 }
 

@@ -38,7 +38,7 @@ struct ForwarderOptions {
   // /health says degraded when the backend has been unreachable this long.
   int64_t unreachable_after_ms = 30'000;
   int64_t backoff_min_ms = 100;
-  int64_t backoff_max_ms = 10'000;
+  int64_t backoff_max_ms = 2000;
   int64_t io_timeout_ms = 5000;  // connect and a stalled send
   size_t batch_bytes = 256 * 1024;
 };

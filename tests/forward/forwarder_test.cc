@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include <catch2/catch.hpp>
 
+#include <fmt/format.h>
 #include <chrono>
 #include <thread>
 
@@ -141,6 +142,31 @@ TEST_CASE("matching points reach the backend, and queue on disk while it is down
   CHECK(Eventually([&] { return Stat(stats, "forward.vm.queued_bytes") == 0; }));
   CHECK(Eventually([&] { return Health(stats) == common::HealthState::kOk; }));
   CHECK(Stat(stats, "forward.vm.dropped_points") == 0);
+}
+
+TEST_CASE("one large batch past the bound keeps its newest points") {
+  TempDir dir;
+  common::StatsRegistry stats;
+  const int port = Backend().port();  // nothing listens there until later
+  ForwarderOptions options{.name = "vm",
+                           .carbon = "127.0.0.1:" + std::to_string(port),
+                           .dir = dir.path() + "/vm",
+                           .queue = {.max_bytes = 16 << 10},
+                           .backoff_max_ms = 100};
+  auto forwarder = Forwarder::Create(options, stats);
+  REQUIRE(forwarder.ok());
+  (*forwarder)->Start();
+  std::vector<store::Point> points;
+  for (int i = 0; i < 3000; ++i) points.push_back({"a.b", 1000 + i, double(i)});
+  (*forwarder)->Enqueue(points);  // about 45 KB of lines, one call
+  CHECK(Eventually([&] { return Stat(stats, "forward.vm.dropped_points") > 0; }));
+  const auto dropped = static_cast<size_t>(Stat(stats, "forward.vm.dropped_points"));
+  CHECK(dropped < 3000);
+  Backend backend(port);
+  const std::string& text = backend.WaitLines(3000 - dropped);
+  CHECK(std::count(text.begin(), text.end(), '\n') == static_cast<long>(3000 - dropped));
+  CHECK(text.starts_with(fmt::format("a.b {} {}\n", dropped, 1000 + dropped)));
+  CHECK(text.ends_with("a.b 2999 3999\n"));
 }
 
 }  // namespace
