@@ -266,6 +266,8 @@ void Forwarder::Run() {
       if (unreachable_since_ms_ == 0) unreachable_since_ms_ = now;
       if (!degraded && now - unreachable_since_ms_ >= options_.unreachable_after_ms) {
         degraded = true;
+        spdlog::warn("forward {}: backend {} unreachable; queueing on disk", options_.name,
+                     options_.carbon);
         registry_.SetHealth("forward." + options_.name, common::HealthState::kDegraded,
                             "backend " + options_.carbon + " unreachable");
       }

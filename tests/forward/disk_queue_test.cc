@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "tests/store/crashing_child.h"
 #include "tests/store/temp_dir.h"
 
 namespace hourglass::forward {
@@ -131,6 +132,28 @@ TEST_CASE("points already sent are not counted as dropped at the bound") {
   (*q)->MarkSent(batch->end, batch->points);
   for (int i = 0; i < 5; ++i) REQUIRE((*q)->Append(Lines(1004, 4, 'b'), 4).ok());
   CHECK((*q)->Counts().dropped_points == 8);
+}
+
+TEST_CASE("after a kill nothing appended is lost; what was acked since the cursor comes again") {
+  TempDir dir;
+  store::testing::InCrashingChild([&] {
+    // The cursor is written at the first ack, then not within its interval.
+    common::ManualClock clock(10'000'000);
+    DiskQueueOptions options{.cursor_interval_micros = 1'000'000, .clock = &clock};
+    auto q = DiskQueue::Open(dir.path(), options);
+    if (!q.ok() || !(*q)->Append("a 1 10\n", 1).ok()) _exit(1);
+    auto first = (*q)->Read(1);
+    (*q)->MarkSent(first->end, first->points);
+    (*q)->Ack(first->end, first->points);  // cursor written: after "a"
+    if (!(*q)->Append("b 2 10\n", 1).ok() || !(*q)->Append("c 3 10\n", 1).ok()) _exit(1);
+    auto second = (*q)->Read(1);
+    (*q)->MarkSent(second->end, second->points);
+    (*q)->Ack(second->end, second->points);  // within the interval: cursor not written
+    _exit(0);                                // killed: no Close
+  });
+  auto q = DiskQueue::Open(dir.path(), {});
+  REQUIRE(q.ok());
+  CHECK(ReadAll(**q) == "b 2 10\nc 3 10\n");
 }
 
 }  // namespace
