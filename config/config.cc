@@ -293,6 +293,43 @@ void ReadStore(Reader& r, StoreConfig& s) {
   if (s.aggregation.size() > kMaxEntries) r.Problem(aggregation, "at most 200 entries");
 }
 
+// [[forward]] entries; the pattern is compiled and the queue opened at start
+// (server/settings.cc, forward/forwarder.h).
+void ReadForward(Reader& r, std::vector<ForwardConfig>& out) {
+  const char* key = "forward";
+  for (const toml::table* e :
+       r.Tables(key, {"name", "carbon", "pattern", "max_queue", "fsync", "fsync_interval",
+                      "resend_window", "unreachable_after"})) {
+    ForwardConfig f;
+    f.name = r.EntryString(*e, key, "name", fmt::format("forward{}", out.size() + 1).c_str());
+    f.carbon = r.EntryString(*e, key, "carbon", nullptr);
+    f.pattern = r.EntryString(*e, key, "pattern", "");
+    f.max_queue_bytes =
+        r.EntryBytes(*e, key, "max_queue", int64_t{1} << 30, 16 << 10, int64_t{1} << 40);
+    f.fsync = r.EntryString(*e, key, "fsync", "interval");
+    f.fsync_interval_ms = r.EntrySeconds(*e, key, "fsync_interval", 1, 1, 3600) * 1000;
+    f.resend_window_ms = r.EntrySeconds(*e, key, "resend_window", 5, 0, 3600) * 1000;
+    f.unreachable_after_ms = r.EntrySeconds(*e, key, "unreachable_after", 30, 1, 86400) * 1000;
+    const bool name_ok = !f.name.empty() && f.name.size() <= 64 &&
+                         f.name.find_first_not_of(
+                             "abcdefghijklmnopqrstuvwxyz"
+                             "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") == std::string::npos;
+    if (!name_ok) r.Problem(key, f.name + ": name must be 1-64 of A-Z a-z 0-9 _ -");
+    for (const ForwardConfig& other : out) {
+      if (other.name == f.name) r.Problem(key, f.name + ": two entries with this name");
+    }
+    const size_t colon = f.carbon.rfind(':');
+    if (colon == std::string::npos || colon == 0 || colon + 1 == f.carbon.size()) {
+      r.Problem(key, f.name + ": carbon must be \"host:port\"");
+    }
+    if (f.fsync != "always" && f.fsync != "interval" && f.fsync != "never") {
+      r.Problem(key, f.name + ": fsync must be one of always, interval, never");
+    }
+    out.push_back(std::move(f));
+  }
+  if (out.size() > 16) r.Problem(key, "at most 16 entries");
+}
+
 Config ReadConfig(const toml::table& root, std::vector<std::string>& problems) {
   Reader r(root, problems);
   Config c;
@@ -310,6 +347,7 @@ Config ReadConfig(const toml::table& root, std::vector<std::string>& problems) {
   ReadArchive(r, c.archive);
   ReadHttp(r, c.http);
   ReadStore(r, c.store);
+  ReadForward(r, c.forward);
   return c;
 }
 

@@ -125,6 +125,19 @@ struct StoreConfig {
   std::vector<StoreAggregationConfig> aggregation;
 };
 
+// One [[forward]] entry: every stored point whose name matches `pattern`
+// goes on to a carbon plaintext backend through an on-disk queue.
+struct ForwardConfig {
+  std::string name;     // metric names forward.<name>.*, folder data_dir/forward/<name>
+  std::string carbon;   // "host:port"
+  std::string pattern;  // regular expression searched in the name with its tags; "" = all
+  int64_t max_queue_bytes;
+  std::string fsync;  // "always" | "interval" | "never"
+  int64_t fsync_interval_ms;
+  int64_t resend_window_ms;
+  int64_t unreachable_after_ms;
+};
+
 struct Config {
   std::string data_dir;
   std::string log_level;
@@ -135,6 +148,7 @@ struct Config {
   ArchiveConfig archive;
   HttpConfig http;
   StoreConfig store;
+  std::vector<ForwardConfig> forward;
 };
 
 // The commented default config, as `hourglass config defaults` prints it.

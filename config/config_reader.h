@@ -178,6 +178,22 @@ class Reader {
     return {};
   }
 
+  // A size field ("64KiB" or bytes) of an entry of Tables(key) within
+  // [min, max]; `fallback` when absent.
+  int64_t EntryBytes(const toml::table& entry, const char* key, std::string_view field,
+                     int64_t fallback, int64_t min, int64_t max) {
+    return EntryScaled(entry, key, field, fallback, min, max, ParseByteSize,
+                       fmt::format("a size from {} to {} bytes", min, max));
+  }
+
+  // A duration field ("10s" or seconds) of an entry of Tables(key) within
+  // [min, max] seconds; `fallback` when absent.
+  int64_t EntrySeconds(const toml::table& entry, const char* key, std::string_view field,
+                       int64_t fallback, int64_t min, int64_t max) {
+    return EntryScaled(entry, key, field, fallback, min, max, ParseDurationSeconds,
+                       fmt::format("a duration from {}s to {}s", min, max));
+  }
+
   // A number field in [0, 1] of an entry of Tables(key), `fallback` when absent.
   double EntryFraction(const toml::table& entry, const char* key, std::string_view field,
                        double fallback) {
@@ -211,6 +227,21 @@ class Reader {
   }
 
  private:
+  // An integer field, or a string `parse` turns into one (-1: invalid).
+  int64_t EntryScaled(const toml::table& entry, const char* key, std::string_view field,
+                      int64_t fallback, int64_t min, int64_t max,
+                      int64_t (*parse)(std::string_view), const std::string& what) {
+    const toml::node* node = entry.get(field);
+    if (node == nullptr) return fallback;
+    const int64_t v =
+        node->is_string() ? parse(node->as_string()->get()) : node->value<int64_t>().value_or(-1);
+    if (v < min || v > max) {
+      problems_.push_back(fmt::format("{}: {}.{}: must be {}", Where(*node), key, field, what));
+      return fallback;
+    }
+    return v;
+  }
+
   const toml::table& root_;
   std::vector<std::string>& problems_;
 };

@@ -12,6 +12,26 @@ std::string_view DefaultConfigText() {
 # Where metrics, audit files and the local archive live.
 data_dir = "./hourglass-data"
 
+# Forwarding: every point the store takes (statsd windows, carbon input) whose
+# name matches `pattern` also goes to a carbon plaintext backend (carbon,
+# go-carbon, VictoriaMetrics' -graphiteListenAddr, carbon-c-relay), through
+# an on-disk queue per entry under data_dir/forward/NAME/ that survives
+# restarts and backend outages; self-metrics forward.NAME.* and the /health
+# component forward.NAME. Keys of an entry (all but carbon optional):
+#   [[forward]]
+#   name = "central"          # metric and folder name (A-Z a-z 0-9 _ -)
+#   carbon = "graphite.example.net:2003"
+#   pattern = '^stats\.'      # a regular expression searched in the whole
+#                             # name, tags included ("a.b;env=prod"); "" = all
+#   max_queue = "1GiB"        # past it the oldest queued points are dropped
+#                             # (counted in forward.NAME.dropped_points)
+#   fsync = "interval"        # always | interval | never, as audit.fsync
+#   fsync_interval = "1s"
+#   resend_window = "5s"      # sent within this before a broken connection:
+#                             # sent again (carbon has no acks; at least once)
+#   unreachable_after = "30s" # /health says degraded past this without a backend
+forward = []
+
 [log]
 # trace, debug, info, warn, error, off
 level = "info"

@@ -23,6 +23,9 @@ test_packages=(
   # python3-msgpack is graphite-web's msgpack decoder (its fallback fails on 3.11)
   graphite-web gunicorn carbon-c-relay python3-msgpack
   chromium chromium-driver python3-selenium  # the web page in a real browser (e2e_web_ui)
+  # e2e_forward: the carbon backend of [[forward]] (-graphiteListenAddr), stopped
+  # and restarted under load; also bench/store_ingest.sh's second receiver
+  victoria-metrics
 )
 
 wanted=("${build_packages[@]}")

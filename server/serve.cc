@@ -16,6 +16,7 @@
 #include "archive/shipping/uploader.h"
 #include "common/clock.h"
 #include "common/stats.h"
+#include "forward/forwarder.h"
 #include "ingest/carbon/carbon_server.h"
 #include "ingest/statsd/statsd_receiver.h"
 #include "ingest/syslog/syslog_datagram.h"
@@ -145,14 +146,29 @@ int RunServe(const config::Config& config) {
   auto store = store::SeriesStore::Open(settings.store, clock, stats);
   if (!store) return Fail(store.status().message());
 
+  std::vector<std::unique_ptr<forward::Forwarder>> forwarders;
+  for (const forward::ForwarderOptions& options : settings.forward) {
+    auto forwarder = forward::Forwarder::Create(options, stats);
+    if (!forwarder) return Fail(forwarder.status().message());
+    forwarders.push_back(std::move(*forwarder));
+    forwarders.back()->Start();
+    spdlog::info("forward {} to carbon {} pattern={:?} max_queue={}", options.name, options.carbon,
+                 options.pattern, options.queue.max_bytes);
+  }
+
   aggregator::Aggregator aggregator(settings.aggregator, settings.statsd_threads, stats);
   store::SeriesStore& series = **store;
   // Aggregated and carbon points go straight to the store (rollups included),
-  // registering each name the first time this process sees it.
-  const auto write = [&series](std::span<const store::Point> points,
-                               std::span<const std::string> new_names) {
+  // registering each name the first time this process sees it; what the
+  // store took is queued for every [[forward]] entry.
+  const auto write = [&series, &forwarders](std::span<const store::Point> points,
+                                            std::span<const std::string> new_names) {
     if (auto status = series.RegisterNames(new_names); !status) return status;
-    return series.Write(points);
+    auto status = series.Write(points);
+    if (status) {
+      for (const auto& forwarder : forwarders) forwarder->Enqueue(points);
+    }
+    return status;
   };
   aggregator::FlushLoop flush_loop(aggregator, clock, stats, write, settings.flush_interval_s);
 
@@ -208,6 +224,7 @@ int RunServe(const config::Config& config) {
   if (relp) relp->Stop();  // before the writer closes: nothing unwritten is acknowledged
   (*carbon)->Stop();       // stop accepting; what was read goes to the store
   flush_loop.Stop();       // flush the open window to the store
+  for (const auto& forwarder : forwarders) forwarder->Stop();  // the rest stays queued
   if (auto status = series.Close(); !status) {
     spdlog::error("closing the metric store failed: {}", status.message());
   }

@@ -168,6 +168,29 @@ std::optional<SettingsProblem> ArchiveSettingsFrom(const config::Config& config,
   return std::nullopt;
 }
 
+// [[forward]] entries: queues under data_dir/forward/<name>; the pattern is
+// compiled here so that a bad one stops the start with its key.
+std::optional<SettingsProblem> ForwardOptionsFrom(const config::Config& config,
+                                                  std::vector<forward::ForwarderOptions>* out) {
+  for (const config::ForwardConfig& f : config.forward) {
+    if (auto re = forward::CompileForwardPattern(f.pattern); !re) {
+      return SettingsProblem{"forward", fmt::format("{}: {}", f.name, re.status().message())};
+    }
+    forward::ForwarderOptions o{
+        .name = f.name,
+        .carbon = f.carbon,
+        .pattern = f.pattern,
+        .dir = (std::filesystem::path(config.data_dir) / "forward" / f.name).string(),
+        .queue = {.max_bytes = static_cast<uint64_t>(f.max_queue_bytes),
+                  .fsync = *store::ParseWalFsync(f.fsync)},
+        .fsync_interval_ms = f.fsync_interval_ms,
+        .resend_window_ms = f.resend_window_ms,
+        .unreachable_after_ms = f.unreachable_after_ms};
+    out->push_back(std::move(o));
+  }
+  return std::nullopt;
+}
+
 SettingsResult SettingsFrom(const config::Config& config) {
   SettingsResult result;
   Settings& s = result.settings;
@@ -196,6 +219,7 @@ SettingsResult SettingsFrom(const config::Config& config) {
   s.archive_search = {.max_lines = config.http.search_max_lines,
                       .max_bytes = config.http.search_max_bytes,
                       .max_scan_bytes = config.http.search_max_scan_bytes};
+  check(ForwardOptionsFrom(config, &s.forward));
   return result;
 }
 

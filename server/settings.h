@@ -15,6 +15,7 @@
 #include "archive/shipping/archive_search.h"
 #include "archive/shipping/archive_target.h"
 #include "config/config.h"
+#include "forward/forwarder.h"
 #include "ingest/carbon/carbon_server.h"
 #include "ingest/statsd/statsd_receiver.h"
 #include "ingest/syslog/syslog_datagram.h"
@@ -51,6 +52,8 @@ struct Settings {
   int64_t archive_expire_after_days = 0;
   query::HttpOptions http;               // without the archive browser (serve adds it)
   archive::SearchLimits archive_search;  // http.search_max_*: /archive/search pages
+  // [[forward]] entries
+  std::vector<forward::ForwarderOptions> forward;
 };
 
 struct SettingsResult {

@@ -207,3 +207,60 @@ TEST_CASE("store schemas and aggregation rules: carbon's keys, defaults replaced
   CHECK(std::count(b.problems.begin(), b.problems.end(),
                    at3 + "store.aggregation.method: unknown key") == 1);
 }
+
+TEST_CASE("[[forward]] entries: defaults, and max_queue at its bound") {
+  auto defaults = LoadConfig("", {});
+  REQUIRE(defaults.ok());
+  CHECK(defaults.config.forward.empty());
+
+  TempFile file(
+      "[[forward]]\n"
+      "carbon = \"vm.example:2003\"\n"
+      "[[forward]]\n"
+      "name = \"central\"\n"
+      "carbon = \"[::1]:2003\"\n"
+      "pattern = '^stats\\.'\n"
+      "max_queue = \"16KiB\"\n"
+      "fsync = \"always\"\n"
+      "resend_window = \"0s\"\n");
+  auto r = LoadConfig(file.path(), {});
+  REQUIRE(r.ok());
+  REQUIRE(r.config.forward.size() == 2);
+  const ForwardConfig& first = r.config.forward[0];
+  CHECK(first.name == "forward1");
+  CHECK(first.pattern.empty());
+  CHECK(first.max_queue_bytes == int64_t{1} << 30);
+  CHECK(first.fsync == "interval");
+  CHECK(first.fsync_interval_ms == 1000);
+  CHECK(first.resend_window_ms == 5000);
+  CHECK(first.unreachable_after_ms == 30'000);
+  const ForwardConfig& second = r.config.forward[1];
+  CHECK(second.name == "central");
+  CHECK(second.carbon == "[::1]:2003");
+  CHECK(second.max_queue_bytes == 16 << 10);  // the smallest bound passes
+  CHECK(second.resend_window_ms == 0);
+
+  TempFile bad(
+      "[[forward]]\n"
+      "name = \"a/b\"\n"
+      "carbon = \"nohost\"\n"
+      "max_queue = 16383\n"
+      "fsync = \"sometimes\"\n"
+      "colour = 1\n"
+      "[[forward]]\n"
+      "name = \"x\"\n"
+      "[[forward]]\n"
+      "name = \"x\"\n"
+      "carbon = \"h:1\"\n");
+  auto b = LoadConfig(bad.path(), {});
+  std::string all;
+  for (const auto& p : b.problems) all += p + "\n";
+  INFO(all);
+  CHECK(all.find("forward.max_queue: must be a size from 16384") != std::string::npos);
+  CHECK(all.find("a/b: name must be") != std::string::npos);
+  CHECK(all.find("a/b: carbon must be \"host:port\"") != std::string::npos);
+  CHECK(all.find("fsync must be one of") != std::string::npos);
+  CHECK(all.find("forward.colour: unknown key") != std::string::npos);
+  CHECK(all.find("forward.carbon: is required") != std::string::npos);
+  CHECK(all.find("x: two entries with this name") != std::string::npos);
+}
