@@ -57,8 +57,9 @@ void SeriesStore::Impl::FillValues(const ReadPlan& plan, const AggregationRule& 
   std::vector<RollupBucket> open;
   if (!raw && !heads.empty()) {
     open.resize(out->values.size());
-    for (const auto& [block_start, block] : heads) {
-      ForEachRaw(block, [&](uint16_t slot, double v) {
+    for (const auto& head : heads) {
+      const int64_t block_start = head.first;
+      ForEachRaw(head.second, [&](uint16_t slot, double v) {
         const int64_t t = block_start + slot * raw_step;
         if (t < out->start || t >= out->end) return;
         const int64_t i = (t - out->start) / step;
@@ -105,8 +106,9 @@ void SeriesStore::Impl::FillValues(const ReadPlan& plan, const AggregationRule& 
   // block a v1 store began) combines with it by the series' rule, as the
   // sealed operand will.
   const RawCombine combine = RawCombineFor(rule.method);
-  for (const auto& [block_start, block] : heads) {
-    ForEachRaw(block, [&](uint16_t slot, double v) {
+  for (const auto& head : heads) {
+    const int64_t block_start = head.first;
+    ForEachRaw(head.second, [&](uint16_t slot, double v) {
       const int64_t i = index(block_start + slot * step);
       if (i < 0) return;
       double& cur = out->values[i];
