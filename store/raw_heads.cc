@@ -11,7 +11,6 @@ bool RawHeads::Add(const DataKey& key, uint16_t slot, double value, RawCombine c
   Head& head = it->second;
   head.combine = combine;
   head.schema = schema;
-  head.dirty = true;
   head.touched = now;
   const size_t before = head.block.bytes().size();
   if (!head.block.Append(slot, value)) {
@@ -32,7 +31,6 @@ bool RawHeads::Restore(const DataKey& key, RawCombine combine, uint16_t schema,
   if (!SeriesBlockWriter::Resume(block, &head.block)) return false;
   head.combine = combine;
   head.schema = schema;
-  head.dirty = false;
   auto [it, fresh] = heads_.insert_or_assign(Pack(key), std::move(head));
   NoteBlock(key);
   bytes_ += it->second.block.bytes().size();

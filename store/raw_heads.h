@@ -25,7 +25,6 @@ class RawHeads {
     SeriesBlockWriter block;
     RawCombine combine = RawCombine::kLast;
     uint16_t schema = 0;  // the series' retention schema: its rollups at seal
-    bool dirty = true;    // changed since the last checkpoint
     int64_t touched = 0;  // clock seconds of the last point added
   };
   struct Sealed {

@@ -21,10 +21,11 @@
 // Checkpoint: once the WAL written since the last checkpoint exceeds both
 // kCheckpointWalBytes and the heads' own bytes (so checkpoints never write
 // more than about twice what the WAL did), after a WAL write failed, and at
-// Close, every changed head is put in the "heads" family with the WAL
-// sequence it includes ("heads_seq"), RocksDB's WAL is synced, and the WAL
-// segments before it are deleted: restart reads at most about
-// kCheckpointWalBytes of WAL plus the heads.
+// Close, every head is put in the "heads" family in chunks of about 1 MiB
+// under a new generation, with the WAL sequence it includes ("heads_seq"),
+// in one batch that also deletes the older generation and the markers;
+// RocksDB's WAL is synced, and the WAL segments before it are deleted:
+// restart reads at most about kCheckpointWalBytes of WAL plus the heads.
 //
 // A WAL record's point keeps the raw resolution id, the series' rule and its
 // retention schema in the high bits of its timestamp (bits 40-47, 48-49 and
@@ -53,6 +54,12 @@ namespace hourglass::store {
 namespace {
 
 constexpr const char* kHeadsSeqKey = "heads_seq";
+// The generation of the checkpoint's chunks ("heads" family keys
+// [0xff 0xff][generation u64 BE][chunk u32 BE], 14 bytes: never a data key,
+// which is 13 bytes and starts with a resolution id below 0xff).
+constexpr const char* kHeadsGenerationKey = "heads_generation";
+constexpr size_t kChunkKeySize = 14;
+constexpr size_t kChunkBytes = 1 << 20;
 // A head is sealed once its span ended this long ago and (unless its series
 // moved on to a later block) it got no point for this long.
 constexpr int64_t kSealLateness = 120;
@@ -76,12 +83,61 @@ int64_t PackTime(int64_t t, uint8_t resolution, RawCombine combine, uint16_t sch
          ((int64_t(schema) & kSchemaMask) << kSchemaShift);
 }
 
-std::string HeadValue(RawCombine combine, uint16_t schema, std::string_view block) {
-  std::string value(1, static_cast<char>(kHeadTag | static_cast<uint8_t>(combine)));
-  value.push_back(static_cast<char>(schema & 0xff));
-  value.push_back(static_cast<char>(schema >> 8));
-  value.append(block);
-  return value;
+std::string ChunkKey(uint64_t generation, uint32_t chunk) {
+  std::string key(kChunkKeySize, '\xff');
+  for (int i = 0; i < 8; ++i) key[2 + i] = static_cast<char>(generation >> (56 - 8 * i));
+  for (int i = 0; i < 4; ++i) key[10 + i] = static_cast<char>(chunk >> (24 - 8 * i));
+  return key;
+}
+
+uint64_t ChunkGeneration(std::string_view key) {
+  uint64_t g = 0;
+  for (int i = 0; i < 8; ++i) g = (g << 8) | static_cast<uint8_t>(key[2 + i]);
+  return g;
+}
+
+// One head in a chunk: [data key][kHeadTag | rule][schema u16 LE][block
+// length varint][series block].
+void AppendHead(const DataKey& key, RawCombine combine, uint16_t schema, std::string_view block,
+                std::string* out) {
+  char k[kDataKeySize];
+  key.EncodeTo(k);
+  out->append(k, kDataKeySize);
+  out->push_back(static_cast<char>(kHeadTag | static_cast<uint8_t>(combine)));
+  out->push_back(static_cast<char>(schema & 0xff));
+  out->push_back(static_cast<char>(schema >> 8));
+  for (uint64_t n = block.size();; n >>= 7) {
+    out->push_back(static_cast<char>((n & 0x7f) | (n >= 0x80 ? 0x80 : 0)));
+    if (n < 0x80) break;
+  }
+  out->append(block);
+}
+
+// Calls fn(key, rule, schema, block) for each head of a chunk; false if the
+// chunk is malformed (the heads before the damage were passed).
+template <typename Fn>
+bool ForEachChunkHead(std::string_view chunk, Fn&& fn) {
+  while (!chunk.empty()) {
+    DataKey key;
+    if (chunk.size() < kDataKeySize + 4 || !DataKey::Decode(chunk.substr(0, kDataKeySize), &key))
+      return false;
+    const auto tag = static_cast<uint8_t>(chunk[kDataKeySize]);
+    const auto schema = uint16_t(static_cast<uint8_t>(chunk[kDataKeySize + 1]) |
+                                 static_cast<uint8_t>(chunk[kDataKeySize + 2]) << 8);
+    chunk.remove_prefix(kDataKeySize + 3);
+    uint64_t n = 0;
+    for (int shift = 0;; shift += 7) {
+      if (chunk.empty() || shift > 28) return false;
+      const auto byte = static_cast<uint8_t>(chunk[0]);
+      chunk.remove_prefix(1);
+      n |= uint64_t(byte & 0x7f) << shift;
+      if ((byte & 0x80) == 0) break;
+    }
+    if ((tag & ~3) != kHeadTag || n > chunk.size()) return false;
+    fn(key, static_cast<RawCombine>(tag & 3), schema, chunk.substr(0, n));
+    chunk.remove_prefix(n);
+  }
+  return true;
 }
 
 }  // namespace
@@ -98,19 +154,41 @@ common::Status SeriesStore::Impl::OpenHeads() {
   auto s = db_->Get(rocksdb::ReadOptions(), handles_[0], kHeadsSeqKey, &value);
   if (!s.ok() && !s.IsNotFound()) return common::Status::Error(s.ToString());
   std::from_chars(value.data(), value.data() + value.size(), heads_seq);
+  value.clear();
+  s = db_->Get(rocksdb::ReadOptions(), handles_[0], kHeadsGenerationKey, &value);
+  if (!s.ok() && !s.IsNotFound()) return common::Status::Error(s.ToString());
+  std::from_chars(value.data(), value.data() + value.size(), heads_generation_);
 
   // Heads as of the last checkpoint, and the markers of blocks sealed since.
   std::unordered_map<std::string, uint64_t> markers;
+  size_t damaged_chunks = 0;
+  char key_bytes[kDataKeySize];
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), handles_[4]));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     DataKey key;
     const rocksdb::Slice v = it->value();
+    if (it->key().size() == kChunkKeySize) {
+      if (ChunkGeneration({it->key().data(), kChunkKeySize}) != heads_generation_) continue;
+      const bool ok = ForEachChunkHead(
+          {v.data(), v.size()},
+          [&](const DataKey& k, RawCombine combine, uint16_t schema, std::string_view block) {
+            // Sealed since (its marker, a data-key-sized key, came first in
+            // key order): this copy is in RocksDB already.
+            k.EncodeTo(key_bytes);
+            if (markers.contains(std::string(key_bytes, kDataKeySize))) return;
+            if (HasHeads(k.resolution)) {
+              heads_.Restore(k, combine, SchemaOfHead(schema, k.resolution), block);
+            }
+          });
+      damaged_chunks += !ok;
+      continue;
+    }
+    // A marker, or a head checkpointed one per key (before chunks).
     if (!DataKey::Decode({it->key().data(), it->key().size()}, &key) || v.size() < 2) continue;
     if (v[0] == kMarkerTag && v.size() == 9) {
       uint64_t seq = 0;
       std::memcpy(&seq, v.data() + 1, 8);
       markers.emplace(it->key().ToString(), seq);
-      sealed_keys_.push_back(key);
       continue;
     }
     if (!HasHeads(key.resolution)) continue;
@@ -125,6 +203,12 @@ common::Status SeriesStore::Impl::OpenHeads() {
     }
   }
   if (!it->status().ok()) return common::Status::Error(it->status().ToString());
+  if (damaged_chunks > 0) {
+    spdlog::error(
+        "metric store {}: {} damaged checkpoint chunk(s); their heads after the damage "
+        "are lost",
+        options_.path, damaged_chunks);
+  }
 
   PointWalOptions wal_options;
   wal_options.clock = &clock_;
@@ -132,7 +216,6 @@ common::Status SeriesStore::Impl::OpenHeads() {
   wal_options.first_sequence = heads_seq + 1;
   uint64_t replayed = 0, skipped = 0;
   const int64_t now = clock_.NowSeconds();
-  char key_bytes[kDataKeySize];
   auto wal = PointWal::Open(
       (std::filesystem::path(options_.path) / "wal").string(), wal_options,
       [&](uint64_t seq, std::span<const WalPoint> points) {
@@ -197,7 +280,6 @@ void SeriesStore::Impl::Seal(std::vector<RawHeads::Sealed> sealed, rocksdb::Writ
     EncodeSealedOperand(head.combine, head.block, &operand);
     batch->Merge(data_, rocksdb::Slice(key, kDataKeySize), operand);
     batch->Put(handles_[4], rocksdb::Slice(key, kDataKeySize), rocksdb::Slice(marker, 9));
-    sealed_keys_.push_back(head.key);
   }
   for (const RawHeads::Sealed& head : sealed) {
     if (head.schema >= layout_.schemas().size()) continue;
@@ -298,35 +380,34 @@ common::Status SeriesStore::Impl::Checkpoint(bool force) {
     return wal_->Sync();
   }
   const uint64_t seq = wal_->next_sequence() - 1;  // every record so far
+  const uint64_t generation = heads_generation_ + 1;
   rocksdb::WriteBatch batch;
   {
     std::unique_lock heads_lock(heads_mu_);
-    char key[kDataKeySize];
-    heads_.ForEach([&](const DataKey& k, RawHeads::Head& head) {
-      if (!head.dirty) return;
-      k.EncodeTo(key);
-      batch.Put(handles_[4], rocksdb::Slice(key, kDataKeySize),
-                HeadValue(head.combine, head.schema, head.block.bytes()));
-      head.dirty = false;
+    // Every head, in chunks of about kChunkBytes: a few large values instead
+    // of one key per series (1 M heads as keys took ~5 s to write).
+    std::string chunk;
+    uint32_t chunks = 0;
+    auto put_chunk = [&] {
+      batch.Put(handles_[4], ChunkKey(generation, chunks++), chunk);
+      chunk.clear();
+    };
+    heads_.ForEach([&](const DataKey& k, const RawHeads::Head& head) {
+      AppendHead(k, head.combine, head.schema, head.block.bytes(), &chunk);
+      if (chunk.size() >= kChunkBytes) put_chunk();
     });
-    // Markers guard only records before this checkpoint: drop them first
-    // (a head re-created for such a block is put after).
-    for (const DataKey& k : sealed_keys_) {
-      k.EncodeTo(key);
-      if (heads_.Find(k).empty()) batch.Delete(handles_[4], rocksdb::Slice(key, kDataKeySize));
-    }
+    if (!chunk.empty()) put_chunk();
+    // The older generations' chunks, the markers (they guard only records
+    // before this checkpoint) and heads stored one per key (before chunks)
+    // go: every key below this generation's first chunk.
+    batch.DeleteRange(handles_[4], rocksdb::Slice(), ChunkKey(generation, 0));
     batch.Put(handles_[0], kHeadsSeqKey, std::to_string(seq));
+    batch.Put(handles_[0], kHeadsGenerationKey, std::to_string(generation));
     std::lock_guard commit_lock(commit_mu_);
-    if (!writable_) {
-      // Not now: the heads stay dirty... but are marked clean above; mark
-      // them again so the next checkpoint writes them.
-      heads_.ForEach([](const DataKey&, RawHeads::Head& head) { head.dirty = true; });
-      return common::Status::Error("checkpoint deferred: the store cannot write");
-    }
+    if (!writable_) return common::Status::Error("checkpoint deferred: the store cannot write");
     auto s = db_->Write(rocksdb::WriteOptions(), &batch);
     if (s.ok()) s = db_->FlushWAL(true);
     if (!s.ok()) {
-      heads_.ForEach([](const DataKey&, RawHeads::Head& head) { head.dirty = true; });
       MarkFailedLocked(s, true);  // RocksDB's WAL may be failed: reopen
       return common::Status::Error("checkpoint failed: " + s.ToString());
     }
@@ -335,9 +416,9 @@ common::Status SeriesStore::Impl::Checkpoint(bool force) {
       ReportLocked();
     }
   }
+  heads_generation_ = generation;
   wal_bytes_at_checkpoint_ = wal_->appended_bytes();
   wal_unlogged_ = false;
-  sealed_keys_.clear();
   if (auto deleted = wal_->DeleteBefore(seq + 1); !deleted.ok()) return deleted.status();
   return common::Status::Ok();
 }

@@ -231,12 +231,11 @@ class SeriesStore::Impl {
   // their RocksDB snapshot, so a sealed point is read once, from one side.
   mutable std::shared_mutex heads_mu_;
   RawHeads heads_;
-  // Blocks sealed since the last checkpoint (their markers in "heads").
-  std::vector<DataKey> sealed_keys_;
   int64_t last_sweep_ = 0;
   // The heads' WAL; guarded by write_mu_. Empty while the store is closed.
   std::optional<PointWal> wal_;
   uint64_t wal_bytes_at_checkpoint_ = 0;  // wal_->appended_bytes() then
+  uint64_t heads_generation_ = 0;         // of the last checkpoint's chunks
   int64_t last_wal_sync_micros_ = 0;
   bool wal_unlogged_ = false;  // heads hold points the WAL failed to log
   common::RateLimitedLog wal_log_;

@@ -130,3 +130,29 @@ TEST_CASE("after a crash, rollups are whole and counted once", "[store][rollup]"
     CHECK(s.At("stats_counts.api", kTenMinuteFrom, kNow, after) == 12);
   }
 }
+
+TEST_CASE("a head checkpointed, then sealed, then a crash: counted once", "[store][rollup]") {
+  testing::TempDir dir;
+  {
+    Store s(dir.path());
+    WriteFlushes(s, 12);
+    REQUIRE(s.store->Close().ok());  // the heads are in the checkpoint's chunks
+  }
+  const int64_t after = kNow - kNow % 3600 + 3600 + 130;
+  InCrashingChild([&] {
+    Store s(dir.path());
+    s.clock.SetSeconds(after);
+    REQUIRE(s.store->Write(std::vector<Point>{{"other", after - 10, 1}}).ok());  // seals them
+    REQUIRE(s.stats.GetCounter("store.heads_sealed", "").Value() >= 2);
+    _exit(0);
+  });
+  for (int clean_restart = 0; clean_restart < 2; ++clean_restart) {
+    Store s(dir.path());
+    s.clock.SetSeconds(after);
+    CHECK(s.At("stats_counts.api", kMinuteFrom + (after - kNow), kNow, after) == 6);
+    CHECK(s.At("stats_counts.api", kTenMinuteFrom, kNow, after) == 12);
+    auto raw = s.store->Read("stats_counts.api", kNow - 60, kNow + 60, after);
+    REQUIRE(raw.ok());
+    CHECK(raw->values[(kNow - raw->start) / raw->step] == 1);  // not 2
+  }
+}
