@@ -10,6 +10,7 @@
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
 
+#include "golden_data.h"
 #include "query/evaluator.h"
 #include "query/function_registry.h"
 #include "test_store.h"
@@ -19,30 +20,10 @@ namespace {
 
 namespace json = boost::json;
 
-json::value LoadGolden() {
-  std::ifstream in(std::string(HG_GOLDEN_DIR) + "/functions.json");
-  std::stringstream text;
-  text << in.rdbuf();
-  return json::parse(text.str());
-}
+json::value LoadGolden() { return testing::LoadGoldenFile("functions.json"); }
 
 void WriteData(store::SeriesStore& store, const json::object& data) {
-  for (const auto& [key, spec] : data) {
-    const std::string name(key);
-    const auto& obj = spec.as_object();
-    const int64_t first = obj.at("first").to_number<int64_t>();
-    const int64_t step = obj.at("step").to_number<int64_t>();
-    std::vector<store::Point> points;
-    const auto& values = obj.at("values").as_array();
-    for (size_t i = 0; i < values.size(); ++i) {
-      if (values[i].is_null()) continue;
-      points.push_back(
-          {name, first + static_cast<int64_t>(i) * step, values[i].to_number<double>()});
-    }
-    REQUIRE(store.Write(points).ok());
-    std::vector<std::string> names{name};
-    REQUIRE(store.RegisterNames(names).ok());
-  }
+  testing::WriteGoldenData(store, data);
 }
 
 bool SameValue(double got, const json::value& want) {

@@ -11,14 +11,19 @@ real SeriesStore and compares Hourglass's answers with functions.json.
 
   /usr/bin/python3 tests/query/golden/make_golden.py
 
-writes functions.json (render cases) and function_params.json (each
-implemented function's /functions group and params) next to this script.
+writes functions.json (render cases), function_params.json (each
+implemented function's /functions group and params) and formats.json (whole
+/render bodies: format=csv, raw and json with maxDataPoints, noNullPoints and
+jsonp, written by graphite-web's own render/views.py renderView* functions;
+render_format_golden_test.cc asks Hourglass's /render for the same) next to
+this script.
 """
 import fnmatch
 import pytz
 import json
 import math
 import os
+import random
 import re
 import sys
 from datetime import datetime, timezone
@@ -521,14 +526,88 @@ def write(name, obj):
         f.write('\n')
 
 
+# (targets, request parameters): a whole /render answer each. The json cases
+# are compared value by value (json.dumps spaces differ), csv and raw byte by
+# byte.
+FORMAT_CASES = [
+    (['servers.web1.cpu.user'], {'format': 'csv'}),
+    (['servers.*.cpu.*'], {'format': 'csv'}),
+    (['servers.web2.cpu.user', 'gaps.a'], {'format': 'raw'}),
+    (['servers.*.cpu.*'], {'format': 'raw'}),
+    (['scale(servers.web2.cpu.system, 0.1)', 'scale(servers.web2.cpu.user, -0.001)'],
+     {'format': 'csv'}),
+    (['scale(servers.web2.cpu.system, 0.1)', 'scale(servers.web2.cpu.user, -0.001)'],
+     {'format': 'raw'}),
+    (['scale(counters.req.count, 1e14)', 'scale(counters.req.count, 1e-7)'], {'format': 'raw'}),
+    (['scale(counters.req.count, 1e14)', 'scale(counters.req.count, 1e-7)'], {'format': 'csv'}),
+    (['scale(servers.web2.cpu.system, 1e308)'], {'format': 'raw'}),
+    (['scale(servers.web2.cpu.system, 1e308)'], {'format': 'csv'}),
+    (['alias(servers.web1.cpu.system, "a,b \\"c\\" d")'], {'format': 'csv'}),
+    (['alias(servers.web1.cpu.system, "a,b \\"c\\" d")'], {'format': 'raw'}),
+    (['no.such.x'], {'format': 'csv'}),
+    (['no.such.x'], {'format': 'raw'}),
+    (['sumSeries(servers.web1.cpu.user, summarize(servers.web2.cpu.user, "1min"))'],
+     {'format': 'raw'}),
+    (['group(servers.web1.cpu.user, summarize(servers.web2.cpu.user, "1min"))'],
+     {'format': 'csv'}),
+    (['servers.web1.cpu.user'], {'format': 'json', 'maxDataPoints': '10'}),
+    (['servers.web1.cpu.user'], {'format': 'json', 'maxDataPoints': '7'}),
+    (['servers.web1.cpu.user'], {'format': 'json', 'maxDataPoints': '1'}),
+    (['servers.web1.cpu.user'], {'format': 'json', 'maxDataPoints': '60'}),
+    (['servers.web1.cpu.user'], {'format': 'json', 'maxDataPoints': '59'}),
+    (['consolidateBy(servers.web2.cpu.user, "max")'], {'format': 'json', 'maxDataPoints': '7'}),
+    (['consolidateBy(servers.web2.cpu.user, "min")'], {'format': 'json', 'maxDataPoints': '11'}),
+    (['consolidateBy(servers.web2.cpu.user, "sum")'], {'format': 'json', 'maxDataPoints': '4'}),
+    (['consolidateBy(servers.web2.cpu.user, "first")'], {'format': 'json', 'maxDataPoints': '9'}),
+    (['consolidateBy(servers.web2.cpu.user, "last")'], {'format': 'json', 'maxDataPoints': '9'}),
+    (['consolidateBy(gaps.a, "avg_zero")'], {'format': 'json', 'maxDataPoints': '12'}),
+    (['consolidateBy(gaps.a, "average")'], {'format': 'json', 'maxDataPoints': '12'}),
+    (['gaps.a'], {'format': 'json', 'maxDataPoints': '6', 'xFilesFactor': '0.5'}),
+    (['gaps.a'], {'format': 'json', 'maxDataPoints': '30', 'xFilesFactor': '0.5'}),
+    (['servers.web1.cpu.user', 'summarize(servers.web2.cpu.user, "1min")'],
+     {'format': 'json', 'maxDataPoints': '5'}),
+    (['servers.web1.cpu.user', 'timeShift(servers.web2.cpu.user, "3min")'],
+     {'format': 'json', 'maxDataPoints': '8'}),
+    (['gaps.a', 'removeAboveValue(gaps.b, -1)'], {'format': 'json', 'noNullPoints': '1'}),
+    (['gaps.a', 'removeAboveValue(gaps.b, -1)'], {'format': 'json'}),
+    (['gaps.a', 'servers.web2.cpu.user'],
+     {'format': 'json', 'noNullPoints': '1', 'maxDataPoints': '13'}),
+    (['servers.web1.cpu.system'], {'format': 'json', 'jsonp': 'cb'}),
+    (['scale(servers.web2.cpu.system, 1e308)'], {'format': 'json'}),
+    (['scale(servers.web2.cpu.system, 1e308)'], {'format': 'json', 'noNullPoints': '1'}),
+]
+
+
+def render_body(targets, params, start, end):
+    from graphite.render import views
+    ctx = {'startTime': dt(start), 'endTime': dt(end), 'now': dt(NOW), 'localOnly': True,
+           'tzinfo': pytz.utc, 'data': [], 'prefetched': {}, 'template': {},
+           'xFilesFactor': float(params.get('xFilesFactor', 0)), 'targets': targets}
+    options = {'tzinfo': pytz.utc}
+    if params.get('maxDataPoints', '').isdigit():
+        options['maxDataPoints'] = ctx['maxDataPoints'] = int(params['maxDataPoints'])
+    for key in ('noNullPoints', 'jsonp'):
+        if key in params:
+            options[key] = params[key] if key == 'jsonp' else True
+    data = evaluator.evaluateTarget(ctx, targets)
+    render = {'csv': views.renderViewCsv, 'raw': views.renderViewRaw,
+              'json': views.renderViewJson}[params['format']]
+    response = render(options, data)
+    return {'content_type': response['Content-Type'], 'body': response.content.decode()}
+
+
 def main():
+    random.seed(13)  # randomWalk's values (scaled by 0: only their sign shows)
     start, end = NOW - 600, NOW
+    formats = [{'targets': t, 'params': p, 'from': start, 'until': end,
+                **render_body(t, p, start, end)} for t, p in FORMAT_CASES]
     cases = [{'target': t, 'from': start, 'until': end, 'result': run(t, start, end)}
              for t in CASES]
     data = {name: {'first': FIRST_TS, 'step': STEP, 'values': v} for name, v in DATA.items()}
     generator = 'graphite-web 1.1.8 (Debian 12) via make_golden.py'
     write('functions.json', {'generator': generator, 'data': data, 'cases': cases})
     write('function_params.json', {'generator': generator, 'functions': function_params()})
+    write('formats.json', {'generator': generator, 'cases': formats})
 
 
 if __name__ == '__main__':
