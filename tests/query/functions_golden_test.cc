@@ -13,6 +13,7 @@
 #include "golden_data.h"
 #include "query/evaluator.h"
 #include "query/function_registry.h"
+#include "query/tags_routes.h"
 #include "test_store.h"
 
 namespace hourglass::query {
@@ -68,10 +69,12 @@ TEST_CASE("render functions match graphite-web 1.1.8's golden answers") {
   FunctionRegistry registry;
   RegisterBuiltinFunctions(registry);
   Evaluator evaluator(registry);
+  const StoreTagIndex tags(db.store());  // seriesByTag
   for (const json::value& c : golden.at("cases").as_array()) {
     const std::string target = json::value_to<std::string>(c.at("target"));
     EvalContext ctx;
     ctx.store = &db.store();
+    ctx.tags = &tags;
     ctx.from = c.at("from").to_number<int64_t>();
     ctx.until = c.at("until").to_number<int64_t>();
     ctx.now = testing::kNow;

@@ -29,12 +29,23 @@ import sys
 from datetime import datetime, timezone
 
 os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'graphite.settings')
-import warnings
+import tempfile  # noqa: E402
+import warnings  # noqa: E402
 warnings.filterwarnings('ignore')
 import django  # noqa: E402
-django.setup()
-
 from django.conf import settings  # noqa: E402
+
+# seriesByTag goes through graphite-web's own LocalDatabaseTagDB, over a
+# throwaway sqlite file (never /var/lib/graphite).
+TAG_DIR = tempfile.TemporaryDirectory()
+settings.DATABASES['default'] = {'ENGINE': 'django.db.backends.sqlite3',
+                                 'NAME': os.path.join(TAG_DIR.name, 'tags.db')}
+django.setup()
+from django.core.management import call_command  # noqa: E402
+call_command('migrate', verbosity=0, interactive=False)
+from graphite.logger import log  # noqa: E402
+from graphite.render.grammar import grammar  # noqa: E402
+from graphite.tags.localdatabase import LocalDatabaseTagDB  # noqa: E402
 from graphite.render import evaluator  # noqa: E402
 from graphite.render.datalib import TimeSeries  # noqa: E402
 from graphite.errors import InputParameterError  # noqa: E402
@@ -56,7 +67,14 @@ DATA = {
     'counters.req.count': wave(N, lambda i: float(i * 7 if i < 70 else (i - 70) * 3)),
     'gaps.a': wave(N, lambda i: float(i) if i % 10 in (0, 1) else None),
     'gaps.b': wave(N, lambda i: 0.0 if i % 3 == 0 else 1.0),
+    'disk.used;dc=eu;host=a': wave(N, lambda i: 50.0 + i % 11),
+    'disk.used;dc=us;host=b': wave(N, lambda i: None if i % 5 == 1 else 70.5 - i % 6),
+    'disk.free;dc=eu;host=a': wave(N, lambda i: 100.0 - i % 11),
 }
+TAGDB = LocalDatabaseTagDB(settings, cache=None, log=log)
+for _name in DATA:
+    if ';' in _name:
+        TAGDB.tag_series(_name)
 FIRST_TS = NOW - (N - 1) * STEP  # DATA[name][i] is at FIRST_TS + i*STEP
 
 
@@ -78,15 +96,21 @@ def match(pattern, name):
     return False
 
 
+def fetch_names(path):
+    """Names a path expression reads, as graphite-web's STORE.fetch resolves them."""
+    if not path.startswith('seriesByTag('):
+        return [name for name in sorted(DATA) if match(path, name)]
+    exprs = tuple(t.string[1:-1] for t in grammar.parseString(path).expression.call.args if t.string)
+    return sorted(set(TAGDB.find_series(exprs)))
+
+
 def fake_fetch(ctx, path):
     start = int(ctx['startTime'].timestamp())
     end = min(int(ctx['endTime'].timestamp()), NOW)  # whisper: until > now reads to now
     f = start - start % STEP + STEP
     u = end - end % STEP + STEP
     out = []
-    for name in sorted(DATA):
-        if not match(path, name):
-            continue
+    for name in fetch_names(path):
         values = []
         for t in range(f, u, STEP):
             i = (t - FIRST_TS) // STEP
@@ -472,6 +496,19 @@ CASES = [
     'round(servers.web1.cpu.user, 1.5)',
     'verticalLine("1420100000", "early")',
     'verticalLine("1420110100", "late")',
+    # batch C: seriesByTag through graphite-web's own tag database
+    "seriesByTag('name=disk.used')",
+    "seriesByTag('dc=eu', 'host!=b')",
+    "seriesByTag('name=~disk', 'dc!=~e')",
+    'seriesByTag("name=disk.used", "dc=~(eu|us)")',
+    "seriesByTag('name=~used$')",
+    "seriesByTag('name=disk.used', 'rack=')",
+    "seriesByTag('name=nothing')",
+    "sumSeries(seriesByTag('name=disk.used'))",
+    "aliasByTags(seriesByTag('name=disk.used'), 'host', 'dc')",
+    "groupByTags(seriesByTag('name=~disk'), 'sum', 'dc')",
+    "seriesByTag('name=disk.used')|aliasByNode(1)",
+    "seriesByTag('dc!=eu')",
 ]
 
 
