@@ -612,6 +612,19 @@ FORMAT_CASES = [
     (['servers.web1.cpu.system'], {'format': 'json', 'jsonp': 'cb'}),
     (['scale(servers.web2.cpu.system, 1e308)'], {'format': 'json'}),
     (['scale(servers.web2.cpu.system, 1e308)'], {'format': 'json', 'noNullPoints': '1'}),
+    (['constantLine(1.5)', 'threshold(-3)'], {'format': 'csv'}),
+    (['constantLine(1.5)', 'threshold(-3)'], {'format': 'raw'}),
+    (['timeShift(servers.web1.cpu.user, "-90s")', 'summarize(gaps.a, "7min", "max")'],
+     {'format': 'raw'}),
+    (['timeShift(servers.web1.cpu.user, "-90s")', 'summarize(gaps.a, "7min", "max")'],
+     {'format': 'csv'}),
+    (['alias(gaps.b, "caf\u00e9 \u2603")', 'aliasByNode(servers.*.cpu.user, 1)'], {'format': 'csv'}),
+    (['alias(gaps.b, "caf\u00e9 \u2603")'], {'format': 'raw'}),
+    (['divideSeries(servers.web2.cpu.user, servers.web1.cpu.system)'], {'format': 'raw'}),
+    (['perSecond(counters.req.count)', 'movingAverage(servers.web2.cpu.user, 4)'],
+     {'format': 'csv'}),
+    (['gaps.a'], {'format': 'json', 'noNullPoints': '1', 'maxDataPoints': '1', 'jsonp': 'f'}),
+    (['removeAboveValue(gaps.b, -1)'], {'format': 'json', 'noNullPoints': '1', 'jsonp': 'f'}),
 ]
 
 
