@@ -11,7 +11,8 @@ real SeriesStore and compares Hourglass's answers with functions.json.
 
   /usr/bin/python3 tests/query/golden/make_golden.py
 
-writes functions.json (render cases), function_params.json (each
+writes functions.json (render cases: the series, and graphite-web's
+format=raw body of them), function_params.json (each
 implemented function's /functions group and params) and formats.json (whole
 /render bodies: format=csv, raw and json with maxDataPoints, noNullPoints and
 jsonp, written by graphite-web's own render/views.py renderView* functions;
@@ -516,14 +517,23 @@ def dt(t):
     return datetime.fromtimestamp(t, timezone.utc)
 
 
+def context(start, end):
+    return {'startTime': dt(start), 'endTime': dt(end), 'now': dt(NOW), 'localOnly': True,
+            'tzinfo': pytz.utc,
+            'data': [], 'prefetched': {}, 'xFilesFactor': 0, 'template': {}}
+
+
 def run(target, start, end):
-    ctx = {'startTime': dt(start), 'endTime': dt(end), 'now': dt(NOW), 'localOnly': True,
-           'tzinfo': pytz.utc,
-           'data': [], 'prefetched': {}, 'xFilesFactor': 0, 'template': {}}
+    """graphite-web's series for a case (or its error), and its format=raw body."""
+    from graphite.render import views
     try:
-        result = evaluator.evaluateTarget(ctx, target)
+        result = evaluator.evaluateTarget(context(start, end), target)
     except (InputParameterError, ValueError, AssertionError) as e:
-        return {'error': str(e)}
+        return {'error': str(e)}, None
+    return series_json(result), views.renderViewRaw({}, result).content.decode()
+
+
+def series_json(result):
     out = []
     for s in result:
         tags = {k: (v if isinstance(v, str) else str(v)) for k, v in s.tags.items()}
@@ -651,8 +661,12 @@ def main():
     start, end = NOW - 600, NOW
     formats = [{'targets': t, 'params': p, 'from': start, 'until': end,
                 **render_body(t, p, start, end)} for t, p in FORMAT_CASES]
-    cases = [{'target': t, 'from': start, 'until': end, 'result': run(t, start, end)}
-             for t in CASES]
+    cases = []
+    for t in CASES:
+        result, raw = run(t, start, end)
+        cases.append({'target': t, 'from': start, 'until': end, 'result': result})
+        if raw is not None:
+            cases[-1]['raw'] = raw
     data = {name: {'first': FIRST_TS, 'step': STEP, 'values': v} for name, v in DATA.items()}
     generator = 'graphite-web 1.1.8 (Debian 12) via make_golden.py'
     write('functions.json', {'generator': generator, 'data': data, 'cases': cases})
