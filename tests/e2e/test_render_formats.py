@@ -5,23 +5,15 @@ infinities as 1e9999 in json). The full comparison with graphite-web's own
 renderers is tests/query/render_format_golden_test.cc; this checks the same
 bytes come out of the HTTP server."""
 import json
-import socket
 import time
 import unittest
 from datetime import datetime, timezone
 
-from harness import Hourglass, split_address
+from harness import Hourglass
+from test_graphite import send_carbon
 
 RETENTIONS = "store.retentions=10s:1h,1m:1d"
 VALUES = [0.1, -2.5, 1e16, None, 3.0, 123456789.125]
-
-
-def send_carbon(server, text):
-    host, port = split_address(server.addresses["carbon"])
-    with socket.create_connection((host, port), timeout=10) as sock:
-        sock.sendall(text.encode())
-        sock.shutdown(socket.SHUT_WR)
-        sock.recv(1)  # the server closes once it has read everything
 
 
 class RenderFormatsTest(unittest.TestCase):

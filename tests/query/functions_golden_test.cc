@@ -72,12 +72,7 @@ TEST_CASE("render functions match graphite-web 1.1.8's golden answers") {
   const StoreTagIndex tags(db.store());  // seriesByTag
   for (const json::value& c : golden.at("cases").as_array()) {
     const std::string target = json::value_to<std::string>(c.at("target"));
-    EvalContext ctx;
-    ctx.store = &db.store();
-    ctx.tags = &tags;
-    ctx.from = c.at("from").to_number<int64_t>();
-    ctx.until = c.at("until").to_number<int64_t>();
-    ctx.now = testing::kNow;
+    EvalContext ctx = testing::GoldenEvalContext(db.store(), tags, c, testing::kNow);
     common::Result<SeriesList> got = evaluator.EvaluateTarget(target, ctx);
     INFO("target: " << target);
     const json::value& want = c.at("result");

@@ -59,12 +59,7 @@ TEST_CASE("format=raw of every golden case is what graphite-web writes") {
     if (!item.contains("raw")) continue;  // graphite-web's answer is an error
     const std::string target = json::value_to<std::string>(item.at("target"));
     if (target.find("randomWalk") != std::string::npos) continue;  // random draws
-    EvalContext ctx;
-    ctx.store = &db.store();
-    ctx.tags = &tags;
-    ctx.from = item.at("from").to_number<int64_t>();
-    ctx.until = item.at("until").to_number<int64_t>();
-    ctx.now = testing::kNow;
+    EvalContext ctx = testing::GoldenEvalContext(db.store(), tags, item, testing::kNow);
     common::Result<SeriesList> got = evaluator.EvaluateTarget(target, ctx);
     INFO(target);
     REQUIRE(got.ok());

@@ -1,6 +1,7 @@
 // The points of tests/query/golden/functions.json ("data": name -> first,
 // step, values with nulls) written into a real SeriesStore, so Hourglass
-// answers over the same points graphite-web computed its golden answers on.
+// answers over the same points graphite-web computed its golden answers on,
+// and the evaluation context of one of its cases.
 #pragma once
 
 #include <fstream>
@@ -11,6 +12,7 @@
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
 
+#include "query/function_registry.h"
 #include "store/series_store.h"
 
 namespace hourglass::query::testing {
@@ -39,6 +41,19 @@ inline void WriteGoldenData(store::SeriesStore& store, const boost::json::object
     std::vector<std::string> names{name};
     REQUIRE(store.RegisterNames(names).ok());
   }
+}
+
+// The evaluation context of one golden case ("from", "until"; now is kNow of
+// test_store.h, which functions.json was computed with).
+inline EvalContext GoldenEvalContext(const store::SeriesStore& store, const TagIndex& tags,
+                                     const boost::json::value& golden_case, int64_t now) {
+  EvalContext ctx;
+  ctx.store = &store;
+  ctx.tags = &tags;
+  ctx.from = golden_case.at("from").to_number<int64_t>();
+  ctx.until = golden_case.at("until").to_number<int64_t>();
+  ctx.now = now;
+  return ctx;
 }
 
 }  // namespace hourglass::query::testing
