@@ -122,5 +122,26 @@ TEST_CASE("render formats match graphite-web 1.1.8's renderers") {
   }
 }
 
+TEST_CASE("render: rawData asks for raw, pickle for pickle, and format wins over both") {
+  testing::TestStore db;
+  testing::WriteGoldenData(db.store(),
+                           testing::LoadGoldenFile("functions.json").at("data").as_object());
+  const ApiRouter router(db.store(), db.stats(), db.clock(), "1.1.10");
+  auto get = [&](const std::string& extra) {
+    const std::string path = "/render?target=gaps.b&from=1420109950&until=1420110000" + extra;
+    ApiResponse r =
+        router.Handle({.method = "GET", .target = path, .content_type = "", .body = ""});
+    ReadWholeBody(r);
+    return r;
+  };
+  const std::string raw = "gaps.b,1420109960,1420110010,10|1.0,1.0,0.0,1.0,1.0\n";
+  CHECK(get("&rawData=1").body == raw);
+  CHECK(get("&rawData=true&pickle=1").body == raw);
+  CHECK(get("&rawData=1&format=json").content_type == "application/json");
+  CHECK(get("&pickle=1").content_type == "application/pickle");
+  CHECK(get("&pickle=1&format=csv").content_type == "text/csv");
+  CHECK(get("").content_type == "application/json");
+}
+
 }  // namespace
 }  // namespace hourglass::query
