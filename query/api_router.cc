@@ -257,9 +257,10 @@ ApiResponse ApiRouter::Render(const FormParams& params) const {
   }
   common::Result<TimeRange> range = ParseRange(params, clock_.NowSeconds());
   if (!range.ok()) return BadRequest(range.status().message());
-  // graphite-web's parseOptions: a `pickle` parameter asks for format=pickle.
-  const std::string_view format =
-      params.Has("pickle") ? "pickle" : params.Get("format").value_or("json");
+  // graphite-web's parseOptions: `pickle` asks for format=pickle, `rawData`
+  // for format=raw, and `format` wins over both.
+  const std::string_view format = params.Get("format").value_or(
+      params.Has("rawData") ? "raw" : (params.Has("pickle") ? "pickle" : "json"));
   const std::optional<ClusterFormat> cluster_format = ParseClusterFormat(format);
   if (format != "json" && format != "csv" && format != "raw" && !cluster_format) {
     return BadRequest(

@@ -328,6 +328,10 @@ common::Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpOptions&
   impl->bound = impl->acceptor->bound_address();
   impl->acceptor->Start([shared = &impl->shared](tcp::socket& socket) {
     if (shared->open_count.load() >= shared->options.max_connections) return false;
+    // A streamed answer ends with small writes (the last chunk); with Nagle
+    // they wait for the client's delayed ACK, ~40 ms per answer.
+    boost::system::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
     std::make_shared<Session>(std::move(socket), *shared)->Run();
     return true;
   });

@@ -34,9 +34,10 @@ void AppendTags(std::string& out, const Series& s) {
   out += "}";
 }
 
+// A point noNullPoints keeps: graphite-web drops None and NaN, not infinities.
 bool HasPoint(std::span<const double> values) {
   for (double v : values) {
-    if (std::isfinite(v)) return true;
+    if (!std::isnan(v)) return true;
   }
   return false;
 }
@@ -151,13 +152,18 @@ bool RenderWriter::WriteJsonPoints(std::string& out, size_t limit) {
   for (; point_ < n && ts_ <= end && stride_ > 0; ++point_, ts_ += stride_) {
     if (out.size() >= limit) return false;
     const double v = values_[point_];
-    const bool null = !std::isfinite(v);
+    const bool null = std::isnan(v);
     if (null && no_null_points_) continue;
     char* p = buf;
     if (!first_point_) *p++ = ',';
     first_point_ = false;
-    p = null ? fmt::format_to(p, FMT_COMPILE("[null,{}]"), ts_)
-             : fmt::format_to(p, FMT_COMPILE("[{},{}]"), v, ts_);
+    if (null) {
+      p = fmt::format_to(p, FMT_COMPILE("[null,{}]"), ts_);
+    } else if (std::isinf(v)) {  // graphite-web's json: Infinity -> 1e9999
+      p = fmt::format_to(p, FMT_COMPILE("[{}1e9999,{}]"), v < 0 ? "-" : "", ts_);
+    } else {
+      p = fmt::format_to(p, FMT_COMPILE("[{},{}]"), v, ts_);
+    }
     out.append(buf, static_cast<size_t>(p - buf));
   }
   return true;

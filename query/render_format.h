@@ -28,8 +28,9 @@ using common::AppendJsonString;
 enum class RenderFormat { kJson, kCsv, kRaw };
 
 // Writes the answer for already-consolidated series (see ApplyMaxDataPoints)
-// part by part. JSON: NaN and infinities are null; with no_null_points those
-// points are dropped and a series left without points is omitted; a jsonp
+// part by part. JSON: NaN is null and infinities are +-1e9999 (graphite-web's
+// spelling, which JSON.parse reads as +-Infinity); with no_null_points the
+// nulls are dropped and a series left without points is omitted; a jsonp
 // name wraps the array in `NAME(...)`. `list` must outlive the writer and not
 // change, except that series already written (index < series_done()) may be
 // released.

@@ -36,13 +36,31 @@ STEP = 10
 HOURS = 24
 RETENTIONS = "10s:6h,1m:7d,10m:5y"
 ARCHIVES = [(10, 6 * 360), (60, 7 * 1440), (600, 5 * 365 * 144)]  # same as RETENTIONS
+# WEEK_SERIES more series (bench.week.sNN.value, same formula, same 10 s step)
+# over the WEEK_DAYS days ending at H: holtWintersForecast over a week reads
+# two (the week shown and the week before it that bootstraps the model).
+WEEK_SERIES = 10
+WEEK_DAYS = 15
+WEEK_INDEX = 100000  # the formula's series index of bench.week.s00.value
 X_FILES_FACTOR = 0.3  # Hourglass's default_average rule (store/aggregation_rules.cc)
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "../.."))
 LISTEN_RE = re.compile(r"listening (\S+) (udp|tcp) (\S+)")
 
 
 def series_name(i):
+    if i >= WEEK_INDEX:
+        return f"bench.week.s{i - WEEK_INDEX:02d}.value"
     return f"bench.g{i // 1000:02d}.s{i % 1000:03d}.value"
+
+
+def hours_of(i):
+    """Hours of points of series i, ending at the bench's hour H."""
+    return WEEK_DAYS * 24 if i >= WEEK_INDEX else HOURS
+
+
+def all_series(series):
+    """Formula indexes of every filled series: the week ones first."""
+    return list(range(WEEK_INDEX, WEEK_INDEX + WEEK_SERIES)) + list(range(series))
 
 
 def bench_value(i, k):
@@ -65,20 +83,22 @@ def fill_whisper_one(job):
     last 10 s value of each minute; feeding each hour with `now` at its end
     reproduces what carbon would have stored.
     """
-    whisper_dir, i, start = job
+    whisper_dir, i, end = job
+    hours = hours_of(i)
+    start = end - hours * 3600
     path = os.path.join(whisper_dir, *series_name(i).split(".")) + ".wsp"
     os.makedirs(os.path.dirname(path), exist_ok=True)
     whisper.create(path, ARCHIVES, xFilesFactor=X_FILES_FACTOR, aggregationMethod="average", sparse=True)
     per_hour = 3600 // STEP
-    for hour in range(HOURS):
+    for hour in range(hours):
         ks = range(hour * per_hour, (hour + 1) * per_hour)
         points = [(start + (k + 1) * STEP, bench_value(i, k)) for k in ks]
         whisper.update_many(path, points, now=start + (hour + 1) * 3600)
 
 
-def fill_whisper(whisper_dir, series, start, procs):
+def fill_whisper(whisper_dir, series, end, procs):
     began = time.time()
-    jobs = [(whisper_dir, i, start) for i in range(series)]
+    jobs = [(whisper_dir, i, end) for i in all_series(series)]
     with multiprocessing.Pool(procs) as pool:
         for done, _ in enumerate(pool.imap_unordered(fill_whisper_one, jobs, chunksize=10), 1):
             if done % 250 == 0:
@@ -191,13 +211,14 @@ def split_address(address):
     return host.strip("[]"), int(port)
 
 
-def fill_hourglass(carbon_address, series, start):
+def fill_hourglass(carbon_address, series, end):
     """Sends every point as a carbon plaintext line, series after series."""
     began = time.time()
-    per_series = HOURS * 3600 // STEP
     with socket.create_connection(split_address(carbon_address)) as sock:
-        for i in range(series):
+        for i in all_series(series):
             name = series_name(i)
+            per_series = hours_of(i) * 3600 // STEP
+            start = end - hours_of(i) * 3600
             sock.sendall("".join(f"{name} {bench_value(i, k)!r} {start + (k + 1) * STEP}\n"
                                  for k in range(per_series)).encode())
             if (i + 1) % 250 == 0:
@@ -306,6 +327,11 @@ def queries(series, end):
         ("summarize 1h sum, 10 series", render(f'summarize({ten},"1h","sum")')),
         ("movingAverage 10, 10 series", render(f"movingAverage({ten},10)")),
         ("aliasByNode 2, 10 series", render(f"aliasByNode({ten},2)")),
+        ("percentileOfSeries 95, 1000 series", render(f"percentileOfSeries({group},95)")),
+        ("holtWintersForecast, 1 series, 7 d", render(
+            "holtWintersForecast(bench.week.s00.value)", **{"from": end - 7 * 86400})),
+        ("holtWintersConfidenceBands, 10 series, 7 d", render(
+            "holtWintersConfidenceBands(bench.week.*.value)", **{"from": end - 7 * 86400})),
         ("find bench.g00.*", "/metrics/find?" + urllib.parse.urlencode({"query": "bench.g00.*"})),
     ]
 
@@ -444,6 +470,8 @@ def load_filled(work, series):
         meta = json.load(f)
     if meta["series"] != series:
         sys.exit(f"compare.py: {work} holds {meta['series']} series, not {series}")
+    if meta.get("week_days") != WEEK_DAYS:
+        sys.exit(f"compare.py: {work} was filled without the {WEEK_DAYS} days of bench.week.*")
     return meta["end"]
 
 
@@ -471,20 +499,20 @@ def run(args, work):
     gw_root = os.path.join(work, "graphite")
     if not filled_end:
         prepare_graphite_web(gw_root)
-        seconds = fill_whisper(os.path.join(gw_root, "storage/whisper"), args.series, start, args.fill_procs)
+        seconds = fill_whisper(os.path.join(gw_root, "storage/whisper"), args.series, end, args.fill_procs)
         log(f"whisper filled in {seconds:.0f} s")
     procs = []
     try:
         hg_proc, addresses, _ = start_hourglass(args.hourglass, os.path.join(work, "hourglass"), args.set)
         procs.append(hg_proc)
         hg_host, hg_port = split_address(addresses["http"])
-        began = time.time() if filled_end else fill_hourglass(addresses["carbon"], args.series, start)
+        began = time.time() if filled_end else fill_hourglass(addresses["carbon"], args.series, end)
         seconds = wait_for_last_point(hg_host, hg_port, args.series, start, began)
         log(f"hourglass {'reopened' if filled_end else 'filled (carbon plaintext)'} in {seconds:.0f} s")
         seconds = wait_until_idle(hg_proc.pid)
         log(f"hourglass idle after {seconds:.0f} s more")
         with open(os.path.join(work, "filled.json"), "w") as f:
-            json.dump({"series": args.series, "end": end}, f)
+            json.dump({"series": args.series, "end": end, "week_days": WEEK_DAYS}, f)
         gw_proc, gw_port = start_graphite_web(gw_root, args.threads)
         procs.append(gw_proc)
         gw, hg = Client("127.0.0.1", gw_port, gw_proc.pid), Client(hg_host, hg_port, hg_proc.pid)

@@ -10,8 +10,10 @@
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
 
+#include "golden_data.h"
 #include "query/evaluator.h"
 #include "query/function_registry.h"
+#include "query/tags_routes.h"
 #include "test_store.h"
 
 namespace hourglass::query {
@@ -19,30 +21,10 @@ namespace {
 
 namespace json = boost::json;
 
-json::value LoadGolden() {
-  std::ifstream in(std::string(HG_GOLDEN_DIR) + "/functions.json");
-  std::stringstream text;
-  text << in.rdbuf();
-  return json::parse(text.str());
-}
+json::value LoadGolden() { return testing::LoadGoldenFile("functions.json"); }
 
 void WriteData(store::SeriesStore& store, const json::object& data) {
-  for (const auto& [key, spec] : data) {
-    const std::string name(key);
-    const auto& obj = spec.as_object();
-    const int64_t first = obj.at("first").to_number<int64_t>();
-    const int64_t step = obj.at("step").to_number<int64_t>();
-    std::vector<store::Point> points;
-    const auto& values = obj.at("values").as_array();
-    for (size_t i = 0; i < values.size(); ++i) {
-      if (values[i].is_null()) continue;
-      points.push_back(
-          {name, first + static_cast<int64_t>(i) * step, values[i].to_number<double>()});
-    }
-    REQUIRE(store.Write(points).ok());
-    std::vector<std::string> names{name};
-    REQUIRE(store.RegisterNames(names).ok());
-  }
+  testing::WriteGoldenData(store, data);
 }
 
 bool SameValue(double got, const json::value& want) {
@@ -87,13 +69,10 @@ TEST_CASE("render functions match graphite-web 1.1.8's golden answers") {
   FunctionRegistry registry;
   RegisterBuiltinFunctions(registry);
   Evaluator evaluator(registry);
+  const StoreTagIndex tags(db.store());  // seriesByTag
   for (const json::value& c : golden.at("cases").as_array()) {
     const std::string target = json::value_to<std::string>(c.at("target"));
-    EvalContext ctx;
-    ctx.store = &db.store();
-    ctx.from = c.at("from").to_number<int64_t>();
-    ctx.until = c.at("until").to_number<int64_t>();
-    ctx.now = testing::kNow;
+    EvalContext ctx = testing::GoldenEvalContext(db.store(), tags, c, testing::kNow);
     common::Result<SeriesList> got = evaluator.EvaluateTarget(target, ctx);
     INFO("target: " << target);
     const json::value& want = c.at("result");

@@ -64,13 +64,16 @@ TEST_CASE("maxDataPoints=1 and maxDataPoints above the point count") {
 }
 
 TEST_CASE("JSON: nulls, infinities, noNullPoints, tags, escaping") {
-  Series s = MakeSeries("a.b;dc=eu;host=x\"1", 0, 30, 10, {1.5, NAN, INFINITY});
+  // Infinities as graphite-web writes them (1e9999), kept by noNullPoints.
+  Series s = MakeSeries("a.b;dc=eu;host=x\"1", 0, 40, 10, {1.5, NAN, INFINITY, -INFINITY});
   CHECK(FormatJson({s}, false) ==
         R"([{"target":"a.b;dc=eu;host=x\"1","tags":{"dc":"eu","host":"x\"1","name":"a.b"},)"
-        R"("datapoints":[[1.5,0],[null,10],[null,20]]}])");
+        R"("datapoints":[[1.5,0],[null,10],[1e9999,20],[-1e9999,30]]}])");
   CHECK(FormatJson({s}, true) ==
         R"([{"target":"a.b;dc=eu;host=x\"1","tags":{"dc":"eu","host":"x\"1","name":"a.b"},)"
-        R"("datapoints":[[1.5,0]]}])");
+        R"("datapoints":[[1.5,0],[1e9999,20],[-1e9999,30]]}])");
+  CHECK(FormatJson({MakeSeries("i", 0, 10, 10, {INFINITY})}, true) ==
+        R"([{"target":"i","tags":{"name":"i"},"datapoints":[[1e9999,0]]}])");
   Series empty = MakeSeries("e", 0, 20, 10, {NAN, NAN});
   CHECK(FormatJson({empty}, true) == "[]");
   CHECK(FormatJson({}, false) == "[]");

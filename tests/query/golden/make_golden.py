@@ -11,25 +11,42 @@ real SeriesStore and compares Hourglass's answers with functions.json.
 
   /usr/bin/python3 tests/query/golden/make_golden.py
 
-writes functions.json (render cases) and function_params.json (each
-implemented function's /functions group and params) next to this script.
+writes functions.json (render cases: the series, and graphite-web's
+format=raw body of them), function_params.json (each
+implemented function's /functions group and params) and formats.json (whole
+/render bodies: format=csv, raw and json with maxDataPoints, noNullPoints and
+jsonp, written by graphite-web's own render/views.py renderView* functions;
+render_format_golden_test.cc asks Hourglass's /render for the same) next to
+this script.
 """
 import fnmatch
 import pytz
 import json
 import math
 import os
+import random
 import re
 import sys
 from datetime import datetime, timezone
 
 os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'graphite.settings')
-import warnings
+import tempfile  # noqa: E402
+import warnings  # noqa: E402
 warnings.filterwarnings('ignore')
 import django  # noqa: E402
-django.setup()
-
 from django.conf import settings  # noqa: E402
+
+# seriesByTag goes through graphite-web's own LocalDatabaseTagDB, over a
+# throwaway sqlite file (never /var/lib/graphite).
+TAG_DIR = tempfile.TemporaryDirectory()
+settings.DATABASES['default'] = {'ENGINE': 'django.db.backends.sqlite3',
+                                 'NAME': os.path.join(TAG_DIR.name, 'tags.db')}
+django.setup()
+from django.core.management import call_command  # noqa: E402
+call_command('migrate', verbosity=0, interactive=False)
+from graphite.logger import log  # noqa: E402
+from graphite.render.grammar import grammar  # noqa: E402
+from graphite.tags.localdatabase import LocalDatabaseTagDB  # noqa: E402
 from graphite.render import evaluator  # noqa: E402
 from graphite.render.datalib import TimeSeries  # noqa: E402
 from graphite.errors import InputParameterError  # noqa: E402
@@ -51,7 +68,14 @@ DATA = {
     'counters.req.count': wave(N, lambda i: float(i * 7 if i < 70 else (i - 70) * 3)),
     'gaps.a': wave(N, lambda i: float(i) if i % 10 in (0, 1) else None),
     'gaps.b': wave(N, lambda i: 0.0 if i % 3 == 0 else 1.0),
+    'disk.used;dc=eu;host=a': wave(N, lambda i: 50.0 + i % 11),
+    'disk.used;dc=us;host=b': wave(N, lambda i: None if i % 5 == 1 else 70.5 - i % 6),
+    'disk.free;dc=eu;host=a': wave(N, lambda i: 100.0 - i % 11),
 }
+TAGDB = LocalDatabaseTagDB(settings, cache=None, log=log)
+for _name in DATA:
+    if ';' in _name:
+        TAGDB.tag_series(_name)
 FIRST_TS = NOW - (N - 1) * STEP  # DATA[name][i] is at FIRST_TS + i*STEP
 
 
@@ -73,15 +97,21 @@ def match(pattern, name):
     return False
 
 
+def fetch_names(path):
+    """Names a path expression reads, as graphite-web's STORE.fetch resolves them."""
+    if not path.startswith('seriesByTag('):
+        return [name for name in sorted(DATA) if match(path, name)]
+    exprs = tuple(t.string[1:-1] for t in grammar.parseString(path).expression.call.args if t.string)
+    return sorted(set(TAGDB.find_series(exprs)))
+
+
 def fake_fetch(ctx, path):
     start = int(ctx['startTime'].timestamp())
     end = min(int(ctx['endTime'].timestamp()), NOW)  # whisper: until > now reads to now
     f = start - start % STEP + STEP
     u = end - end % STEP + STEP
     out = []
-    for name in sorted(DATA):
-        if not match(path, name):
-            continue
+    for name in fetch_names(path):
         values = []
         for t in range(f, u, STEP):
             i = (t - FIRST_TS) // STEP
@@ -467,6 +497,19 @@ CASES = [
     'round(servers.web1.cpu.user, 1.5)',
     'verticalLine("1420100000", "early")',
     'verticalLine("1420110100", "late")',
+    # batch C: seriesByTag through graphite-web's own tag database
+    "seriesByTag('name=disk.used')",
+    "seriesByTag('dc=eu', 'host!=b')",
+    "seriesByTag('name=~disk', 'dc!=~e')",
+    'seriesByTag("name=disk.used", "dc=~(eu|us)")',
+    "seriesByTag('name=~used$')",
+    "seriesByTag('name=disk.used', 'rack=')",
+    "seriesByTag('name=nothing')",
+    "sumSeries(seriesByTag('name=disk.used'))",
+    "aliasByTags(seriesByTag('name=disk.used'), 'host', 'dc')",
+    "groupByTags(seriesByTag('name=~disk'), 'sum', 'dc')",
+    "seriesByTag('name=disk.used')|aliasByNode(1)",
+    "seriesByTag('dc!=eu')",
 ]
 
 
@@ -474,14 +517,23 @@ def dt(t):
     return datetime.fromtimestamp(t, timezone.utc)
 
 
+def context(start, end):
+    return {'startTime': dt(start), 'endTime': dt(end), 'now': dt(NOW), 'localOnly': True,
+            'tzinfo': pytz.utc,
+            'data': [], 'prefetched': {}, 'xFilesFactor': 0, 'template': {}}
+
+
 def run(target, start, end):
-    ctx = {'startTime': dt(start), 'endTime': dt(end), 'now': dt(NOW), 'localOnly': True,
-           'tzinfo': pytz.utc,
-           'data': [], 'prefetched': {}, 'xFilesFactor': 0, 'template': {}}
+    """graphite-web's series for a case (or its error), and its format=raw body."""
+    from graphite.render import views
     try:
-        result = evaluator.evaluateTarget(ctx, target)
+        result = evaluator.evaluateTarget(context(start, end), target)
     except (InputParameterError, ValueError, AssertionError) as e:
-        return {'error': str(e)}
+        return {'error': str(e)}, None
+    return series_json(result), views.renderViewRaw({}, result).content.decode()
+
+
+def series_json(result):
     out = []
     for s in result:
         tags = {k: (v if isinstance(v, str) else str(v)) for k, v in s.tags.items()}
@@ -521,14 +573,105 @@ def write(name, obj):
         f.write('\n')
 
 
+# (targets, request parameters): a whole /render answer each. The json cases
+# are compared value by value (json.dumps spaces differ), csv and raw byte by
+# byte.
+FORMAT_CASES = [
+    (['servers.web1.cpu.user'], {'format': 'csv'}),
+    (['servers.*.cpu.*'], {'format': 'csv'}),
+    (['servers.web2.cpu.user', 'gaps.a'], {'format': 'raw'}),
+    (['servers.*.cpu.*'], {'format': 'raw'}),
+    (['scale(servers.web2.cpu.system, 0.1)', 'scale(servers.web2.cpu.user, -0.001)'],
+     {'format': 'csv'}),
+    (['scale(servers.web2.cpu.system, 0.1)', 'scale(servers.web2.cpu.user, -0.001)'],
+     {'format': 'raw'}),
+    (['scale(counters.req.count, 1e14)', 'scale(counters.req.count, 1e-7)'], {'format': 'raw'}),
+    (['scale(counters.req.count, 1e14)', 'scale(counters.req.count, 1e-7)'], {'format': 'csv'}),
+    (['scale(servers.web2.cpu.system, 1e308)'], {'format': 'raw'}),
+    (['scale(servers.web2.cpu.system, 1e308)'], {'format': 'csv'}),
+    (['alias(servers.web1.cpu.system, "a,b \\"c\\" d")'], {'format': 'csv'}),
+    (['alias(servers.web1.cpu.system, "a,b \\"c\\" d")'], {'format': 'raw'}),
+    (['no.such.x'], {'format': 'csv'}),
+    (['no.such.x'], {'format': 'raw'}),
+    (['sumSeries(servers.web1.cpu.user, summarize(servers.web2.cpu.user, "1min"))'],
+     {'format': 'raw'}),
+    (['group(servers.web1.cpu.user, summarize(servers.web2.cpu.user, "1min"))'],
+     {'format': 'csv'}),
+    (['servers.web1.cpu.user'], {'format': 'json', 'maxDataPoints': '10'}),
+    (['servers.web1.cpu.user'], {'format': 'json', 'maxDataPoints': '7'}),
+    (['servers.web1.cpu.user'], {'format': 'json', 'maxDataPoints': '1'}),
+    (['servers.web1.cpu.user'], {'format': 'json', 'maxDataPoints': '60'}),
+    (['servers.web1.cpu.user'], {'format': 'json', 'maxDataPoints': '59'}),
+    (['consolidateBy(servers.web2.cpu.user, "max")'], {'format': 'json', 'maxDataPoints': '7'}),
+    (['consolidateBy(servers.web2.cpu.user, "min")'], {'format': 'json', 'maxDataPoints': '11'}),
+    (['consolidateBy(servers.web2.cpu.user, "sum")'], {'format': 'json', 'maxDataPoints': '4'}),
+    (['consolidateBy(servers.web2.cpu.user, "first")'], {'format': 'json', 'maxDataPoints': '9'}),
+    (['consolidateBy(servers.web2.cpu.user, "last")'], {'format': 'json', 'maxDataPoints': '9'}),
+    (['consolidateBy(gaps.a, "avg_zero")'], {'format': 'json', 'maxDataPoints': '12'}),
+    (['consolidateBy(gaps.a, "average")'], {'format': 'json', 'maxDataPoints': '12'}),
+    (['gaps.a'], {'format': 'json', 'maxDataPoints': '6', 'xFilesFactor': '0.5'}),
+    (['gaps.a'], {'format': 'json', 'maxDataPoints': '30', 'xFilesFactor': '0.5'}),
+    (['servers.web1.cpu.user', 'summarize(servers.web2.cpu.user, "1min")'],
+     {'format': 'json', 'maxDataPoints': '5'}),
+    (['servers.web1.cpu.user', 'timeShift(servers.web2.cpu.user, "3min")'],
+     {'format': 'json', 'maxDataPoints': '8'}),
+    (['gaps.a', 'removeAboveValue(gaps.b, -1)'], {'format': 'json', 'noNullPoints': '1'}),
+    (['gaps.a', 'removeAboveValue(gaps.b, -1)'], {'format': 'json'}),
+    (['gaps.a', 'servers.web2.cpu.user'],
+     {'format': 'json', 'noNullPoints': '1', 'maxDataPoints': '13'}),
+    (['servers.web1.cpu.system'], {'format': 'json', 'jsonp': 'cb'}),
+    (['scale(servers.web2.cpu.system, 1e308)'], {'format': 'json'}),
+    (['scale(servers.web2.cpu.system, 1e308)'], {'format': 'json', 'noNullPoints': '1'}),
+    (['constantLine(1.5)', 'threshold(-3)'], {'format': 'csv'}),
+    (['constantLine(1.5)', 'threshold(-3)'], {'format': 'raw'}),
+    (['timeShift(servers.web1.cpu.user, "-90s")', 'summarize(gaps.a, "7min", "max")'],
+     {'format': 'raw'}),
+    (['timeShift(servers.web1.cpu.user, "-90s")', 'summarize(gaps.a, "7min", "max")'],
+     {'format': 'csv'}),
+    (['alias(gaps.b, "caf\u00e9 \u2603")', 'aliasByNode(servers.*.cpu.user, 1)'], {'format': 'csv'}),
+    (['alias(gaps.b, "caf\u00e9 \u2603")'], {'format': 'raw'}),
+    (['divideSeries(servers.web2.cpu.user, servers.web1.cpu.system)'], {'format': 'raw'}),
+    (['perSecond(counters.req.count)', 'movingAverage(servers.web2.cpu.user, 4)'],
+     {'format': 'csv'}),
+    (['gaps.a'], {'format': 'json', 'noNullPoints': '1', 'maxDataPoints': '1', 'jsonp': 'f'}),
+    (['removeAboveValue(gaps.b, -1)'], {'format': 'json', 'noNullPoints': '1', 'jsonp': 'f'}),
+]
+
+
+def render_body(targets, params, start, end):
+    from graphite.render import views
+    ctx = {'startTime': dt(start), 'endTime': dt(end), 'now': dt(NOW), 'localOnly': True,
+           'tzinfo': pytz.utc, 'data': [], 'prefetched': {}, 'template': {},
+           'xFilesFactor': float(params.get('xFilesFactor', 0)), 'targets': targets}
+    options = {'tzinfo': pytz.utc}
+    if params.get('maxDataPoints', '').isdigit():
+        options['maxDataPoints'] = ctx['maxDataPoints'] = int(params['maxDataPoints'])
+    for key in ('noNullPoints', 'jsonp'):
+        if key in params:
+            options[key] = params[key] if key == 'jsonp' else True
+    data = evaluator.evaluateTarget(ctx, targets)
+    render = {'csv': views.renderViewCsv, 'raw': views.renderViewRaw,
+              'json': views.renderViewJson}[params['format']]
+    response = render(options, data)
+    return {'content_type': response['Content-Type'], 'body': response.content.decode()}
+
+
 def main():
+    random.seed(13)  # randomWalk's values (scaled by 0: only their sign shows)
     start, end = NOW - 600, NOW
-    cases = [{'target': t, 'from': start, 'until': end, 'result': run(t, start, end)}
-             for t in CASES]
+    formats = [{'targets': t, 'params': p, 'from': start, 'until': end,
+                **render_body(t, p, start, end)} for t, p in FORMAT_CASES]
+    cases = []
+    for t in CASES:
+        result, raw = run(t, start, end)
+        cases.append({'target': t, 'from': start, 'until': end, 'result': result})
+        if raw is not None:
+            cases[-1]['raw'] = raw
     data = {name: {'first': FIRST_TS, 'step': STEP, 'values': v} for name, v in DATA.items()}
     generator = 'graphite-web 1.1.8 (Debian 12) via make_golden.py'
     write('functions.json', {'generator': generator, 'data': data, 'cases': cases})
     write('function_params.json', {'generator': generator, 'functions': function_params()})
+    write('formats.json', {'generator': generator, 'cases': formats})
 
 
 if __name__ == '__main__':
