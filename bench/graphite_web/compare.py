@@ -184,6 +184,9 @@ def start_hourglass(binary, data_dir, sets):
     for key in ("statsd", "syslog", "carbon", "http"):
         args += ["--set", f"{key}.listen=127.0.0.1:0"]
     args += ["--set", "archive.seal_on_shutdown=false"]
+    defaults = subprocess.run([binary, "config", "defaults"], capture_output=True, text=True).stdout
+    if "udp_listen" in defaults:  # never the fixed syslog UDP port (older builds lack the key)
+        args += ["--set", "syslog.udp_listen=127.0.0.1:0"]
     for item in sets:
         args += ["--set", item]
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
