@@ -260,6 +260,8 @@ void ReadHttp(Reader& r, HttpConfig& h) {
   h.max_events_returned =
       static_cast<size_t>(r.Integer("http.max_events_returned", 1, int64_t{100'000'000}));
   h.max_event_tags = static_cast<size_t>(r.Integer("http.max_event_tags", 1, 100'000));
+  h.max_events_stored =
+      static_cast<uint64_t>(r.Integer("http.max_events_stored", 1, int64_t{1'000'000'000}));
   h.search_max_lines = static_cast<size_t>(r.Integer("http.search_max_lines", 1, 1'000'000));
   h.search_max_bytes = r.Bytes("http.search_max_bytes", 1024, int64_t{1} << 30);
   h.search_max_scan_bytes = r.Bytes("http.search_max_scan", 1024, int64_t{1} << 40);

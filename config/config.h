@@ -98,6 +98,7 @@ struct HttpConfig {
   size_t max_event_bytes;        // POST /events/: one event's JSON body
   size_t max_events_returned;    // GET /events/get_data: events in one answer
   size_t max_event_tags;         // POST /events/: tags of one event
+  uint64_t max_events_stored;    // events kept; the oldest are deleted past it
   size_t search_max_lines;       // per /archive/search page: lines
   size_t search_max_bytes;       // per /archive/search page: bytes of lines
   size_t search_max_scan_bytes;  // per /archive/search page: archived bytes read

@@ -248,6 +248,10 @@ max_points_written = 10000000
 max_event_size = "64KiB"
 max_event_tags = 64
 max_events_returned = 10000
+# Events kept in the store: posting one more deletes the oldest (counted in
+# events.dropped_oldest). graphite-web keeps every event; a bound keeps a
+# client that posts in a loop from filling the disk.
+max_events_stored = 100000
 # One page of /archive/search (the web page's audit search): at most this
 # many matching lines and bytes of them, reading at most search_max_scan of
 # archived objects (compressed, as listed); past any of them the page ends

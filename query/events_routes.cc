@@ -111,11 +111,13 @@ EventsApi::EventsApi(const store::SeriesStore& store, common::StatsRegistry& sta
     : store_(store),
       clock_(clock),
       limits_(limits),
-      events_(std::make_unique<store::EventStore>(store)),
+      events_(std::make_unique<store::EventStore>(store, limits.max_stored)),
       stored_(stats.GetCounter("events.stored", "events stored by POST /events/")),
       rejected_(stats.GetCounter(
           "events.rejected",
-          "events refused: not JSON, wrong fields, or over http.max_event_size/max_event_tags")) {}
+          "events refused: not JSON, wrong fields, or over http.max_event_size/max_event_tags")),
+      dropped_(stats.GetCounter("events.dropped_oldest",
+                                "oldest events deleted to stay within http.max_events_stored")) {}
 
 ApiResponse EventsApi::Handle(std::string_view method, std::string_view path,
                               const FormParams& params, std::string_view body) const {
@@ -146,9 +148,11 @@ ApiResponse EventsApi::Post(std::string_view body) const {
     rejected_.Add();
     return Error(400, event.status().message());
   }
-  common::Result<uint64_t> id = events_->Add(*event);
+  uint64_t dropped = 0;
+  common::Result<uint64_t> id = events_->Add(*event, &dropped);
   if (!id.ok()) return Error(503, "event not stored: " + id.status().message());
   stored_.Add();
+  dropped_.Add(dropped);
   return {200, "text/html; charset=utf-8", ""};
 }
 

@@ -32,6 +32,7 @@ struct EventLimits {
   size_t max_body_bytes = 64 * 1024;  // http.max_event_size: one POSTed event
   size_t max_returned = 10'000;       // http.max_events_returned: per get_data answer
   size_t max_tags = 64;               // http.max_event_tags: per event
+  uint64_t max_stored = 100'000;      // http.max_events_stored: the oldest go past it
 };
 
 class EventsApi {
@@ -54,6 +55,7 @@ class EventsApi {
   std::unique_ptr<store::EventStore> events_;  // Add is not const
   common::Counter& stored_;
   common::Counter& rejected_;
+  common::Counter& dropped_;
 };
 
 }  // namespace hourglass::query

@@ -95,7 +95,8 @@ query::HttpOptions HttpOptionsFrom(const config::HttpConfig& http) {
                                        .max_points_written = http.max_points_written},
                             .events = {.max_body_bytes = http.max_event_bytes,
                                        .max_returned = http.max_events_returned,
-                                       .max_tags = http.max_event_tags}};
+                                       .max_tags = http.max_event_tags,
+                                       .max_stored = http.max_events_stored}};
 }
 
 }  // namespace

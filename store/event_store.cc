@@ -130,26 +130,42 @@ common::Status SeriesStore::WithEventFamily(
   return impl_->WithEvents(f);
 }
 
-common::Result<uint64_t> EventStore::Add(const Event& event) {
+common::Result<uint64_t> EventStore::Add(const Event& event, uint64_t* dropped) {
   std::lock_guard lock(mu_);
   uint64_t id = 0;
+  if (dropped != nullptr) *dropped = 0;
   common::Status s = store_.WithEventFamily([&](rocksdb::DB& db, rocksdb::ColumnFamilyHandle& cf) {
     if (next_id_ == 0) {  // ids are in the keys' second half: find the largest once
       uint64_t max_id = 0;
       std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(rocksdb::ReadOptions(), &cf));
+      count_ = 0;
       for (it->SeekToFirst(); it->Valid(); it->Next()) {
         if (it->key().size() == kKeySize) {
           max_id = std::max(max_id, GetBigEndian(it->key().data() + 8));
+          ++count_;
         }
       }
       if (!it->status().ok()) return common::Status::Error(it->status().ToString());
       next_id_ = max_id + 1;
     }
     id = next_id_;
-    rocksdb::Status put =
-        db.Put(rocksdb::WriteOptions(), &cf, EventKey(event.when_us, id), EncodeEventValue(event));
+    rocksdb::WriteBatch batch;
+    uint64_t deleting = 0;
+    if (count_ >= max_stored_) {  // the oldest go, in the same write
+      std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(rocksdb::ReadOptions(), &cf));
+      for (it->SeekToFirst(); it->Valid() && count_ - deleting >= max_stored_; it->Next()) {
+        if (it->key().size() != kKeySize) continue;
+        batch.Delete(&cf, it->key());
+        ++deleting;
+      }
+      if (!it->status().ok()) return common::Status::Error(it->status().ToString());
+    }
+    batch.Put(&cf, EventKey(event.when_us, id), EncodeEventValue(event));
+    rocksdb::Status put = db.Write(rocksdb::WriteOptions(), &batch);
     if (!put.ok()) return common::Status::Error(put.ToString());
     ++next_id_;
+    count_ = count_ - deleting + 1;
+    if (dropped != nullptr) *dropped = deleting;
     return common::Status::Ok();
   });
   if (!s.ok()) return s;

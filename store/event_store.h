@@ -5,6 +5,7 @@
 // stateless. Any thread; the SeriesStore must outlive it.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <mutex>
@@ -50,10 +51,14 @@ bool DecodeEventValue(std::string_view value, Event* event);
 
 class EventStore {
  public:
-  explicit EventStore(const SeriesStore& store) : store_(store) {}
+  // At most `max_stored` events are kept: adding one past it deletes the
+  // oldest (smallest when) in the same write.
+  explicit EventStore(const SeriesStore& store, uint64_t max_stored = UINT64_MAX)
+      : store_(store), max_stored_(std::max<uint64_t>(max_stored, 1)) {}
 
-  // Stores `event` under the next id (event.id is ignored) and returns the id.
-  common::Result<uint64_t> Add(const Event& event);
+  // Stores `event` under the next id (event.id is ignored) and returns the
+  // id; `*dropped` (if given) gets how many of the oldest it deleted.
+  common::Result<uint64_t> Add(const Event& event, uint64_t* dropped = nullptr);
 
   // Calls visit(event) for each event with from_us <= when <= until_us, in
   // (when, id) order, until it returns false. Values it cannot decode are
@@ -63,8 +68,10 @@ class EventStore {
 
  private:
   const SeriesStore& store_;
-  std::mutex mu_;         // guards next_id_ and orders Add's writes
+  const uint64_t max_stored_;
+  std::mutex mu_;         // guards next_id_, count_ and orders Add's writes
   uint64_t next_id_ = 0;  // 0: not yet read from the family
+  uint64_t count_ = 0;    // events stored (read with next_id_)
 };
 
 }  // namespace hourglass::store

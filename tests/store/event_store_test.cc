@@ -79,6 +79,33 @@ TEST_CASE("event store: events and their ids survive a reopen") {
   CHECK(got[2].data == "d");
 }
 
+TEST_CASE("event store: at most max_stored events; one more deletes the oldest, also after a reopen") {
+  Fixture f;
+  {
+    auto store = f.Open();
+    EventStore events(*store, 3);
+    uint64_t dropped = 9;
+    for (int64_t when : {30, 10, 20}) {  // the bound itself: nothing goes
+      REQUIRE(events.Add({.when_us = when, .what = std::to_string(when)}, &dropped).ok());
+      CHECK(dropped == 0);
+    }
+    REQUIRE(events.Add({.when_us = 40, .what = "40"}, &dropped).ok());  // one more
+    CHECK(dropped == 1);
+    std::vector<Event> got = ScanAll(*store, INT64_MIN, INT64_MAX);
+    REQUIRE(got.size() == 3);
+    CHECK(got[0].what == "20");  // the oldest by time (10) went, not the first posted
+  }
+  auto store = f.Open();
+  EventStore events(*store, 2);  // a smaller bound after a restart
+  uint64_t dropped = 0;
+  REQUIRE(events.Add({.when_us = 50, .what = "50"}, &dropped).ok());
+  CHECK(dropped == 2);
+  std::vector<Event> got = ScanAll(*store, INT64_MIN, INT64_MAX);
+  REQUIRE(got.size() == 2);
+  CHECK(got[0].what == "40");
+  CHECK(got[1].what == "50");
+}
+
 TEST_CASE("event store: tags are listed as split() and matched as django-tagging parses them") {
   CHECK(EventTagWords("  b a\tb ") == std::vector<std::string>{"b", "a", "b"});
   CHECK(ParseEventTags("b a b") == std::vector<std::string>{"a", "b"});
