@@ -97,6 +97,8 @@ common::Result<std::vector<LocalAuditFile>> ListLocalAudit(const std::string& au
   std::vector<LocalAuditFile> out;
   if (until_s <= from_s) return out;
   const int64_t first_hour = from_s / 3600, last_hour = (until_s - 1) / 3600;
+  std::error_code ec;
+  if (!std::filesystem::exists(audit_dir, ec)) return out;  // nothing written yet
   auto files = ListAuditFiles(audit_dir, prefix);
   if (!files) return files.status();
   auto spool = ReadSpool(sealed_dir, prefix, first_hour, last_hour);

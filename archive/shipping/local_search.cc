@@ -74,6 +74,7 @@ class LocalScan {
     if (from >= range.to) return common::Status::Ok();
     if (page_.scanned_bytes >= max_scan_) return Stop(range, from);
     common::UniqueFd fd(::open(range.path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (fd.get() < 0 && errno == ENOENT) return common::Status::Ok();  // uploaded and expired
     if (fd.get() < 0) {
       return common::Status::Error("cannot open " + range.path + ": " + std::strerror(errno));
     }

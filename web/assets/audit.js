@@ -35,10 +35,10 @@ HG.audit = {};
                  HG.el("td", {}, f.app), HG.el("td", {}, f.severity), HG.el("td", {}, f.message));
   }
 
-  function hourRow(hour, cells, state, title) {
+  function hourRow(hour, cells, state, label, title) {
     const tr = HG.el("tr", { "data-hour": hour, "data-state": state, title },
       ...cells.map((c, i) => HG.el("td", i >= 2 && i <= 5 ? { class: "num" } : {}, c)),
-      HG.el("td", {}, state));
+      HG.el("td", {}, label));
     tr.addEventListener("click", () => openHour(hour));
     return tr;
   }
@@ -49,14 +49,15 @@ HG.audit = {};
   }
 
   async function hours(from, until) {
+    // The local hours show even when the archive cannot be listed (its error does).
     const [local, archived] = await Promise.all([HG.json("/archive/local", { from, until }),
-                                                 HG.json("/archive/hours", { from, until })]);
+      HG.json("/archive/hours", { from, until }).catch(e => { HG.showError(e.message); return []; })]);
     const body = document.querySelector("#hours-table tbody");
     const rows = local.filter(r => r.state !== "uploaded").map(r => hourRow(r.hour,
       [r.hour, "this host", r.segment, r.sealed ? r.uploaded + " of " + r.sealed + " uploaded" : "-",
-       r.lines === null ? "-" : r.lines, HG.bytes(r.size)], localState(r), r.file));
+       r.lines === null ? "-" : r.lines, HG.bytes(r.size)], r.state, localState(r), r.file));
     archived.forEach(r => rows.push(hourRow(r.hour, [r.hour, r.host, r.segment, r.parts || "whole",
-      r.lines, HG.bytes(r.size)], "archived", r.key)));
+      r.lines, HG.bytes(r.size)], "archived", "archived", r.key)));
     body.replaceChildren(...rows);
     if (rows.length === 0) {
       body.append(HG.el("tr", {}, HG.el("td", { colspan: 7 }, "no audit hours in this range")));

@@ -11,8 +11,10 @@ HG.status = {};
     ["syslog messages, per flush", "hourglass.syslog.messages_received"],
     ["syslog truncations, per flush", "hourglass.syslog.messages_truncated"],
     ["store points written, per flush", "hourglass.store.points_written"],
-    ["pending uploads (hours)", "hourglass.archive.pending_hours"],
-    ["oldest pending upload, s", "hourglass.archive.oldest_pending_age_s"],
+    // Gauges /metrics names otherwise (query/status_pages.cc: kExposedAs, units).
+    ["pending uploads (hours)", "hourglass.archive.pending_hours", "hourglass_archive_pending_files"],
+    ["oldest pending upload, s", "hourglass.archive.oldest_pending_age_s",
+     "hourglass_archive_oldest_pending_age_seconds"],
   ];
   const DROP_RE = /drop|bad|truncat|refused|reject|fail|error|invalid|overflow|discard|skipped/;
   S.charts = {};
@@ -20,8 +22,8 @@ HG.status = {};
 
   // hourglass.statsd.bad_lines_seen -> "total N" of hourglass_statsd_bad_lines_seen_total
   // (a counter), or "now N" of a gauge; undefined if /metrics has neither.
-  function total(target) {
-    const name = target.replace(/\./g, "_");
+  function total(target, exposed) {
+    const name = exposed || target.replace(/\./g, "_");
     if (totals[name + "_total"] !== undefined) return "total " + totals[name + "_total"];
     if (totals[name] !== undefined) return "now " + totals[name];
     return undefined;
@@ -68,9 +70,9 @@ HG.status = {};
       HG.el("td", {}, name), HG.el("td", { class: "num" }, value))));
   }
 
-  async function chart(title, target, box) {
+  async function chart(title, target, exposed, box) {
     const div = HG.el("div", { class: "plot" });
-    const count = total(target);
+    const count = total(target, exposed);
     const h3 = HG.el("h3", {}, title);
     if (count !== undefined) h3.append(" ", HG.el("span", { class: "total", "data-total": target }, count));
     box.replaceChildren(h3, div);
@@ -91,10 +93,10 @@ HG.status = {};
     const charts = document.getElementById("status-charts");
     charts.replaceChildren();
     S.charts = {};
-    await Promise.all(CHARTS.map(([title, target]) => {
+    await Promise.all(CHARTS.map(([title, target, exposed]) => {
       const box = HG.el("div", { class: "small-chart" });
       charts.append(box);
-      return chart(title, target, box);
+      return chart(title, target, exposed, box);
     }));
   };
 })(HG.status);

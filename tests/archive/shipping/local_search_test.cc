@@ -179,6 +179,15 @@ TEST_CASE("local search: only up to the size at the listing, only whole lines") 
   CHECK(local.Search({}, {}).lines == Lines{"one", "two", "three"});
   local.ranges[0].from = 4;  // bytes [0, 4) are in the archive
   CHECK(local.Search({}, {}).lines == Lines{"two", "three"});
+  // Deleted since the listing (uploaded, past archive.keep_local): skipped.
+  local.Add("later.log", "four\n");
+  std::filesystem::remove(local.ranges[0].path);
+  CHECK(local.Search({}, {}).lines == Lines{"four"});
+}
+
+TEST_CASE("local hours: no audit directory yet is no hours") {
+  testing::TempDir dir;
+  CHECK(List(dir.path() + "/audit", dir.path() + "/sealed").empty());
 }
 
 TEST_CASE("archive then local: the archive's lines first, one cursor across both") {
