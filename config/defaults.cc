@@ -248,11 +248,13 @@ max_points_written = 10000000
 max_event_size = "64KiB"
 max_event_tags = 64
 max_events_returned = 10000
-# One page of /archive/search (the web page's audit search): at most this
-# many matching lines and bytes of them, reading at most search_max_scan of
-# archived objects (compressed, as listed); past any of them the page ends
-# with "more": true and a cursor ("next", passed back as "after") that goes
-# on from there.
+# One page of /archive/search (the web page's audit search, over the archive
+# and then the local audit files not uploaded yet): at most this many
+# matching lines and bytes of them, reading at most search_max_scan of
+# archived objects (compressed, as listed) and local files (checked between
+# objects, and every 64 KiB inside a local file); past any of them the page
+# ends with "more": true and a cursor ("next", passed back as "after") that
+# goes on from there.
 search_max_lines = 1000
 search_max_bytes = "1MiB"
 search_max_scan = "256MiB"
