@@ -119,21 +119,31 @@ class Browser {
       if (file.uploaded_to >= file.size) continue;  // all in the archive
       local.push_back({file.info.name, file.path, file.uploaded_to, file.size});
     }
+    // An archive that cannot be listed leaves the local lines, said so in
+    // "archive_error"; a cursor into the archive needs it (502).
+    std::vector<archive::ArchivedSegment> segments;
+    std::string archive_error;
     auto service = ArchiveService::Open(settings_);
-    if (!service) return Reply(503, service.status().message());
-    archive::StoreResult<std::vector<archive::ArchivedSegment>> segments =
-        std::vector<archive::ArchivedSegment>();
-    if (!archive::IsLocalCursor(after)) segments = service->List(range.range);
-    if (!segments) return Reply(502, segments.error().message);
+    if (!service) {
+      archive_error = service.status().message();
+    } else if (!archive::IsLocalCursor(after)) {
+      auto listed = service->List(range.range);
+      if (listed) segments = std::move(*listed);
+      if (!listed) archive_error = listed.error().message;
+    }
+    if (!archive_error.empty() && !after.empty() && !archive::IsLocalCursor(after)) {
+      return Reply(502, archive_error);
+    }
     std::string read_error;
     const archive::SegmentReader read = [&](size_t index, const archive::ChunkSink& sink) {
-      auto error = service->Stream({(*segments)[index]}, nullptr, sink);
+      auto error = service->Stream({segments[index]}, nullptr, sink);
       if (!error) return common::Status::Ok();
       read_error = error->message;
       return common::Status::Error(error->message);
     };
-    auto page = archive::SearchArchiveAndLocal(*segments, read, local, request, limits_);
+    auto page = archive::SearchArchiveAndLocal(segments, read, local, request, limits_);
     if (!page) return Reply(read_error.empty() ? 400 : 502, page.status().message());
+    page->archive_error = std::move(archive_error);
     return {200, "application/json", archive::SearchPageJson(*page)};
   }
 

@@ -314,6 +314,26 @@ class UnshippedAuditAndWideTreeTest(BrowserCase):
         self.assertEqual([e for e in self.driver.get_log("browser")
                           if e["level"] == "SEVERE" and "401" not in e["message"]], [])
 
+        # The archive cannot be listed (its directory replaced by a file): the
+        # local lines are still found, and the page says the archive was not searched.
+        archive = os.path.join(self.hg.data_dir, "archive")
+        os.rename(archive, archive + ".moved")
+        with open(archive, "w") as f:
+            f.write("not a directory\n")
+        answer = self.api("/archive/search", grep=f"open-{marker}", **{"from": "-1h", "until": "now"})
+        self.assertEqual([json.loads(line)["message"] for line in answer["lines"]],
+                         [f"open-{marker} not archived yet"])
+        self.assertTrue(answer["archive_error"])
+        pattern = self.driver.find_element("id", "audit-pattern")
+        pattern.clear()
+        pattern.send_keys(f"open-{marker}")
+        self.driver.find_element("id", "audit-search").click()
+        self.until(lambda: self.rows("#lines-table") == 1 and self.js(
+            "return document.getElementById('error').textContent.startsWith('archive not searched')"),
+            "the local line and the archive's error")
+        self.assertEqual(self.js("""return [...document.querySelectorAll('#hours-table tbody tr[data-state]')]
+                                    .length"""), 1)  # the local hour, still listed
+
 
 class PageHeadersTest(unittest.TestCase):
     """No browser needed: the page's headers as served."""

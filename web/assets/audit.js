@@ -77,6 +77,7 @@ HG.audit = {};
     const body = document.querySelector("#lines-table tbody");
     const more = document.getElementById("audit-more");
     const answer = await HG.json("/archive/search", params);
+    if (answer.archive_error) HG.showError("archive not searched (local files only): " + answer.archive_error);
     if (!append) body.replaceChildren();
     answer.lines.forEach(line => body.append(lineRow(line)));
     document.getElementById("lines-title").textContent = "Lines (" + body.children.length +

@@ -210,6 +210,11 @@ TEST_CASE("archive then local: the archive's lines first, one cursor across both
   CHECK_FALSE(gone.ok());
   CHECK(gone.status().message().find("search again") != std::string::npos);
   CHECK_FALSE(SearchArchiveAndLocal(segments, read, local.ranges, {.pattern = "(a"}, {}).ok());
+
+  // The archive could not be listed: the JSON says why (and only then).
+  CHECK(SearchPageJson(all).find("archive_error") == std::string::npos);
+  all.archive_error = "cannot list";
+  CHECK(SearchPageJson(all).find(R"("archive_error":"cannot list")") != std::string::npos);
 }
 
 }  // namespace
