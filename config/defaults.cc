@@ -252,11 +252,13 @@ max_events_returned = 10000
 # events.dropped_oldest). graphite-web keeps every event; a bound keeps a
 # client that posts in a loop from filling the disk.
 max_events_stored = 100000
-# One page of /archive/search (the web page's audit search): at most this
-# many matching lines and bytes of them, reading at most search_max_scan of
-# archived objects (compressed, as listed); past any of them the page ends
-# with "more": true and a cursor ("next", passed back as "after") that goes
-# on from there.
+# One page of /archive/search (the web page's audit search, over the archive
+# and then the local audit files not uploaded yet): at most this many
+# matching lines and bytes of them, reading at most search_max_scan of
+# archived objects (compressed, as listed) and local files (checked between
+# objects, and every 64 KiB inside a local file); past any of them the page
+# ends with "more": true and a cursor ("next", passed back as "after") that
+# goes on from there.
 search_max_lines = 1000
 search_max_bytes = "1MiB"
 search_max_scan = "256MiB"

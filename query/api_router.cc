@@ -439,8 +439,10 @@ ApiResponse ApiRouter::Find(const FormParams& params) const {
   }
   common::Result<int64_t> leaves_only = IntParam(params, "leavesOnly", 0);
   common::Result<int64_t> wildcards = IntParam(params, "wildcards", 0);
+  common::Result<int64_t> limit = IntParam(params, "limit", 0);  // Hourglass's own: 0 none
   if (!leaves_only.ok()) return BadRequest(leaves_only.status().message());
   if (!wildcards.ok()) return BadRequest(wildcards.status().message());
+  if (!limit.ok() || *limit < 0) return BadRequest("limit must be a number of nodes");
   std::string query(*query_param);
   const size_t dot = query.rfind('.');
   const std::string base_path = dot == std::string::npos ? "" : query.substr(0, dot) + ".";
@@ -457,9 +459,21 @@ ApiResponse ApiRouter::Find(const FormParams& params) const {
   }
   std::stable_sort(nodes.begin(), nodes.end(),
                    [](const FoundNode& a, const FoundNode& b) { return a.name < b.name; });
+  // `limit`: the first N by name; the headers say how many there were.
+  std::vector<std::pair<std::string, std::string>> headers;
+  if (*limit > 0) {
+    headers.emplace_back("X-Hourglass-Total", std::to_string(nodes.size()));
+    if (nodes.size() > static_cast<uint64_t>(*limit)) {
+      nodes.resize(static_cast<size_t>(*limit));
+      headers.emplace_back("X-Hourglass-Truncated", "1");
+    }
+  }
   const std::string_view jsonp = params.Get("jsonp").value_or("");
-  if (format == "completer") return Json(CompleterJson(nodes, *wildcards), jsonp);
-  return Json(TreeJson(nodes, base_path, *wildcards), jsonp);
+  ApiResponse response = format == "completer"
+                             ? Json(CompleterJson(nodes, *wildcards), jsonp)
+                             : Json(TreeJson(nodes, base_path, *wildcards), jsonp);
+  for (auto& header : headers) response.headers.push_back(std::move(header));
+  return response;
 }
 
 // Leaves may hold data for the longest default retention up to now.

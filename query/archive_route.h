@@ -1,11 +1,12 @@
 // The /archive routes of the HTTP API: GET /archive/hours?from=T&until=T lists
-// the archived audit hours (JSON), GET /archive/cat?from=T&until=T[&grep=RE]
-// returns their lines, decompressed and verified, GET /archive/search?from=T&
-// until=T[&grep=RE][&limit=N][&after=CURSOR] one capped page of matching lines
-// (JSON, with a cursor for the next page). query does not depend on
-// archive: the server passes in an ArchiveBrowser that does the work (for a
-// local or S3 archive alike). Its functions are called from any HTTP thread
-// and must be thread-safe.
+// the archived audit hours (JSON); GET /archive/local?from=T&until=T the audit
+// files still on local disk, with their upload state (JSON); GET
+// /archive/cat?from=T&until=T[&grep=RE] returns their lines, decompressed and
+// verified; GET /archive/search?from=T&until=T[&grep=RE][&limit=N][&after=C]
+// one capped page of matching lines, archived then local (JSON, with a cursor
+// for the next page). query does not depend on archive: the server passes in
+// an ArchiveBrowser that does the work (for a local or S3 archive alike). Its
+// functions are called from any HTTP thread and must be thread-safe.
 #pragma once
 
 #include <functional>
@@ -26,6 +27,7 @@ struct ArchiveReply {
 struct ArchiveBrowser {
   // from/until as given (empty if absent); the browser parses them.
   std::function<ArchiveReply(std::string_view from, std::string_view until)> list;
+  std::function<ArchiveReply(std::string_view from, std::string_view until)> local;
   std::function<ArchiveReply(std::string_view from, std::string_view until, std::string_view grep)>
       cat;
   std::function<ArchiveReply(std::string_view from, std::string_view until, std::string_view grep,

@@ -6,6 +6,8 @@
 
 #include "archive/shipping/archive_search.h"
 #include "archive/shipping/hour_time.h"
+#include "archive/shipping/local_audit.h"
+#include "archive/shipping/local_search.h"
 #include "server/archive_service.h"
 
 namespace hourglass::server {
@@ -67,6 +69,15 @@ class Browser {
     return {200, "application/json", boost::json::serialize(out)};
   }
 
+  // The audit files still on this host's disk, with their upload state.
+  query::ArchiveReply Local(std::string_view from, std::string_view until) const {
+    auto range = ParseRange(Bound(from), Bound(until), clock_.NowSeconds());
+    if (range.problem) return Reply(400, range.problem->reason);
+    auto files = ListLocal(range.range);
+    if (!files) return Reply(500, files.status().message());
+    return {200, "application/json", archive::LocalAuditJson(*files)};
+  }
+
   query::ArchiveReply Cat(std::string_view from, std::string_view until,
                           std::string_view grep) const {
     if (from.empty() || until.empty()) return Reply(400, "from and until are required");
@@ -99,23 +110,49 @@ class Browser {
         return Reply(400, "limit must be a number of lines");
       }
     }
+    // The local state first: a part uploaded between the two listings is
+    // answered twice rather than missed.
+    auto files = ListLocal(range.range);
+    if (!files) return Reply(500, files.status().message());
+    std::vector<archive::LocalRange> local;
+    for (const archive::LocalAuditFile& file : *files) {
+      if (file.uploaded_to >= file.size) continue;  // all in the archive
+      local.push_back({file.info.name, file.path, file.uploaded_to, file.size});
+    }
+    // An archive that cannot be listed leaves the local lines, said so in
+    // "archive_error"; a cursor into the archive needs it (502).
+    std::vector<archive::ArchivedSegment> segments;
+    std::string archive_error;
     auto service = ArchiveService::Open(settings_);
-    if (!service) return Reply(503, service.status().message());
-    auto segments = service->List(range.range);
-    if (!segments) return Reply(502, segments.error().message);
+    if (!service) {
+      archive_error = service.status().message();
+    } else if (!archive::IsLocalCursor(after)) {
+      auto listed = service->List(range.range);
+      if (listed) segments = std::move(*listed);
+      if (!listed) archive_error = listed.error().message;
+    }
+    if (!archive_error.empty() && !after.empty() && !archive::IsLocalCursor(after)) {
+      return Reply(502, archive_error);
+    }
     std::string read_error;
     const archive::SegmentReader read = [&](size_t index, const archive::ChunkSink& sink) {
-      auto error = service->Stream({(*segments)[index]}, nullptr, sink);
+      auto error = service->Stream({segments[index]}, nullptr, sink);
       if (!error) return common::Status::Ok();
       read_error = error->message;
       return common::Status::Error(error->message);
     };
-    auto page = archive::SearchSegments(*segments, read, request, limits_);
+    auto page = archive::SearchArchiveAndLocal(segments, read, local, request, limits_);
     if (!page) return Reply(read_error.empty() ? 400 : 502, page.status().message());
+    page->archive_error = std::move(archive_error);
     return {200, "application/json", archive::SearchPageJson(*page)};
   }
 
  private:
+  common::Result<std::vector<archive::LocalAuditFile>> ListLocal(const TimeRange& range) const {
+    return archive::ListLocalAudit(settings_.audit_dir(), settings_.audit_prefix,
+                                   settings_.sealed_dir(), range.from, range.until);
+  }
+
   // Every segment, verified before anything is answered.
   static query::ArchiveReply ReadAll(ArchiveService& service,
                                      const std::vector<archive::ArchivedSegment>& segments,
@@ -150,6 +187,9 @@ std::shared_ptr<const query::ArchiveBrowser> MakeArchiveBrowser(
   auto out = std::make_shared<query::ArchiveBrowser>();
   out->list = [browser](std::string_view from, std::string_view until) {
     return browser->List(from, until);
+  };
+  out->local = [browser](std::string_view from, std::string_view until) {
+    return browser->Local(from, until);
   };
   out->cat = [browser](std::string_view from, std::string_view until, std::string_view grep) {
     return browser->Cat(from, until, grep);

@@ -111,11 +111,13 @@ std::string SearchPageJson(const SearchPage& page) {
   boost::json::array lines;
   lines.reserve(page.lines.size());
   for (const std::string& line : page.lines) lines.emplace_back(line);
-  return boost::json::serialize(boost::json::object{{"lines", std::move(lines)},
-                                                    {"more", page.more},
-                                                    {"next", page.next},
-                                                    {"scanned_bytes", page.scanned_bytes},
-                                                    {"truncated_line", page.truncated_line}});
+  boost::json::object out{{"lines", std::move(lines)},
+                          {"more", page.more},
+                          {"next", page.next},
+                          {"scanned_bytes", page.scanned_bytes},
+                          {"truncated_line", page.truncated_line}};
+  if (!page.archive_error.empty()) out["archive_error"] = page.archive_error;
+  return boost::json::serialize(out);
 }
 
 }  // namespace hourglass::archive

@@ -37,6 +37,7 @@ struct SearchPage {
   std::string next{};                // the cursor of the next page
   uint64_t scanned_bytes = 0;        // object bytes read (as ArchivedSegment::size)
   bool truncated_line = false;       // a line longer than max_bytes was cut
+  std::string archive_error{};       // the archive was not searched, why (local lines only)
 };
 
 // Streams segment `index`'s decompressed bytes into `sink`; an error from the
@@ -48,7 +49,8 @@ common::Result<SearchPage> SearchSegments(const std::vector<ArchivedSegment>& se
                                           const SegmentReader& read, const SearchRequest& request,
                                           const SearchLimits& limits);
 
-// {"lines":[...],"more":bool,"next":"...","scanned_bytes":N,"truncated_line":bool}
+// {"lines":[...],"more":bool,"next":"...","scanned_bytes":N,"truncated_line":bool}, and
+// "archive_error":"..." when it is set.
 std::string SearchPageJson(const SearchPage& page);
 
 }  // namespace hourglass::archive

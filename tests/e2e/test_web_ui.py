@@ -45,16 +45,20 @@ def start_browser():
         return None, f"chromium did not start: {str(error).splitlines()[0] if str(error) else error!r}"
 
 
-class WebUiTest(unittest.TestCase):
+class BrowserCase(unittest.TestCase):
+    """A headless chromium and a server started with SETS (and http.token)."""
+    SETS = []
+
     @classmethod
     def setUpClass(cls):
+        if cls is BrowserCase:
+            raise unittest.SkipTest("a base class")
         cls.driver, why = start_browser()
         if cls.driver is None:
             raise unittest.SkipTest(why)
         cls.shots = tempfile.mkdtemp(prefix="hourglass-web-ui-")
         print(f"\nscreenshots: {cls.shots}")
-        cls.hg = Hourglass(sets=[f"http.token={TOKEN}", "archive.host=e2e-web",
-                                 "archive.ship_interval=1s"]).start()
+        cls.hg = Hourglass(sets=[f"http.token={TOKEN}", "archive.host=e2e-web"] + cls.SETS).start()
         cls.base = f"http://{cls.hg.addresses['http']}"
 
     @classmethod
@@ -115,6 +119,21 @@ class WebUiTest(unittest.TestCase):
             }
             return out;""")
 
+    def login(self, path="/"):
+        """Loads `path` and gives the token when the page asks."""
+        self.driver.get(self.base + path)
+        self.until(lambda: self.js("return !document.getElementById('token-form').hidden"),
+                   "the token question")
+        self.driver.find_element("id", "token-input").send_keys(TOKEN)
+        self.driver.find_element("css selector", "#token-form button").click()
+
+    def rows(self, table):
+        return self.js(f"return document.querySelectorAll('{table} tbody tr').length")
+
+
+class WebUiTest(BrowserCase):
+    SETS = ["archive.ship_interval=1s"]
+
     # the test -------------------------------------------------------------------
     def test_metrics_status_and_audit_views(self):
         marker = uuid.uuid4().hex[:10]
@@ -138,11 +157,7 @@ class WebUiTest(unittest.TestCase):
 
         # Metrics: the token once, then the tree, lazily, down to the counter.
         driver = self.driver
-        driver.get(self.base + "/")
-        self.until(lambda: self.js("return !document.getElementById('token-form').hidden"),
-                   "the token question")
-        driver.find_element("id", "token-input").send_keys(TOKEN)
-        driver.find_element("css selector", "#token-form button").click()
+        self.login()
         self.click_tree("#tree", "stats_counts")
         self.click_tree("#tree", "web")
         self.click_tree("#tree", "orders")
@@ -186,6 +201,11 @@ class WebUiTest(unittest.TestCase):
             "the statsd drop on the status page")
         self.assertEqual(float(bad), float(self.api("/metrics").split(
             "\nhourglass_statsd_bad_lines_seen_total ")[1].split()[0]))
+        # The chart keeps the rate; its title the exact total, as /metrics counts it.
+        total = self.until(lambda: self.js(
+            "const s = document.querySelector('[data-total=\"hourglass.statsd.bad_lines_seen\"]');"
+            "return s && s.textContent"), "the exact total on the bad lines chart")
+        self.assertEqual(total, f"total {int(float(bad))}")
         components = self.js("""return [...document.querySelectorAll('#health-table tbody tr')]
                                  .map(r => [r.cells[0].textContent, r.cells[1].textContent])""")
         self.assertIn("store", [name for name, _ in components])
@@ -232,6 +252,87 @@ class WebUiTest(unittest.TestCase):
         self.assertEqual([r for r in resources if not r.startswith(self.base + "/")], [])
         self.assertEqual([e for e in driver.get_log("browser")
                           if e["level"] == "SEVERE" and "401" not in e["message"]], [])
+
+
+class UnshippedAuditAndWideTreeTest(BrowserCase):
+    """The default archive.ship_interval (5m): nothing of the open hour is
+    shipped during the test, so what the page finds comes from the local file."""
+
+    def test_open_hour_searched_and_a_wide_branch_cut_with_a_filter(self):
+        marker = uuid.uuid4().hex[:10]
+        hour = int(time.time()) // 3600
+        self.send_syslog([f"open-{marker} not archived yet"] +
+                         [f"bulk-{marker} {i}" for i in range(250)])
+        with socket.create_connection(split_address(self.hg.addresses["carbon"])) as sock:
+            now = int(time.time())
+            sock.sendall("".join(f"wide.c{i} {i} {now}\n" for i in range(12)).encode())
+        self.until(lambda: len(self.api("/metrics/find", query="wide.*")) == 12, "12 children of wide")
+        self.until(lambda: self.api("/archive/search", grep=f"open-{marker}",
+                                    **{"from": "-1h", "until": "now"})["lines"], "the line found locally")
+
+        # The tree asks 5 children at a time (?tree_limit=5): 5 of 12, then a filter.
+        self.login("/?tree_limit=5")
+        self.click_tree("#tree", "wide")
+        note = self.until(lambda: self.js(
+            "const l = document.querySelector('#tree li.filter label'); return l && l.textContent"),
+            "the truncation note")
+        self.assertEqual(note.strip(), "5 of 12 shown, type to filter")
+        self.assertEqual(self.js("return document.querySelectorAll('#tree li.filter ~ li .leaf').length"), 5)
+        self.driver.find_element("css selector", "#tree li.filter input").send_keys("c1")
+        shown = self.until(lambda: self.js("""
+            const names = [...document.querySelectorAll('#tree li.filter ~ li .leaf')].map(s => s.textContent);
+            return names.length === 3 && names;"""), "the filtered children")
+        self.assertEqual(shown, ["c1", "c10", "c11"])
+        self.driver.save_screenshot(os.path.join(self.shots, "tree-filter.png"))
+
+        # Audit: the open hour is listed as open, and its line found before any upload.
+        self.driver.get(self.base + f"/?tree_limit=5#view=audit&from=-1h&until=now&pattern=open-{marker}")
+        found = self.until(lambda: self.js(f"""
+            for (const row of document.querySelectorAll('#lines-table tbody tr')) {{
+              if (row.cells[4].textContent.includes('open-{marker}')) return row.cells[4].textContent;
+            }}
+            return null;"""), "the unshipped line on the page")
+        self.assertEqual(found, f"open-{marker} not archived yet")
+        states = self.js("""return [...document.querySelectorAll('#hours-table tbody tr[data-state]')]
+                            .map(r => r.dataset.state)""")
+        if int(time.time()) // 3600 == hour:  # else the hour rolled during the test: complete, then
+            self.assertEqual(states, ["open"])
+        self.assertEqual(self.api("/archive/hours", **{"from": "-1h", "until": "now"}), [])  # nothing shipped
+        # The local file paged like the archive: 200, then "more" for the rest.
+        pattern = self.driver.find_element("id", "audit-pattern")
+        pattern.clear()
+        pattern.send_keys(f"bulk-{marker}")
+        self.driver.find_element("id", "audit-search").click()
+        self.until(lambda: self.rows("#lines-table") == 200 and
+                   not self.js("return document.getElementById('audit-more').hidden"), "a first page of 200")
+        self.driver.find_element("id", "audit-more").click()
+        self.until(lambda: self.rows("#lines-table") == 250 and
+                   self.js("return document.getElementById('audit-more').hidden"), "the rest after more")
+        self.assertEqual(self.js("return document.querySelector('#lines-table tbody tr:last-child').cells[4].textContent"),
+                         f"bulk-{marker} 249")
+        self.driver.save_screenshot(os.path.join(self.shots, "audit-open-hour.png"))
+        self.assertEqual([e for e in self.driver.get_log("browser")
+                          if e["level"] == "SEVERE" and "401" not in e["message"]], [])
+
+        # The archive cannot be listed (its directory replaced by a file): the
+        # local lines are still found, and the page says the archive was not searched.
+        archive = os.path.join(self.hg.data_dir, "archive")
+        os.rename(archive, archive + ".moved")
+        with open(archive, "w") as f:
+            f.write("not a directory\n")
+        answer = self.api("/archive/search", grep=f"open-{marker}", **{"from": "-1h", "until": "now"})
+        self.assertEqual([json.loads(line)["message"] for line in answer["lines"]],
+                         [f"open-{marker} not archived yet"])
+        self.assertTrue(answer["archive_error"])
+        pattern = self.driver.find_element("id", "audit-pattern")
+        pattern.clear()
+        pattern.send_keys(f"open-{marker}")
+        self.driver.find_element("id", "audit-search").click()
+        self.until(lambda: self.rows("#lines-table") == 1 and self.js(
+            "return document.getElementById('error').textContent.startsWith('archive not searched')"),
+            "the local line and the archive's error")
+        self.assertEqual(self.js("""return [...document.querySelectorAll('#hours-table tbody tr[data-state]')]
+                                    .length"""), 1)  # the local hour, still listed
 
 
 class PageHeadersTest(unittest.TestCase):

@@ -23,6 +23,8 @@ struct Reply {
   std::string content_type;
   std::string body;
   bool chunked = false;
+  std::string total;      // X-Hourglass-Total (/metrics/find&limit=N)
+  std::string truncated;  // X-Hourglass-Truncated
 };
 
 class Client {
@@ -52,8 +54,12 @@ class Client {
     http::read(socket_, buffer_, parser, ec);
     if (ec) return {};
     const auto& res = parser.get();
-    return {res.result_int(), std::string(res[http::field::content_type]), res.body(),
-            res.chunked()};
+    return {res.result_int(),
+            std::string(res[http::field::content_type]),
+            res.body(),
+            res.chunked(),
+            std::string(res["X-Hourglass-Total"]),
+            std::string(res["X-Hourglass-Truncated"])};
   }
 
  private:
@@ -113,6 +119,21 @@ TEST_CASE_METHOD(ServerFixture, "find, GET and Grafana's unencoded POST") {
         R"({"results":["a.b","a.b.c","a.b.d"]})");
   CHECK(Get("/metrics/expand?query=a.*&leavesOnly=1&groupByExpr=1").body ==
         R"({"results":{"a.*":[]}})");
+}
+
+TEST_CASE_METHOD(ServerFixture, "find's limit: N children answered whole, N+1 cut and said so") {
+  Reply two = Get("/metrics/find?query=a.b.*&limit=2");  // a.b has 2 children
+  CHECK(two.body == Get("/metrics/find?query=a.b.*").body);
+  CHECK(two.total == "2");
+  CHECK(two.truncated.empty());
+  Reply one = Get("/metrics/find?query=a.b.*&limit=1");
+  CHECK(one.body == R"([{"text":"c","id":"a.b.c","allowChildren":0,"expandable":0,"leaf":1}])");
+  CHECK(one.total == "2");
+  CHECK(one.truncated == "1");
+  CHECK(Get("/metrics/find?query=a.b.&format=completer&limit=1").truncated == "1");
+  CHECK(Get("/metrics/find?query=a.b.*").total.empty());  // graphite-web's answer, unchanged
+  CHECK(Get("/metrics/find?query=a.b.*&limit=-1").status == 400);
+  CHECK(Get("/metrics/find?query=a.b.*&limit=x").status == 400);
 }
 
 TEST_CASE_METHOD(ServerFixture, "render json, csv, raw, maxDataPoints and errors") {

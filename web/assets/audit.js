@@ -1,6 +1,8 @@
-// Hourglass page: the audit view. The archived hours (/archive/hours) of a
-// range, and a capped search (/archive/search: a pattern over the range, at
-// most PAGE lines an answer, "more" asks for the next page).
+// Hourglass page: the audit view. The hours of a range: those still on this
+// host's disk and not all uploaded (/archive/local: open, pending upload,
+// failed) and the archived ones (/archive/hours); and a capped search
+// (/archive/search: a pattern over the archive and the local files, at most
+// PAGE lines an answer, "more" asks for the next page).
 "use strict";
 HG.audit = {};
 (function (A) {
@@ -33,19 +35,32 @@ HG.audit = {};
                  HG.el("td", {}, f.app), HG.el("td", {}, f.severity), HG.el("td", {}, f.message));
   }
 
+  function hourRow(hour, cells, state, label, title) {
+    const tr = HG.el("tr", { "data-hour": hour, "data-state": state, title },
+      ...cells.map((c, i) => HG.el("td", i >= 2 && i <= 5 ? { class: "num" } : {}, c)),
+      HG.el("td", {}, label));
+    tr.addEventListener("click", () => openHour(hour));
+    return tr;
+  }
+
+  function localState(r) {
+    if (r.state === "open" || r.sealed === r.uploaded) return r.state;
+    return r.state + (r.attempts ? ", " + r.attempts + " attempts" : "");
+  }
+
   async function hours(from, until) {
-    const rows = await HG.json("/archive/hours", { from, until });
+    // The local hours show even when the archive cannot be listed (its error does).
+    const [local, archived] = await Promise.all([HG.json("/archive/local", { from, until }),
+      HG.json("/archive/hours", { from, until }).catch(e => { HG.showError(e.message); return []; })]);
     const body = document.querySelector("#hours-table tbody");
-    body.replaceChildren(...rows.map(r => {
-      const tr = HG.el("tr", { "data-hour": r.hour, title: r.key },
-        HG.el("td", {}, r.hour), HG.el("td", {}, r.host), HG.el("td", { class: "num" }, r.segment),
-        HG.el("td", { class: "num" }, r.parts || "whole"), HG.el("td", { class: "num" }, r.lines),
-        HG.el("td", { class: "num" }, HG.bytes(r.size)));
-      tr.addEventListener("click", () => openHour(r.hour));
-      return tr;
-    }));
+    const rows = local.filter(r => r.state !== "uploaded").map(r => hourRow(r.hour,
+      [r.hour, "this host", r.segment, r.sealed ? r.uploaded + " of " + r.sealed + " uploaded" : "-",
+       r.lines === null ? "-" : r.lines, HG.bytes(r.size)], r.state, localState(r), r.file));
+    archived.forEach(r => rows.push(hourRow(r.hour, [r.hour, r.host, r.segment, r.parts || "whole",
+      r.lines, HG.bytes(r.size)], "archived", "archived", r.key)));
+    body.replaceChildren(...rows);
     if (rows.length === 0) {
-      body.append(HG.el("tr", {}, HG.el("td", { colspan: 6 }, "nothing archived in this range")));
+      body.append(HG.el("tr", {}, HG.el("td", { colspan: 7 }, "no audit hours in this range")));
     }
   }
 
@@ -62,6 +77,7 @@ HG.audit = {};
     const body = document.querySelector("#lines-table tbody");
     const more = document.getElementById("audit-more");
     const answer = await HG.json("/archive/search", params);
+    if (answer.archive_error) HG.showError("archive not searched (local files only): " + answer.archive_error);
     if (!append) body.replaceChildren();
     answer.lines.forEach(line => body.append(lineRow(line)));
     document.getElementById("lines-title").textContent = "Lines (" + body.children.length +

@@ -1,10 +1,13 @@
 // Hourglass page: the metrics view. A lazy tree (one /metrics/find per
-// opened branch, at most MAX_CHILDREN shown), tags (/tags, /tags/<tag>),
+// opened branch, asking at most TREE_LIMIT children: past that, "N of M
+// shown" and a filter box that asks again with a glob), tags (/tags, /tags/<tag>),
 // the targets, time range and dygraph chart; the whole view is in the hash.
 "use strict";
 HG.metrics = {};
 (function (M) {
   const MAX_CHILDREN = 500;
+  // ?tree_limit=N in the page's address lowers it (the e2e test does).
+  const TREE_LIMIT = Number(new URLSearchParams(location.search).get("tree_limit")) || MAX_CHILDREN;
   const RANGES = ["-15min", "-1h", "-6h", "-24h", "-7d", "-30d"];
   M.chart = null;  // the Dygraph (tests read it)
   M.lastRender = null;  // the render JSON it was drawn from
@@ -56,12 +59,40 @@ HG.metrics = {};
 
   function findNode(node) {
     if (node.leaf) return leaf(node.text, node.id, node.id);
-    return branch(node.text, node.id, ul => loadNodes(ul, node.id + ".*"));
+    return branch(node.text, node.id, ul => loadNodes(ul, node.id));
   }
 
-  async function loadNodes(ul, query) {
-    const nodes = await HG.json("/metrics/find", { query, format: "treejson" });
-    children(ul, nodes, findNode);
+  // The children of `path` ("" for the top) whose name holds `filter`, at
+  // most TREE_LIMIT (/metrics/find's limit; X-Hourglass-Total says how many
+  // matched). Past the limit, or once filtered, a filter box comes first.
+  async function loadNodes(ul, path, filter) {
+    const query = (path ? path + "." : "") + (filter ? "*" + filter + "*" : "*");
+    const response = await HG.fetch("/metrics/find", { query, format: "treejson", limit: TREE_LIMIT });
+    const nodes = await response.json();
+    const total = Number(response.headers.get("X-Hourglass-Total") || nodes.length);
+    let box = ul.querySelector(":scope > li.filter");
+    if (!box && (total > nodes.length || filter)) box = filterBox(ul, path);
+    if (box) {  // kept in place (not moved): it keeps the focus while typing
+      while (ul.lastChild && ul.lastChild !== box) ul.removeChild(ul.lastChild);
+      if (ul.firstChild !== box) ul.replaceChildren(box);
+      ul.append(...nodes.map(findNode));
+      box.firstChild.textContent = nodes.length < total
+        ? nodes.length + " of " + total + " shown, type to filter " : total + " shown ";
+    } else {
+      ul.replaceChildren(...nodes.map(findNode));
+    }
+    if (nodes.length === 0) ul.append(HG.el("li", { class: "note" }, "(empty)"));
+  }
+
+  function filterBox(ul, path) {
+    const input = HG.el("input", { type: "search", placeholder: "filter", "aria-label": "filter " + path });
+    let timer = null;
+    input.addEventListener("input", () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => loadNodes(ul, path, input.value.trim().replace(/\./g, ""))
+        .catch(e => HG.showError(e.message)), 250);
+    });
+    return HG.el("li", { class: "note filter" }, HG.el("label", {}, ""), input);
   }
 
   async function loadTags(ul) {
@@ -120,7 +151,7 @@ HG.metrics = {};
       document.getElementById("targets").value = "";
       M.draw(true);
     });
-    loadNodes(document.getElementById("tree"), "*").catch(e => HG.showError(e.message));
+    loadNodes(document.getElementById("tree"), "").catch(e => HG.showError(e.message));
     loadTags(document.getElementById("tag-tree")).catch(() => {});
   };
 
