@@ -273,6 +273,9 @@ void ReadHttp(Reader& r, HttpConfig& h) {
 void ReadStore(Reader& r, StoreConfig& s) {
   s.retentions = r.String("store.retentions");
   s.retry_buffer_bytes = r.Bytes("store.retry_buffer", 1 << 20, int64_t{16} << 30);
+  s.wal_fsync = r.Choice("store.wal_fsync", {"always", "interval", "never"});
+  s.wal_segment_bytes = r.Bytes("store.wal_segment_size", 1 << 20, int64_t{4} << 30);
+  s.seal_lateness_s = r.Duration("store.seal_lateness", 10, 86400);
   constexpr size_t kMaxEntries = 200;
   const char* schemas = "store.schemas";
   for (const toml::table* entry : r.Tables(schemas, {"name", "pattern", "retentions"})) {

@@ -122,6 +122,9 @@ struct StoreAggregationConfig {
 struct StoreConfig {
   std::string retentions;     // carbon syntax, "10s:6h,1m:7d,10m:5y"
   size_t retry_buffer_bytes;  // write batches held while the store cannot write
+  std::string wal_fsync;      // always, interval, never
+  uint64_t wal_segment_bytes;
+  int64_t seal_lateness_s;
   std::vector<StoreSchemaConfig> schemas;
   std::vector<StoreAggregationConfig> aggregation;
 };

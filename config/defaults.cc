@@ -272,6 +272,17 @@ retentions = "10s:6h,1m:7d,10m:5y"
 # to this size and are written once it recovers (it retries every second);
 # past it, points are dropped and counted in store.write_errors.
 retry_buffer = "128MiB"
+# The store's own write-ahead log (data_dir/metrics/wal) of the points not
+# yet sealed into blocks: fsync policy as for audit.fsync ("interval": a
+# crash of the machine loses at most the last second; "always": every
+# write; "never": the kernel decides), and its segment size (a checkpoint
+# deletes whole segments).
+wal_fsync = "interval"
+wal_segment_size = "64MiB"
+# A series' open raw block (1 h at 10 s) is sealed this long after its span
+# ended once no point came for as long: points later than this for a sealed
+# block still land (added to it), at the cost of another write.
+seal_lateness = "2m"
 # Retentions by series name, like storage-schemas.conf: the first entry whose
 # `pattern` (a regular expression, searched in the name without its tags)
 # matches decides. For example:

@@ -109,6 +109,9 @@ std::optional<SettingsProblem> StoreOptionsFrom(const config::StoreConfig& confi
   if (!retentions.ok()) return ProblemOf("store.retentions", retentions.status().message());
   options.retentions = std::move(retentions).value();
   options.retry_buffer_bytes = config.retry_buffer_bytes;
+  options.wal_fsync = config.wal_fsync;
+  options.wal_segment_bytes = config.wal_segment_bytes;
+  options.seal_lateness_s = config.seal_lateness_s;
 
   for (const config::StoreSchemaConfig& s : config.schemas) {
     auto r = store::ParseRetentions(s.retentions);

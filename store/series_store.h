@@ -71,6 +71,13 @@ struct StoreOptions {
   size_t retry_buffer_bytes = 128 << 20;
   // How often a failed store tries to recover (reopen or resume RocksDB).
   int64_t retry_interval_ms = 1000;
+  // The heads' WAL (PATH/wal): fsync policy ("always", "interval", "never")
+  // and segment size.
+  std::string wal_fsync = "interval";
+  uint64_t wal_segment_bytes = 64u << 20;
+  // A head is sealed once its span ended this long ago and it got no point
+  // for as long (or at once when its series starts a later block).
+  int64_t seal_lateness_s = 120;
   // Tests: the RocksDB Env (a fault-injecting file system); null: the default.
   std::shared_ptr<rocksdb::Env> env = nullptr;
 };

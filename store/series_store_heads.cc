@@ -6,7 +6,7 @@
 // merge operand on its data key (a sealed-block operand: the merge operator
 // folds it onto whatever the key holds, so a v1 block, an earlier seal of
 // the same block or a late point is never overwritten), once its span ended
-// kSealLateness ago and either nothing was added for kSealLateness (a sweep
+// store.seal_lateness (2 min) ago and either nothing was added for as long (a sweep
 // every kSweepSeconds) or the series has started a later block (at once: a
 // backfill, sent in time order, seals each block as it moves on). A point
 // for a block sealed before starts a new head, sealed the same way.
@@ -60,9 +60,6 @@ constexpr const char* kHeadsSeqKey = "heads_seq";
 constexpr const char* kHeadsGenerationKey = "heads_generation";
 constexpr size_t kChunkKeySize = 14;
 constexpr size_t kChunkBytes = 1 << 20;
-// A head is sealed once its span ended this long ago and (unless its series
-// moved on to a later block) it got no point for this long.
-constexpr int64_t kSealLateness = 120;
 constexpr int64_t kSweepSeconds = 10;
 constexpr char kMarkerTag = static_cast<char>(0xff);
 constexpr uint64_t kCheckpointWalBytes = 64u << 20;
@@ -212,6 +209,8 @@ common::Status SeriesStore::Impl::OpenHeads() {
 
   PointWalOptions wal_options;
   wal_options.clock = &clock_;
+  wal_options.fsync = ParseWalFsync(options_.wal_fsync).value_or(WalFsync::kInterval);
+  wal_options.segment_bytes = options_.wal_segment_bytes;
   // After a clean stop the WAL is empty: numbering goes on past the checkpoint.
   wal_options.first_sequence = heads_seq + 1;
   uint64_t replayed = 0, skipped = 0;
@@ -298,7 +297,8 @@ void SeriesStore::Impl::SealHeads(int64_t now, bool all_due, rocksdb::WriteBatch
   Seal(heads_.TakeIf([&](const DataKey& key, const RawHeads::Head& head) {
     const int64_t end =
         int64_t(key.block_start) + resolutions[key.resolution].step * kSlotsPerBlock;
-    return end + kSealLateness <= now && (all_due || head.touched + kSealLateness <= now);
+    const int64_t late = options_.seal_lateness_s;
+    return end + late <= now && (all_due || head.touched + late <= now);
   }),
        batch);
 }
@@ -357,7 +357,7 @@ void SeriesStore::Impl::AddRawPoints(const std::vector<Pending>& pending, int64_
     if (!heads_.Add(s.key, s.slot, p.value, p.combine, p.schema, now)) continue;
     const int64_t span = layout_.resolutions()[s.key.resolution].step * kSlotsPerBlock;
     const int64_t previous = int64_t(s.key.block_start) - span;
-    if (previous < 0 || previous + span + kSealLateness > now) continue;
+    if (previous < 0 || previous + span + options_.seal_lateness_s > now) continue;
     bool found = false;
     RawHeads::Sealed head =
         heads_.TakeOne({s.key.resolution, s.key.series_id, uint32_t(previous)}, &found);

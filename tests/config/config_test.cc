@@ -163,6 +163,24 @@ TEST_CASE("archive keys: defaults, overrides and validation") {
   for (const auto& problem : bad.problems) CHECK(problem.find("--set: archive.") == 0);
 }
 
+TEST_CASE("store WAL and seal keys: defaults, overrides at their bounds, bad words refused") {
+  auto r = LoadConfig("", {});
+  REQUIRE(r.ok());
+  CHECK(r.config.store.wal_fsync == "interval");
+  CHECK(r.config.store.wal_segment_bytes == 64u << 20);
+  CHECK(r.config.store.seal_lateness_s == 120);
+  auto s = LoadConfig(
+      "", {"store.wal_fsync=always", "store.wal_segment_size=1MiB", "store.seal_lateness=10s"});
+  REQUIRE(s.ok());
+  CHECK(s.config.store.wal_fsync == "always");
+  CHECK(s.config.store.wal_segment_bytes == 1u << 20);
+  CHECK(s.config.store.seal_lateness_s == 10);
+  auto bad = LoadConfig("", {"store.wal_fsync=sometimes", "store.wal_segment_size=1048575",
+                             "store.seal_lateness=9s"});
+  CHECK(bad.problems.size() == 3);
+  for (const auto& problem : bad.problems) CHECK(problem.find("--set: store.") == 0);
+}
+
 TEST_CASE("store schemas and aggregation rules: carbon's keys, defaults replaced whole") {
   auto defaults = LoadConfig("", {});
   REQUIRE(defaults.ok());

@@ -156,3 +156,23 @@ TEST_CASE("a head checkpointed, then sealed, then a crash: counted once", "[stor
     CHECK(raw->values[(kNow - raw->start) / raw->step] == 1);  // not 2
   }
 }
+
+TEST_CASE("store.seal_lateness decides when an ended block is sealed", "[store][rollup]") {
+  testing::TempDir dir;
+  common::ManualClock clock{kNow * 1'000'000};
+  common::StatsRegistry stats;
+  auto r = SeriesStore::Open(
+      {.path = dir.path(), .retentions = *ParseRetentions("10s:6h,1m:7d"), .seal_lateness_s = 30},
+      clock, stats);
+  REQUIRE(r.ok());
+  auto& store = *r;
+  REQUIRE(store->Write(std::vector<Point>{{"a", kNow, 1}}).ok());
+  const int64_t end = kNow - kNow % 3600 + 3600;  // the block's span ends
+  auto sealed = [&] { return stats.GetCounter("store.heads_sealed", "").Value(); };
+  clock.SetSeconds(end + 29);
+  REQUIRE(store->Write(std::vector<Point>{{"b", end + 20, 1}}).ok());
+  CHECK(sealed() == 0);        // 29 s after the end: not yet
+  clock.SetSeconds(end + 41);  // past the lateness, and the next 10 s sweep
+  REQUIRE(store->Write(std::vector<Point>{{"b", end + 30, 1}}).ok());
+  CHECK(sealed() == 1);  // "a": 30 s after its span ended and idle as long
+}
