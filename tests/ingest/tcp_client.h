@@ -46,9 +46,10 @@ struct TcpClientFixture {
     }
     return -1;
   }
-  // Waits up to 5 s for `stat` to reach `value`, then requires it equal.
+  // Waits up to 5 s for `stat` to equal `value` (a count going up, or a
+  // gauge going down), then requires it equal.
   void WaitFor(const std::string& stat, double value) const {
-    for (int i = 0; i < 1000 && Stat(stat) < value; ++i) {
+    for (int i = 0; i < 1000 && Stat(stat) != value; ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
     REQUIRE(Stat(stat) == value);

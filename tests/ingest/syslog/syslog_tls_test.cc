@@ -141,7 +141,7 @@ TEST_CASE("plain text on the TLS port and TLS 1.1 are handshake failures, counte
   CHECK(ec);
   f.WaitFor("syslog.tls_handshake_failures", 2);
   CHECK(f.Stat("syslog.messages_received") == 0);
-  CHECK(f.Stat("syslog.connections_open") == 0);
+  f.WaitFor("syslog.connections_open", 0);  // the failed session closes just after counting
 }
 
 TEST_CASE("a TLS connection that never handshakes is closed at idle_timeout") {
