@@ -64,7 +64,7 @@ uint8_t BucketValue::fields() const {
     case AggregationMethod::kMax:
       return known | kFieldMax;
     case AggregationMethod::kLast:
-      return known | kFieldLast;
+      return known | kFieldLast | kFieldLastOffset;  // Merge picks the last by offset
   }
   return kAllFields;
 }
@@ -188,6 +188,17 @@ bool RollupBlock::Apply(std::string_view value) {
 // 2^53), so a column of equal counts or a slow-moving sum costs a few bits a
 // bucket instead of the 44 bytes of a kTagRollupBlock record.
 void RollupBlock::Encode(std::string* out) const {
+  size_t n = 0;
+  for (const RollupBucket& b : buckets) n += b.count != 0;
+  out->resize(1 + n * kRollupBlockRecord);
+  char* p = out->data();
+  *p++ = static_cast<char>(kTagRollupBlock);
+  for (uint16_t slot = 0; slot < kSlotsPerBlock; ++slot) {
+    if (buckets[slot].count != 0) p = PutRollupRecord(p, slot, buckets[slot]);
+  }
+}
+
+void RollupBlock::EncodeColumns(std::string* out) const {
   constexpr int kColumns = 7;
   SeriesBlockWriter columns[kColumns];
   for (uint16_t slot = 0; slot < kSlotsPerBlock; ++slot) {

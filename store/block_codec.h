@@ -64,7 +64,8 @@ struct RollupBucket {
 class BucketValue {
  public:
   BucketValue(AggregationMethod method, double x_files_factor, int64_t ratio);
-  // The RollupField bits operator() reads (count only to tell an empty bucket).
+  // The RollupField bits operator() reads, and RollupBucket::Merge needs to
+  // give it the right answer (the others may be left 0 on both sides).
   uint8_t fields() const;
   double operator()(const RollupBucket& b) const {
     if (b.count == 0 || b.known < min_known_) return std::numeric_limits<double>::quiet_NaN();
@@ -198,7 +199,12 @@ struct RawBlock {
 struct RollupBlock {
   RollupBucket buckets[kSlotsPerBlock];
   bool Apply(std::string_view value);
+  // As kTagRollupBlock records (44 bytes a bucket; read without decoding:
+  // recent blocks, which dashboards read most).
   void Encode(std::string* out) const;
+  // As kTagRollupColumns (a few bytes a bucket; a read decodes the columns
+  // its rule needs, about twice the time: old blocks).
+  void EncodeColumns(std::string* out) const;
 };
 
 }  // namespace hourglass::store

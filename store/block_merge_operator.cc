@@ -42,21 +42,32 @@ bool BlockMergeOperator::FullMergeV2(const MergeOperationInput& merge_in,
   auto block = std::make_unique<RollupBlock>();
   if (merge_in.existing_value != nullptr) block->Apply(View(*merge_in.existing_value));
   for (const auto& operand : merge_in.operand_list) block->Apply(View(operand));
-  block->Encode(&merge_out->new_value);
+  EncodeRollup(merge_in.key, *block, &merge_out->new_value);
   return true;
+}
+
+void BlockMergeOperator::EncodeRollup(const rocksdb::Slice& key, const RollupBlock& block,
+                                      std::string* out) const {
+  DataKey k;
+  if (clock_ != nullptr && DataKey::Decode(View(key), &k) &&
+      int64_t(k.block_start) + kColumnsAfterSeconds < clock_->NowSeconds()) {
+    block.EncodeColumns(out);
+  } else {
+    block.Encode(out);
+  }
 }
 
 // Rollup operands always combine. Raw operands combine only when they share
 // one rule (mixed rules, after a rule change, stay separate operands so the
 // full merge applies each in order).
-bool BlockMergeOperator::PartialMergeMulti(const rocksdb::Slice& /*key*/,
+bool BlockMergeOperator::PartialMergeMulti(const rocksdb::Slice& key,
                                            const std::deque<rocksdb::Slice>& operand_list,
                                            std::string* new_value, rocksdb::Logger* logger) const {
   if (operand_list.empty()) return false;
   if (!IsRaw(operand_list.front())) {
     auto block = std::make_unique<RollupBlock>();
     for (const auto& operand : operand_list) block->Apply(View(operand));
-    block->Encode(new_value);
+    EncodeRollup(key, *block, new_value);
     return true;
   }
   // Only old single-point operands of one rule combine; the result is an

@@ -40,7 +40,10 @@ namespace hourglass::store {
 // background errors; RocksDB's own recovery is left to the store.
 rocksdb::DBOptions StoreDbOptions(std::shared_ptr<rocksdb::EventListener> listener,
                                   rocksdb::Env* env);
-std::vector<rocksdb::ColumnFamilyDescriptor> StoreFamilies(rocksdb::CompactionFilter* filter);
+// `clock` dates rollup blocks for the merge operator (recent: records, old:
+// columns; block_merge_operator.h).
+std::vector<rocksdb::ColumnFamilyDescriptor> StoreFamilies(rocksdb::CompactionFilter* filter,
+                                                           const common::Clock* clock);
 
 class SeriesStore::Impl {
  public:

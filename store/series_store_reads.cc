@@ -53,10 +53,15 @@ void SeriesStore::Impl::FillValues(const ReadPlan& plan, const AggregationRule& 
     if (!heads.empty()) snapshot = std::make_unique<rocksdb::ManagedSnapshot>(db_.get());
   }
   if (snapshot) ro.snapshot = snapshot->snapshot();
-  // A rollup read folds the heads' points into buckets of its step first.
+  // A rollup read folds the heads' points into buckets of its step first:
+  // open[i - open_first] for output index i (only the span the heads cover,
+  // usually the last hour or two of the range).
   std::vector<RollupBucket> open;
+  int64_t open_first = 0;
   if (!raw && !heads.empty()) {
-    open.resize(out->values.size());
+    const int64_t first_t = std::max<int64_t>(heads.front().first, out->start);
+    open_first = std::max<int64_t>(0, (first_t - out->start) / step);
+    open.resize(out->values.size() - size_t(std::min<int64_t>(open_first, out->values.size())));
     for (const auto& head : heads) {
       const int64_t block_start = head.first;
       ForEachRaw(head.second, [&](uint16_t slot, double v) {
@@ -64,14 +69,13 @@ void SeriesStore::Impl::FillValues(const ReadPlan& plan, const AggregationRule& 
         if (t < out->start || t >= out->end) return;
         const int64_t i = (t - out->start) / step;
         const int64_t bucket = out->start + i * step;
-        open[i].Merge(RollupBucket::Point(v, uint16_t((t - bucket) / raw_step), 1));
+        open[i - open_first].Merge(RollupBucket::Point(v, uint16_t((t - bucket) / raw_step), 1));
       });
     }
   }
-  // Only the fields the rule reads are decoded (count and last_offset too
-  // when a head's bucket is merged in: Merge reads them).
-  const uint8_t fields =
-      value_of.fields() | (open.empty() ? 0 : kFieldCount | kFieldLastOffset | kFieldKnown);
+  // Only the fields the rule reads are decoded: enough to merge a head's
+  // bucket in too (BucketValue::fields).
+  const uint8_t fields = value_of.fields();
   auto index = [&](int64_t t) -> int64_t {
     return t >= out->start && t < out->end ? (t - out->start) / step : -1;
   };
@@ -91,14 +95,16 @@ void SeriesStore::Impl::FillValues(const ReadPlan& plan, const AggregationRule& 
         [&](uint16_t slot, RollupBucket b) {
           const int64_t i = index(int64_t(key.block_start) + slot * step);
           if (i < 0) return;
-          if (!open.empty()) b.Merge(std::exchange(open[i], RollupBucket{}));
+          if (i >= open_first && size_t(i - open_first) < open.size()) {
+            b.Merge(std::exchange(open[i - open_first], RollupBucket{}));
+          }
           out->values[i] = value_of(b);
         },
         fields);
   }
   if (!raw) {
     for (size_t i = 0; i < open.size(); ++i) {
-      if (open[i].count > 0) out->values[i] = value_of(open[i]);
+      if (open[i].count > 0) out->values[open_first + i] = value_of(open[i]);
     }
     return;
   }

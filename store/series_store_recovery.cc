@@ -99,7 +99,7 @@ common::Status SeriesStore::Impl::OpenRocksDb() {
   rocksdb::DB* db = nullptr;
   handles_.clear();
   auto s = rocksdb::DB::Open(StoreDbOptions(listener_, options_.env.get()), options_.path,
-                             StoreFamilies(&filter_), &handles_, &db);
+                             StoreFamilies(&filter_, &clock_), &handles_, &db);
   if (!s.ok()) return common::Status::Error(s.ToString());
   db_.reset(db);
   data_ = handles_[1];

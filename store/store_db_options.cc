@@ -45,9 +45,10 @@ rocksdb::ColumnFamilyOptions FamilyOptions(const std::shared_ptr<rocksdb::Cache>
 // the current hour's blocks that the next compactions fold together: L0 and
 // L1 are rewritten soon, so they stay uncompressed.
 rocksdb::ColumnFamilyOptions DataFamilyOptions(const std::shared_ptr<rocksdb::Cache>& cache,
-                                               rocksdb::CompactionFilter* filter) {
+                                               rocksdb::CompactionFilter* filter,
+                                               const common::Clock* clock) {
   rocksdb::ColumnFamilyOptions data = FamilyOptions(cache, true);
-  data.merge_operator = std::make_shared<BlockMergeOperator>();
+  data.merge_operator = std::make_shared<BlockMergeOperator>(clock);
   data.compaction_filter = filter;
   data.prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(9));
   data.memtable_prefix_bloom_size_ratio = 0.02;
@@ -96,12 +97,13 @@ rocksdb::DBOptions StoreDbOptions(std::shared_ptr<rocksdb::EventListener> listen
   return db_options;
 }
 
-std::vector<rocksdb::ColumnFamilyDescriptor> StoreFamilies(rocksdb::CompactionFilter* filter) {
+std::vector<rocksdb::ColumnFamilyDescriptor> StoreFamilies(rocksdb::CompactionFilter* filter,
+                                                           const common::Clock* clock) {
   auto cache = rocksdb::NewLRUCache(kBlockCacheBytes);
   rocksdb::ColumnFamilyOptions nodes = FamilyOptions(cache, true);
   nodes.merge_operator = NewNodeFlagsMergeOperator();
   return {{rocksdb::kDefaultColumnFamilyName, FamilyOptions(cache, false)},
-          {"data", DataFamilyOptions(cache, filter)},
+          {"data", DataFamilyOptions(cache, filter, clock)},
           {"nodes", nodes},
           {"tags", FamilyOptions(cache, true)},
           {"heads", FamilyOptions(cache, false)},

@@ -53,7 +53,7 @@ TEST_CASE("a merged rollup block is stored column-wise and reads back exactly", 
     AppendRollupRecord(slot, b, &legacy);
   }
   std::string columns;
-  block->Encode(&columns);
+  block->EncodeColumns(&columns);
   CHECK(uint8_t(columns[0]) == kTagRollupColumns);
   auto same = [](const RollupBucket& a, const RollupBucket& b) {
     return std::memcmp(&a.sum, &b.sum, 8) == 0 && std::memcmp(&a.min, &b.min, 8) == 0 &&
@@ -72,11 +72,11 @@ TEST_CASE("a merged rollup block is stored column-wise and reads back exactly", 
   auto again = std::make_unique<RollupBlock>();
   REQUIRE(again->Apply(columns));
   std::string reencoded;
-  again->Encode(&reencoded);
+  again->EncodeColumns(&reencoded);
   CHECK(reencoded == columns);
   // An empty block, and truncated or damaged values, never read out of bounds.
   std::string empty;
-  RollupBlock().Encode(&empty);
+  RollupBlock().EncodeColumns(&empty);
   CHECK(ForEachRollup(empty, [](uint16_t, const RollupBucket&) { FAIL("no bucket"); }));
   for (size_t cut = 1; cut < columns.size(); cut += 7) {
     (void)ForEachRollup(std::string_view(columns).substr(0, cut),
@@ -93,7 +93,7 @@ TEST_CASE("a rollup block of counter minutes takes a few bytes a bucket", "[stor
     }
   }
   std::string columns;
-  block->Encode(&columns);
+  block->EncodeColumns(&columns);
   INFO(columns.size() << " bytes for 360 buckets");
   CHECK(columns.size() < kSlotsPerBlock * 4);  // a kTagRollupBlock record is 44 bytes
 }

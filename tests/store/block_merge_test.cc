@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "common/clock.h"
 #include "store/block_codec.h"
 #include "store/series_block.h"
 
@@ -97,4 +98,40 @@ TEST_CASE("partial merges of single-point operands keep their rule", "[store][me
                                          Sealed(RawCombine::kSum, {{4, 2}})};
   std::deque<rocksdb::Slice> sealed_slices(with_sealed.begin(), with_sealed.end());
   CHECK_FALSE(op.PartialMergeMulti("k", sealed_slices, &partial, nullptr));
+}
+
+TEST_CASE("a merged rollup block is stored as records while recent, as columns once old",
+          "[store][merge]") {
+  const int64_t now = 1'800'000'000;
+  hourglass::common::ManualClock clock{now * 1'000'000};
+  BlockMergeOperator op(&clock);
+  std::string a, b;
+  EncodeRollupBucketOperand(3, RollupBucket::Point(2, 0, 1), &a);
+  EncodeRollupBucketOperand(3, RollupBucket::Point(5, 1, 1), &b);
+  auto merged = [&](int64_t block_start) {
+    char key[kDataKeySize];
+    DataKey{1, 42, uint32_t(block_start)}.EncodeTo(key);
+    std::vector<rocksdb::Slice> operands = {a, b};
+    const rocksdb::Slice key_slice(key, kDataKeySize);  // the input keeps a reference
+    rocksdb::MergeOperator::MergeOperationInput in(key_slice, nullptr, operands, nullptr);
+    std::string out;
+    rocksdb::Slice existing_operand;
+    rocksdb::MergeOperator::MergeOperationOutput result(out, existing_operand);
+    REQUIRE(op.FullMergeV2(in, &result));
+    return out;
+  };
+  const int64_t limit = now - BlockMergeOperator::kColumnsAfterSeconds;
+  for (int64_t start : {limit, limit - 1}) {
+    const std::string value = merged(start);
+    CHECK(uint8_t(value[0]) == (start == limit ? kTagRollupBlock : kTagRollupColumns));
+    int n = 0;
+    CHECK(ForEachRollup(value, [&](uint16_t slot, const RollupBucket& bucket) {
+      ++n;
+      CHECK(slot == 3);
+      CHECK(bucket.count == 2);
+      CHECK(bucket.sum == 7);
+      CHECK(bucket.last == 5);
+    }));
+    CHECK(n == 1);
+  }
 }
