@@ -227,6 +227,21 @@ rgw thread pool size = 32
             raise RuntimeError(f"{' '.join(args[:3])} failed ({result.returncode}): {result.stderr[-2000:]}")
         return result.stdout
 
+    def _ceph(self, *args, attempts=20):
+        """A `ceph` CLI command; retried while the mon cannot answer yet
+        (EPERM "problem getting command descriptions", seen under load right
+        after it started). The commands used are idempotent: `osd new` with
+        the same uuid returns the same id, `osd crush add` again is a no-op."""
+        for attempt in range(attempts):
+            try:
+                return self._run("ceph", *args)
+            except RuntimeError as error:
+                transient = ("problem getting command descriptions" in str(error) or
+                             "error connecting to the cluster" in str(error))
+                if not transient or attempt + 1 == attempts:
+                    raise
+                time.sleep(0.5)
+
     def _spawn(self, *args):
         cmd = [args[0], "-f", "-c", self._path("ceph.conf"), *args[1:]]
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
@@ -243,10 +258,10 @@ rgw thread pool size = 32
 
     def _start_osd(self):
         osd_uuid = str(uuid.uuid4())
-        osd_id = self._run("ceph", "osd", "new", osd_uuid).strip()
+        osd_id = self._ceph("osd", "new", osd_uuid).strip()
         os.mkdir(self._path("osd", f"osd.{osd_id}"))
         self._run("ceph-osd", "-i", osd_id, "--mkfs", "--osd-uuid", osd_uuid)
-        self._run("ceph", "osd", "crush", "add", f"osd.{osd_id}", "1.0", "root=default")
+        self._ceph("osd", "crush", "add", f"osd.{osd_id}", "1.0", "root=default")
         self._spawn("ceph-osd", "-i", osd_id)
 
     def _start_rgw(self, deadline):
