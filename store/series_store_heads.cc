@@ -63,6 +63,9 @@ constexpr size_t kChunkBytes = 1 << 20;
 constexpr int64_t kSweepSeconds = 10;
 constexpr char kMarkerTag = static_cast<char>(0xff);
 constexpr uint64_t kCheckpointWalBytes = 64u << 20;
+// Points per WAL record: at most ~28 bytes each encoded, well under
+// kWalMaxRecordBytes (64 MiB).
+constexpr size_t kWalPointsPerRecord = 1u << 20;
 constexpr int kResolutionShift = 40;
 constexpr int kCombineShift = 48;
 constexpr int kSchemaShift = 50;
@@ -333,8 +336,12 @@ void SeriesStore::Impl::AddRawPoints(const std::vector<Pending>& pending, int64_
     logged.push_back({p.id, PackTime(p.timestamp, resolution, p.combine, p.schema), p.value});
   }
   run.Finish();
-  if (!logged.empty() && wal_) {
-    if (auto seq = wal_->Append(logged); !seq.ok()) {
+  // One WAL record per kWalPointsPerRecord points: a record is at most
+  // kWalMaxRecordBytes (a statsd flush of 1 M keys is ~6 M points).
+  for (size_t begin = 0; wal_ && begin < logged.size(); begin += kWalPointsPerRecord) {
+    const auto chunk =
+        std::span(logged).subspan(begin, std::min(kWalPointsPerRecord, logged.size() - begin));
+    if (auto seq = wal_->Append(chunk); !seq.ok()) {
       // Kept in memory: the next checkpoint (forced by this) makes them durable.
       wal_errors_.Add();
       wal_unlogged_ = true;
@@ -347,6 +354,7 @@ void SeriesStore::Impl::AddRawPoints(const std::vector<Pending>& pending, int64_
         spdlog::warn("metric store WAL: {} ({} batch(es) kept in memory until the next checkpoint)",
                      seq.status().message(), n);
       }
+      break;
     }
   }
   // A series that starts a block seals its previous one if that span ended

@@ -176,3 +176,32 @@ TEST_CASE("store.seal_lateness decides when an ended block is sealed", "[store][
   REQUIRE(store->Write(std::vector<Point>{{"b", end + 30, 1}}).ok());
   CHECK(sealed() == 1);  // "a": 30 s after its span ended and idle as long
 }
+
+TEST_CASE("a Write of more than 2^20 points is logged as several WAL records, replayed whole",
+          "[store][wal]") {
+  testing::TempDir dir;
+  const int64_t hour = kNow - kNow % 3600 - 3600;  // the previous hour: one block per series
+  constexpr int kSeries = 3000;                    // x 360 slots = 1.08 M points
+  InCrashingChild([&] {
+    Store s(dir.path());
+    s.clock.SetSeconds(hour + 3600 + 30);  // ended, not yet sealed
+    std::vector<Point> points;
+    points.reserve(size_t(kSeries) * 360);
+    for (int i = 0; i < kSeries; ++i) {
+      const std::string name = "big.s" + std::to_string(i);
+      for (int slot = 0; slot < 360; ++slot) points.push_back({name, hour + 10 * slot, 1.0});
+    }
+    REQUIRE(s.store->Write(points).ok());
+    REQUIRE(s.stats.GetCounter("store.wal_errors", "").Value() == 0);
+    _exit(0);  // kill -9: only the WAL has them
+  });
+  Store s(dir.path());
+  s.clock.SetSeconds(hour + 3600 + 30);
+  for (int i : {0, kSeries - 1}) {
+    auto r = s.store->Read("big.s" + std::to_string(i), hour - 10, hour + 3590, hour + 3600 + 30);
+    REQUIRE(r.ok());
+    size_t n = 0;
+    for (double v : r->values) n += v == 1.0;
+    CHECK(n == 360);
+  }
+}
