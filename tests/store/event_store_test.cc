@@ -79,7 +79,8 @@ TEST_CASE("event store: events and their ids survive a reopen") {
   CHECK(got[2].data == "d");
 }
 
-TEST_CASE("event store: at most max_stored events; one more deletes the oldest, also after a reopen") {
+TEST_CASE(
+    "event store: at most max_stored events; one more deletes the oldest, also after a reopen") {
   Fixture f;
   {
     auto store = f.Open();
