@@ -6,9 +6,9 @@ namespace hourglass::store {
 
 bool RawHeads::Add(const DataKey& key, uint16_t slot, double value, RawCombine combine,
                    uint16_t schema, int64_t now) {
-  auto [it, fresh] = heads_.try_emplace(Pack(key));
+  auto [found, fresh] = heads_.TryEmplace(Pack(key));
   if (fresh) NoteBlock(key);
-  Head& head = it->second;
+  Head& head = *found;
   head.combine = combine;
   head.schema = schema;
   head.touched = now;
@@ -31,24 +31,26 @@ bool RawHeads::Restore(const DataKey& key, RawCombine combine, uint16_t schema,
   if (!SeriesBlockWriter::Resume(block, &head.block)) return false;
   head.combine = combine;
   head.schema = schema;
-  auto [it, fresh] = heads_.insert_or_assign(Pack(key), std::move(head));
+  auto [slot, fresh] = heads_.TryEmplace(Pack(key));
+  if (!fresh) bytes_ -= slot->block.bytes().size();
+  *slot = std::move(head);
   NoteBlock(key);
-  bytes_ += it->second.block.bytes().size();
+  bytes_ += slot->block.bytes().size();
   return true;
 }
 
 RawHeads::Sealed RawHeads::TakeOne(const DataKey& key, bool* found) {
-  auto it = heads_.find(Pack(key));
-  *found = it != heads_.end();
+  Head* head = heads_.Find(Pack(key));
+  *found = head != nullptr;
   if (!*found) return {};
-  Sealed out = Take(it);
-  heads_.erase(it);
+  Sealed out = Take(Pack(key), head);
+  heads_.Erase(Pack(key));
   return out;
 }
 
 std::string_view RawHeads::Find(const DataKey& key) const {
-  auto it = heads_.find(Pack(key));
-  return it == heads_.end() ? std::string_view() : it->second.block.bytes();
+  const Head* head = heads_.Find(Pack(key));
+  return head == nullptr ? std::string_view() : head->block.bytes();
 }
 
 }  // namespace hourglass::store

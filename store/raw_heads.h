@@ -10,9 +10,9 @@
 #include <array>
 #include <cstdint>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
+#include "common/dense_hash_map.h"
 #include "store/aggregation_rules.h"
 #include "store/data_key.h"
 #include "store/series_block.h"
@@ -49,15 +49,16 @@ class RawHeads {
   std::vector<Sealed> TakeIf(Due&& due) {
     std::vector<Sealed> out;
     oldest_.fill(INT64_MAX);
-    for (auto it = heads_.begin(); it != heads_.end();) {
-      const DataKey key = Unpack(it->first);
-      if (!due(key, it->second)) {
+    for (size_t i = 0; i < heads_.size();) {
+      auto& e = heads_.At(i);
+      const DataKey key = Unpack(e.key);
+      if (!due(key, e.value)) {
         NoteBlock(key);
-        ++it;
+        ++i;
         continue;
       }
-      out.push_back(Take(it));
-      it = heads_.erase(it);
+      out.push_back(Take(e.key, &e.value));
+      heads_.EraseAt(i);  // the last head moves to i
     }
     return out;
   }
@@ -71,7 +72,7 @@ class RawHeads {
   // Calls fn(key, head) for every head (checkpoint).
   template <typename Fn>
   void ForEach(Fn&& fn) {
-    for (auto& [k, head] : heads_) fn(Unpack(k), head);
+    for (size_t i = 0; i < heads_.size(); ++i) fn(Unpack(heads_.At(i).key), heads_.At(i).value);
   }
 
   size_t size() const { return heads_.size(); }
@@ -79,8 +80,12 @@ class RawHeads {
 
  private:
   struct KeyHash {
-    size_t operator()(const std::pair<uint64_t, uint64_t>& k) const {
-      return std::hash<uint64_t>()(k.first * 0x9E3779B97F4A7C15ull ^ k.second);
+    uint64_t operator()(const std::pair<uint64_t, uint64_t>& k) const {
+      // The series id is already a hash; mix in the block (murmur's finalizer).
+      uint64_t x = k.first ^ (k.second * 0x9E3779B97F4A7C15ull);
+      x ^= x >> 33;
+      x *= 0xff51afd7ed558ccdull;
+      return x ^ (x >> 33);
     }
   };
   using Key = std::pair<uint64_t, uint64_t>;  // series id, (resolution << 32) | block start
@@ -91,11 +96,10 @@ class RawHeads {
     return {uint8_t(k.second >> 32), k.first, uint32_t(k.second)};
   }
 
-  using Map = std::unordered_map<Key, Head, KeyHash>;
-  Sealed Take(Map::iterator it) {
-    bytes_ -= it->second.block.bytes().size();
-    return {Unpack(it->first), it->second.combine, it->second.schema,
-            std::string(it->second.block.bytes())};
+  using Map = common::DenseHashMap<Key, Head, KeyHash>;
+  Sealed Take(const Key& key, Head* head) {
+    bytes_ -= head->block.bytes().size();
+    return {Unpack(key), head->combine, head->schema, std::string(head->block.bytes())};
   }
 
   void NoteBlock(const DataKey& key) {

@@ -204,23 +204,25 @@ SeriesStore::Impl::SeriesClass SeriesStore::Impl::MatchClass(std::string_view na
   return {uint16_t(layout_.Match(name)), uint16_t(rules_.MatchIndex(name))};
 }
 
-void SeriesStore::Impl::RememberClasses(
-    const std::unordered_map<uint64_t, SeriesClass>& learned) const {
+void SeriesStore::Impl::RememberClasses(const ClassMap& learned) const {
   if (learned.empty()) return;
   std::unique_lock lock(class_mu_);
-  if (classes_.size() + learned.size() > kMaxCachedClasses) classes_.clear();
-  classes_.insert(learned.begin(), learned.end());
+  if (classes_.size() + learned.size() > kMaxCachedClasses) classes_.Clear();
+  for (size_t i = 0; i < learned.size(); ++i) {
+    *classes_.TryEmplace(learned.At(i).key).first = learned.At(i).value;
+  }
 }
 
 SeriesStore::Impl::SeriesClass SeriesStore::Impl::ClassOf(uint64_t id,
                                                           std::string_view name) const {
   {
     std::shared_lock lock(class_mu_);
-    auto it = classes_.find(id);
-    if (it != classes_.end()) return it->second;
+    if (const SeriesClass* c = classes_.Find(id)) return *c;
   }
   const SeriesClass c = MatchClass(name);
-  RememberClasses({{id, c}});
+  ClassMap learned;
+  *learned.TryEmplace(id).first = c;
+  RememberClasses(learned);
   return c;
 }
 
@@ -260,7 +262,7 @@ common::Status SeriesStore::Impl::Write(std::span<const Point> points) {
   pending.reserve(points.size());
   // Series classes: one shared lock for the whole batch; series seen for the
   // first time are matched once and cached after the loop.
-  std::unordered_map<uint64_t, SeriesClass> learned;
+  ClassMap learned;
   std::shared_lock classes(class_mu_);
   for (const Point& p : points) {
     if (!std::isfinite(p.value) || p.timestamp > now + kMaxFutureSeconds ||
@@ -271,12 +273,12 @@ common::Status SeriesStore::Impl::Write(std::span<const Point> points) {
     uint64_t id =
         p.name.find(';') == std::string::npos ? SeriesId(p.name) : SeriesId(CanonicalName(p.name));
     SeriesClass c;
-    if (auto it = classes_.find(id); it != classes_.end()) {
-      c = it->second;
+    if (const SeriesClass* cached = classes_.Find(id)) {
+      c = *cached;
     } else {
-      auto [entry, fresh] = learned.try_emplace(id);
-      if (fresh) entry->second = MatchClass(p.name);
-      c = entry->second;
+      auto [entry, fresh] = learned.TryEmplace(id);
+      if (fresh) *entry = MatchClass(p.name);
+      c = *entry;
     }
     const auto& rs = layout_.schemas()[c.schema].retentions;
     if (p.timestamp < now - rs.back().duration || p.timestamp < 0) {

@@ -24,6 +24,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/dense_hash_map.h"
 #include "common/rate_limited_log.h"
 #include "store/aggregation_rules.h"
 #include "store/name_index.h"
@@ -88,6 +89,10 @@ class SeriesStore::Impl {
     uint16_t schema;  // index in layout_.schemas()
     uint16_t rule;    // index in rules_ (rules_.size(): carbon's fallback)
   };
+  struct IdHash {  // series ids are MurmurHash64A values already
+    uint64_t operator()(uint64_t id) const { return id; }
+  };
+  using ClassMap = common::DenseHashMap<uint64_t, SeriesClass, IdHash>;
   struct Pending {
     uint64_t id;
     int64_t timestamp;
@@ -110,7 +115,7 @@ class SeriesStore::Impl {
   ReadPlan PlanRead(std::string_view name, int64_t from, int64_t until, int64_t now) const;
   SeriesClass MatchClass(std::string_view name) const;
   // Adds classes to the cache (emptied first when it would pass its bound).
-  void RememberClasses(const std::unordered_map<uint64_t, SeriesClass>& learned) const;
+  void RememberClasses(const ClassMap& learned) const;
   // The cached class of series `id`, matched and cached on a miss.
   SeriesClass ClassOf(uint64_t id, std::string_view name) const;
   common::Status LoadLayout();
@@ -223,7 +228,7 @@ class SeriesStore::Impl {
   // Guards classes_: the class of each series seen (by id), so the patterns
   // are matched once per series, not per point or read.
   mutable std::shared_mutex class_mu_;
-  mutable std::unordered_map<uint64_t, SeriesClass> classes_;
+  mutable ClassMap classes_;
 
   std::mutex write_mu_;  // serializes Write() and Close()
   bool closed_ = false;
