@@ -67,6 +67,16 @@ class RawHeads {
   int64_t oldest_block(uint8_t resolution) const { return oldest_[resolution]; }
   // Removes and returns the head of `key`, if any (`found` says).
   Sealed TakeOne(const DataKey& key, bool* found);
+  // Cache hints for an Add of `key` soon: PrefetchSlot some points ahead,
+  // PrefetchHead fewer, PrefetchBlock fewer still (see DenseHashMap).
+  void PrefetchSlot(const DataKey& key) const { heads_.PrefetchSlot(Pack(key)); }
+  void PrefetchHead(const DataKey& key) const { heads_.PrefetchEntry(Pack(key)); }
+  void PrefetchBlock(const DataKey& key) const {
+    if (const Head* head = heads_.Find(Pack(key))) {
+      const std::string_view bytes = head->block.bytes();
+      __builtin_prefetch(bytes.data() + bytes.size());
+    }
+  }
   // The bytes of the head of `key`'s block, or empty.
   std::string_view Find(const DataKey& key) const;
   // Calls fn(key, head) for every head (checkpoint).

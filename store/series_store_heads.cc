@@ -306,36 +306,34 @@ void SeriesStore::Impl::SealHeads(int64_t now, bool all_due, rocksdb::WriteBatch
        batch);
 }
 
-void SeriesStore::Impl::AddRawPoints(const std::vector<Pending>& pending, int64_t now,
+void SeriesStore::Impl::AddRawPoints(const std::vector<Pending>& to_heads,
+                                     std::span<const Pending> sorted, int64_t now,
                                      rocksdb::WriteBatch* batch) {
-  std::vector<WalPoint> logged;
-  logged.reserve(pending.size());
-  OperandRun run(data_, batch);
-  struct Slot {
-    DataKey key;
-    uint16_t slot;
-    size_t index;
-  };
-  std::vector<Slot> to_heads;
-  to_heads.reserve(pending.size());
-  for (size_t i = 0; i < pending.size(); ++i) {
-    const Pending& p = pending[i];
-    if (p.first > 0) continue;
+  // The block and slot of a raw point of its schema's finest resolution.
+  const auto place = [this](const Pending& p, uint16_t* slot) {
     const auto& schema = layout_.schemas()[p.schema];
-    const uint8_t resolution = schema.ids[0];
     const int64_t step = schema.retentions[0].step;
     const int64_t slot_time = p.timestamp - p.timestamp % step;
     const int64_t block = slot_time - slot_time % (step * kSlotsPerBlock);
-    const DataKey key{resolution, p.id, uint32_t(block)};
-    const auto slot = uint16_t((slot_time - block) / step);
-    if (!HasHeads(resolution)) {
+    *slot = uint16_t((slot_time - block) / step);
+    return DataKey{schema.ids[0], p.id, uint32_t(block)};
+  };
+  OperandRun run(data_, batch);
+  for (const Pending& p : sorted) {
+    uint16_t slot = 0;
+    if (p.first == 0) {
+      const DataKey key = place(p, &slot);
       run.AddRaw(key, p.combine, slot, p.value);
-      continue;
     }
-    to_heads.push_back({key, slot, i});
-    logged.push_back({p.id, PackTime(p.timestamp, resolution, p.combine, p.schema), p.value});
   }
   run.Finish();
+  std::vector<WalPoint> logged;
+  logged.reserve(to_heads.size());
+  for (const Pending& p : to_heads) {
+    logged.push_back(
+        {p.id, PackTime(p.timestamp, layout_.schemas()[p.schema].ids[0], p.combine, p.schema),
+         p.value});
+  }
   // One WAL record per kWalPointsPerRecord points: a record is at most
   // kWalMaxRecordBytes (a statsd flush of 1 M keys is ~6 M points).
   for (size_t begin = 0; wal_ && begin < logged.size(); begin += kWalPointsPerRecord) {
@@ -360,15 +358,23 @@ void SeriesStore::Impl::AddRawPoints(const std::vector<Pending>& pending, int64_
   // A series that starts a block seals its previous one if that span ended
   // long enough ago (a backfill in time order seals each block as it goes).
   std::vector<RawHeads::Sealed> moved_on;
-  for (const Slot& s : to_heads) {
-    const Pending& p = pending[s.index];
-    if (!heads_.Add(s.key, s.slot, p.value, p.combine, p.schema, now)) continue;
-    const int64_t span = layout_.resolutions()[s.key.resolution].step * kSlotsPerBlock;
-    const int64_t previous = int64_t(s.key.block_start) - span;
+  std::vector<DataKey> keys(to_heads.size());
+  std::vector<uint16_t> slots(to_heads.size());
+  for (size_t i = 0; i < to_heads.size(); ++i) keys[i] = place(to_heads[i], &slots[i]);
+  constexpr size_t kAhead = 24;  // prefetch distance: a heads table of millions misses
+  for (size_t i = 0; i < to_heads.size(); ++i) {
+    if (i + kAhead < keys.size()) heads_.PrefetchSlot(keys[i + kAhead]);
+    if (i + kAhead / 2 < keys.size()) heads_.PrefetchHead(keys[i + kAhead / 2]);
+    if (i + kAhead / 6 < keys.size()) heads_.PrefetchBlock(keys[i + kAhead / 6]);
+    const Pending& p = to_heads[i];
+    const DataKey& key = keys[i];
+    if (!heads_.Add(key, slots[i], p.value, p.combine, p.schema, now)) continue;
+    const int64_t span = layout_.resolutions()[key.resolution].step * kSlotsPerBlock;
+    const int64_t previous = int64_t(key.block_start) - span;
     if (previous < 0 || previous + span + options_.seal_lateness_s > now) continue;
     bool found = false;
     RawHeads::Sealed head =
-        heads_.TakeOne({s.key.resolution, s.key.series_id, uint32_t(previous)}, &found);
+        heads_.TakeOne({key.resolution, key.series_id, uint32_t(previous)}, &found);
     if (found) moved_on.push_back(std::move(head));
   }
   Seal(std::move(moved_on), batch);

@@ -151,9 +151,12 @@ class SeriesStore::Impl {
   // ended, touched or not: Compact). Under heads_mu_ (exclusive).
   void SealHeads(int64_t now, bool all_due, rocksdb::WriteBatch* batch);
   void Seal(std::vector<RawHeads::Sealed> sealed, rocksdb::WriteBatch* batch);
-  // Logs the raw points and adds them to their heads, sealing a series'
-  // previous block when it starts a later one. Under heads_mu_ (exclusive).
-  void AddRawPoints(const std::vector<Pending>& pending, int64_t now, rocksdb::WriteBatch* batch);
+  // Logs the raw points `to_heads` (in arrival order) and adds them to their
+  // heads, sealing a series' previous block when it starts a later one;
+  // writes the raw points of `sorted` (by schema and series; first == 0) of
+  // resolutions without heads as merge operands. Under heads_mu_ (exclusive).
+  void AddRawPoints(const std::vector<Pending>& to_heads, std::span<const Pending> sorted,
+                    int64_t now, rocksdb::WriteBatch* batch);
   // Writes the changed heads and the WAL position they cover, then drops the
   // WAL before it. `force`: whatever the WAL size (Close). Under write_mu_.
   common::Status Checkpoint(bool force);
