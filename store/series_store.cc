@@ -85,6 +85,7 @@
 #include "store/block_codec.h"
 #include "store/data_key.h"
 #include "store/operand_run.h"
+#include "store/run_beside.h"
 #include "store/series_store_impl.h"
 
 namespace hourglass::store {
@@ -251,13 +252,8 @@ void SeriesStore::Impl::AddRollups(std::span<const Pending> pending, rocksdb::Wr
   run.Finish();
 }
 
-common::Status SeriesStore::Impl::Write(std::span<const Point> points) {
-  auto started = std::chrono::steady_clock::now();
-  std::lock_guard lock(write_mu_);
-  if (closed_) return common::Status::Error("metric store is closed");
-  std::shared_lock db_lock(db_mu_);
-  if (auto s = Admit(points.size()); !s.ok()) return s;
-  const int64_t now = clock_.NowSeconds();
+void SeriesStore::Impl::Classify(std::span<const Point> points, int64_t now,
+                                 Classified* out) const {
   // Series ids first (the names are read in order), so the class lookups
   // below can prefetch: a class cache of millions misses on every lookup.
   std::vector<uint64_t> ids(points.size());
@@ -265,15 +261,7 @@ common::Status SeriesStore::Impl::Write(std::span<const Point> points) {
     const std::string& name = points[i].name;
     ids[i] = name.find(';') == std::string::npos ? SeriesId(name) : SeriesId(CanonicalName(name));
   }
-  // Raw points for the heads stay in arrival order (a slot written twice
-  // keeps its last value); the rest, sorted by series, become merge operands.
-  std::vector<Pending> raw;
-  raw.reserve(points.size());
-  std::vector<Pending> pending;
-  // Series classes: one shared lock for the whole batch; series seen for the
-  // first time are matched once and cached after the loop.
-  ClassMap learned;
-  std::shared_lock classes(class_mu_);
+  out->raw.reserve(points.size());
   constexpr size_t kAhead = 16;
   for (size_t i = 0; i < points.size(); ++i) {
     if (i + kAhead < points.size()) classes_.PrefetchSlot(ids[i + kAhead]);
@@ -289,7 +277,8 @@ common::Status SeriesStore::Impl::Write(std::span<const Point> points) {
     if (const SeriesClass* cached = classes_.Find(id)) {
       c = *cached;
     } else {
-      auto [entry, fresh] = learned.TryEmplace(id);
+      // Seen for the first time: matched once, cached by the caller.
+      auto [entry, fresh] = out->learned.TryEmplace(id);
       if (fresh) *entry = MatchClass(p.name);
       c = *entry;
     }
@@ -303,10 +292,35 @@ common::Status SeriesStore::Impl::Write(std::span<const Point> points) {
     while (p.timestamp < now - rs[first].duration) ++first;  // the last resolution covers it
     const Pending point{id,       p.timestamp, p.value,
                         c.schema, first,       RawCombineFor(rules_.Rule(c.rule).method)};
-    (first == 0 && HasHeads(schema.ids[0]) ? raw : pending).push_back(point);
+    (first == 0 && HasHeads(schema.ids[0]) ? out->raw : out->pending).push_back(point);
   }
-  classes.unlock();
-  RememberClasses(learned);
+}
+
+common::Status SeriesStore::Impl::Write(std::span<const Point> points) {
+  auto started = std::chrono::steady_clock::now();
+  std::lock_guard lock(write_mu_);
+  if (closed_) return common::Status::Error("metric store is closed");
+  std::shared_lock db_lock(db_mu_);
+  if (auto s = Admit(points.size()); !s.ok()) return s;
+  const int64_t now = clock_.NowSeconds();
+  // A large batch (a statsd flush) is classified by two threads, a half each.
+  Classified parts[2];
+  {
+    std::shared_lock classes(class_mu_);
+    if (points.size() < kParallelPoints) {
+      Classify(points, now, &parts[0]);
+    } else {
+      const size_t half = points.size() / 2;
+      RunBeside([&] { Classify(points.subspan(half), now, &parts[1]); },
+                [&] { Classify(points.first(half), now, &parts[0]); });
+    }
+  }
+  RememberClasses(parts[0].learned);
+  RememberClasses(parts[1].learned);
+  std::vector<Pending>& raw = parts[0].raw;
+  raw.insert(raw.end(), parts[1].raw.begin(), parts[1].raw.end());
+  std::vector<Pending>& pending = parts[0].pending;
+  pending.insert(pending.end(), parts[1].pending.begin(), parts[1].pending.end());
   // Stable: points of one slot keep their order, so the last one written wins.
   std::stable_sort(pending.begin(), pending.end(), [](const Pending& a, const Pending& b) {
     return a.schema != b.schema ? a.schema < b.schema : a.id < b.id;

@@ -44,10 +44,12 @@
 #include <charconv>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 #include <unordered_map>
 
 #include "store/block_codec.h"
 #include "store/operand_run.h"
+#include "store/run_beside.h"
 #include "store/series_store_impl.h"
 
 namespace hourglass::store {
@@ -327,55 +329,71 @@ void SeriesStore::Impl::AddRawPoints(const std::vector<Pending>& to_heads,
     }
   }
   run.Finish();
-  std::vector<WalPoint> logged;
-  logged.reserve(to_heads.size());
-  for (const Pending& p : to_heads) {
-    logged.push_back(
-        {p.id, PackTime(p.timestamp, layout_.schemas()[p.schema].ids[0], p.combine, p.schema),
-         p.value});
-  }
-  // One WAL record per kWalPointsPerRecord points: a record is at most
-  // kWalMaxRecordBytes (a statsd flush of 1 M keys is ~6 M points).
-  for (size_t begin = 0; wal_ && begin < logged.size(); begin += kWalPointsPerRecord) {
-    const auto chunk =
-        std::span(logged).subspan(begin, std::min(kWalPointsPerRecord, logged.size() - begin));
-    if (auto seq = wal_->Append(chunk); !seq.ok()) {
-      // Kept in memory: the next checkpoint (forced by this) makes them durable.
-      wal_errors_.Add();
-      wal_unlogged_ = true;
-      {
-        std::lock_guard commit_lock(commit_mu_);
-        wal_failure_ = seq.status().message();
-        ReportLocked();
-      }
-      if (const uint64_t n = wal_log_.Take(clock_.NowSeconds())) {
-        spdlog::warn("metric store WAL: {} ({} batch(es) kept in memory until the next checkpoint)",
-                     seq.status().message(), n);
-      }
-      break;
+  // The WAL records are written while the heads take the points (on two
+  // threads for a large batch: they share nothing but `to_heads`).
+  std::optional<common::Status> wal_failed;
+  const auto log = [&] {
+    std::vector<WalPoint> logged;
+    logged.reserve(to_heads.size());
+    for (const Pending& p : to_heads) {
+      logged.push_back(
+          {p.id, PackTime(p.timestamp, layout_.schemas()[p.schema].ids[0], p.combine, p.schema),
+           p.value});
     }
-  }
+    // One WAL record per kWalPointsPerRecord points: a record is at most
+    // kWalMaxRecordBytes (a statsd flush of 1 M keys is ~6 M points).
+    for (size_t begin = 0; wal_ && begin < logged.size(); begin += kWalPointsPerRecord) {
+      const auto chunk =
+          std::span(logged).subspan(begin, std::min(kWalPointsPerRecord, logged.size() - begin));
+      if (auto seq = wal_->Append(chunk); !seq.ok()) {
+        wal_failed = seq.status();
+        return;
+      }
+    }
+  };
   // A series that starts a block seals its previous one if that span ended
   // long enough ago (a backfill in time order seals each block as it goes).
   std::vector<RawHeads::Sealed> moved_on;
-  std::vector<DataKey> keys(to_heads.size());
-  std::vector<uint16_t> slots(to_heads.size());
-  for (size_t i = 0; i < to_heads.size(); ++i) keys[i] = place(to_heads[i], &slots[i]);
-  constexpr size_t kAhead = 24;  // prefetch distance: a heads table of millions misses
-  for (size_t i = 0; i < to_heads.size(); ++i) {
-    if (i + kAhead < keys.size()) heads_.PrefetchSlot(keys[i + kAhead]);
-    if (i + kAhead / 2 < keys.size()) heads_.PrefetchHead(keys[i + kAhead / 2]);
-    if (i + kAhead / 6 < keys.size()) heads_.PrefetchBlock(keys[i + kAhead / 6]);
-    const Pending& p = to_heads[i];
-    const DataKey& key = keys[i];
-    if (!heads_.Add(key, slots[i], p.value, p.combine, p.schema, now)) continue;
-    const int64_t span = layout_.resolutions()[key.resolution].step * kSlotsPerBlock;
-    const int64_t previous = int64_t(key.block_start) - span;
-    if (previous < 0 || previous + span + options_.seal_lateness_s > now) continue;
-    bool found = false;
-    RawHeads::Sealed head =
-        heads_.TakeOne({key.resolution, key.series_id, uint32_t(previous)}, &found);
-    if (found) moved_on.push_back(std::move(head));
+  const auto add = [&] {
+    std::vector<DataKey> keys(to_heads.size());
+    std::vector<uint16_t> slots(to_heads.size());
+    for (size_t i = 0; i < to_heads.size(); ++i) keys[i] = place(to_heads[i], &slots[i]);
+    constexpr size_t kAhead = 24;  // prefetch distance: a heads table of millions misses
+    for (size_t i = 0; i < to_heads.size(); ++i) {
+      if (i + kAhead < keys.size()) heads_.PrefetchSlot(keys[i + kAhead]);
+      if (i + kAhead / 2 < keys.size()) heads_.PrefetchHead(keys[i + kAhead / 2]);
+      if (i + kAhead / 6 < keys.size()) heads_.PrefetchBlock(keys[i + kAhead / 6]);
+      const Pending& p = to_heads[i];
+      const DataKey& key = keys[i];
+      if (!heads_.Add(key, slots[i], p.value, p.combine, p.schema, now)) continue;
+      const int64_t span = layout_.resolutions()[key.resolution].step * kSlotsPerBlock;
+      const int64_t previous = int64_t(key.block_start) - span;
+      if (previous < 0 || previous + span + options_.seal_lateness_s > now) continue;
+      bool found = false;
+      RawHeads::Sealed head =
+          heads_.TakeOne({key.resolution, key.series_id, uint32_t(previous)}, &found);
+      if (found) moved_on.push_back(std::move(head));
+    }
+  };
+  if (to_heads.size() >= kParallelPoints) {
+    RunBeside(log, add);
+  } else {
+    log();
+    add();
+  }
+  if (wal_failed) {
+    // Kept in memory: the next checkpoint (forced by this) makes them durable.
+    wal_errors_.Add();
+    wal_unlogged_ = true;
+    {
+      std::lock_guard commit_lock(commit_mu_);
+      wal_failure_ = wal_failed->message();
+      ReportLocked();
+    }
+    if (const uint64_t n = wal_log_.Take(clock_.NowSeconds())) {
+      spdlog::warn("metric store WAL: {} ({} batch(es) kept in memory until the next checkpoint)",
+                   wal_failed->message(), n);
+    }
   }
   Seal(std::move(moved_on), batch);
   heads_gauge_.Set(double(heads_.size()));

@@ -102,6 +102,15 @@ class SeriesStore::Impl {
     RawCombine combine;
   };
   void AddRollups(std::span<const Pending> pending, rocksdb::WriteBatch* batch);
+  // What Classify makes of a run of points.
+  struct Classified {
+    std::vector<Pending> raw;      // for the heads, in arrival order
+    std::vector<Pending> pending;  // the rest: older than raw, or a resolution without heads
+    ClassMap learned;              // classes of series the cache does not hold yet
+  };
+  // Validates `points` (dropped ones counted) and finds each one's series
+  // class and destination. Reads the class cache: class_mu_ held (shared).
+  void Classify(std::span<const Point> points, int64_t now, Classified* out) const;
   // Where a read goes and what it returns, before anything is read: the
   // shape of the answer (no values) and its length (0: whisper's None).
   struct ReadPlan {
