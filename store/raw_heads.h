@@ -23,9 +23,9 @@ class RawHeads {
  public:
   struct Head {
     SeriesBlockWriter block;
-    RawCombine combine = RawCombine::kLast;
-    uint16_t schema = 0;  // the series' retention schema: its rollups at seal
     int64_t touched = 0;  // clock seconds of the last point added
+    uint16_t schema = 0;  // the series' retention schema: its rollups at seal
+    RawCombine combine = RawCombine::kLast;
   };
   struct Sealed {
     DataKey key;

@@ -78,7 +78,7 @@ void SeriesBlockWriter::PutBits(uint64_t v, int n) {
     const uint64_t chunk = (v >> (n - take)) & ((1u << take) - 1);
     bytes_.back() =
         static_cast<char>(static_cast<unsigned char>(bytes_.back()) | (chunk << (8 - used - take)));
-    bit_len_ += static_cast<uint64_t>(take);
+    bit_len_ += static_cast<uint32_t>(take);
     n -= take;
   }
 }
@@ -128,8 +128,8 @@ void SeriesBlockWriter::PutValue(double value) {
   PutBits(static_cast<uint64_t>(leading), 5);
   PutBits(static_cast<uint64_t>(length & 63), 6);
   PutBits(x >> trailing, length);
-  prev_leading_ = leading;
-  prev_trailing_ = trailing;
+  prev_leading_ = static_cast<int8_t>(leading);
+  prev_trailing_ = static_cast<uint8_t>(trailing);
 }
 
 void SeriesBlockWriter::WriteHeader() {
@@ -148,7 +148,7 @@ void SeriesBlockWriter::Reencode(int mode, bool dense, std::string_view old) {
     if (mode != 0 && !Scaled(p.value, mode, &r)) mode = 0;
   }
   *this = SeriesBlockWriter(allow_decimal_);
-  mode_ = mode;
+  mode_ = static_cast<uint8_t>(mode);
   dense_ = dense;
   for (const SeriesBlockPoint& p : points) AppendInMode(p.slot, p.value);
 }
@@ -157,7 +157,7 @@ bool SeriesBlockWriter::Append(uint16_t slot, double value) {
   if (slot >= kSlotsPerBlock || (count_ > 0 && slot <= last_slot_)) return false;
   int64_t r;
   if (count_ == 0) {
-    mode_ = allow_decimal_ ? MinMode(value) : 0;
+    mode_ = static_cast<uint8_t>(allow_decimal_ ? MinMode(value) : 0);
     dense_ = true;
   } else {
     int mode = mode_;
@@ -202,15 +202,15 @@ bool SeriesBlockWriter::Resume(std::string_view block, SeriesBlockWriter* out) {
   if (d.corrupt()) return false;
   SeriesBlockWriter w;
   w.bytes_.assign(block.data(), block.size());
-  w.bit_len_ = d.bit_pos();
-  w.mode_ = d.mode();
+  w.bit_len_ = static_cast<uint32_t>(d.bit_pos());  // a block is far below 512 MiB
+  w.mode_ = static_cast<uint8_t>(d.mode());
   w.dense_ = d.dense();
-  w.count_ = d.count();
+  w.count_ = static_cast<uint16_t>(d.count());
   w.first_slot_ = static_cast<uint16_t>(d.first_slot());
   w.last_slot_ = static_cast<uint16_t>(d.last_slot());
   w.prev_bits_ = d.prev_bits();
-  w.prev_leading_ = d.prev_leading();
-  w.prev_trailing_ = d.prev_trailing();
+  w.prev_leading_ = static_cast<int8_t>(d.prev_leading());
+  w.prev_trailing_ = static_cast<uint8_t>(d.prev_trailing());
   w.prev_scaled_ = d.prev_scaled();
   *out = std::move(w);
   return true;

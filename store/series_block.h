@@ -50,19 +50,20 @@ class SeriesBlockWriter {
   void Reencode(int mode, bool dense, std::string_view old);
   void WriteHeader();
 
+  // Laid out small: a store holds one writer per series with an open block.
   std::string bytes_;
-  uint64_t bit_len_ = 0;  // bits used after the header
-  int mode_ = 0;
-  bool dense_ = false;  // every slot from first to last present: no slot deltas
-  int count_ = 0;
-  uint16_t first_slot_ = 0;
-  uint16_t last_slot_ = 0;
   // Previous value's state: XOR mode uses prev_bits_ and the window,
   // decimal mode prev_scaled_.
   uint64_t prev_bits_ = 0;
-  int prev_leading_ = -1;  // -1: no window yet
-  int prev_trailing_ = 0;
   int64_t prev_scaled_ = 0;
+  uint32_t bit_len_ = 0;  // bits used after the header
+  uint16_t count_ = 0;
+  uint16_t first_slot_ = 0;
+  uint16_t last_slot_ = 0;
+  uint8_t mode_ = 0;
+  int8_t prev_leading_ = -1;  // -1: no window yet
+  uint8_t prev_trailing_ = 0;
+  bool dense_ = false;  // every slot from first to last present: no slot deltas
   bool allow_decimal_ = true;
 };
 

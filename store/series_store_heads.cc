@@ -19,8 +19,9 @@
 // records they guard are before it).
 //
 // Checkpoint: once the WAL written since the last checkpoint exceeds both
-// kCheckpointWalBytes and the heads' own bytes (so checkpoints never write
-// more than about twice what the WAL did), after a WAL write failed, and at
+// kCheckpointWalBytes and twice the heads' own bytes (so checkpoints write
+// about half what the WAL did: with millions of series a statsd flush logs
+// more than the heads hold), after a WAL write failed, and at
 // Close, every head is put in the "heads" family in chunks of about 1 MiB
 // under a new generation, with the WAL sequence it includes ("heads_seq"),
 // in one batch that also deletes the older generation and the markers;
@@ -404,7 +405,7 @@ common::Status SeriesStore::Impl::Checkpoint(bool force) {
   if (!wal_) return common::Status::Ok();
   const uint64_t logged = wal_->appended_bytes() - wal_bytes_at_checkpoint_;
   if (!force && !wal_unlogged_ &&
-      logged < std::max<uint64_t>(kCheckpointWalBytes, heads_.bytes())) {
+      logged < std::max<uint64_t>(kCheckpointWalBytes, 2 * heads_.bytes())) {
     // Append syncs once a second while points come; this syncs an idle tail.
     const int64_t now = clock_.NowMicros();
     if (now - last_wal_sync_micros_ < 1'000'000) return common::Status::Ok();

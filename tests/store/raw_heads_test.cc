@@ -10,6 +10,7 @@
 #include <filesystem>
 
 #include "crashing_child.h"
+#include "store/raw_heads.h"
 #include "store/series_store.h"
 #include "temp_dir.h"
 
@@ -110,3 +111,7 @@ TEST_CASE("a backfill in time order seals each block as its series moves on", "[
   CHECK(s.Values("old.count", start - 10, start + 3 * kHour) == expected);
   CHECK(s.Gauge("store.heads") == 1);
 }
+
+// A store holds one head per series with an open block: keep it small.
+static_assert(sizeof(hourglass::store::SeriesBlockWriter) <= 64);
+static_assert(sizeof(hourglass::store::RawHeads::Head) <= 80);
