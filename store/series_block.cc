@@ -71,16 +71,25 @@ uint32_t PackHeader(int first, int last, int count) {
 // ---- Writer ----
 
 void SeriesBlockWriter::PutBits(uint64_t v, int n) {
-  while (n > 0) {
-    const int used = static_cast<int>(bit_len_ & 7);
-    if (used == 0) bytes_.push_back('\0');
-    const int take = n < 8 - used ? n : 8 - used;
-    const uint64_t chunk = (v >> (n - take)) & ((1u << take) - 1);
-    bytes_.back() =
-        static_cast<char>(static_cast<unsigned char>(bytes_.back()) | (chunk << (8 - used - take)));
-    bit_len_ += static_cast<uint32_t>(take);
-    n -= take;
+  if (n > 56) {  // at most 7 bits wait in the last byte: keep them and n within 64
+    PutBits(v >> 32, n - 32);
+    v &= 0xffffffffu;
+    n = 32;
   }
+  if (n <= 0) return;
+  // The low n bits of v, most significant first, after the bits already in
+  // the last byte: assembled in one word, then stored a byte at a time.
+  const int used = static_cast<int>(bit_len_ & 7);
+  uint64_t word = (v & ((uint64_t{1} << n) - 1)) << (64 - used - n);
+  size_t at = bytes_.size();
+  if (used != 0) {
+    --at;
+    word |= uint64_t{static_cast<unsigned char>(bytes_[at])} << 56;
+  }
+  const size_t count = static_cast<size_t>(used + n + 7) / 8;
+  bytes_.resize(at + count);
+  for (size_t i = 0; i < count; ++i) bytes_[at + i] = static_cast<char>(word >> (56 - 8 * i));
+  bit_len_ += static_cast<uint32_t>(n);
 }
 
 void SeriesBlockWriter::PutValue(double value) {
