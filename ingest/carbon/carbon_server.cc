@@ -4,6 +4,7 @@
 
 #include <boost/asio.hpp>
 #include <chrono>
+#include <mutex>
 #include <unordered_set>
 #include <vector>
 
@@ -42,9 +43,9 @@ struct Counters {
 
 namespace detail {
 
-// What the sessions share besides the TCP server: set before the io thread
-// starts, but for what only the writer thread touches (known_names,
-// new_names, new_hashes).
+// What the sessions share besides the TCP server. `names_mu` guards
+// known_names and batch_seen (the io thread looks names up, the writer
+// thread adds those written); the rest is set before the threads start.
 class CarbonServerCore {
  public:
   CarbonServerCore(const CarbonServerOptions& options, CarbonSink sink,
@@ -58,8 +59,10 @@ class CarbonServerCore {
               [this](CarbonBatch& batch) { Deliver(batch); }),
         server(common::TcpOptionsOf("carbon", "carbon plaintext", options), stats, clock) {}
 
-  // Hands one batch to the sink with the names not passed before (on the
-  // writer thread).
+  // Lists the batch's names not passed on before (io thread: it has the
+  // time to spare, the writer thread does not).
+  void FindNewNames(CarbonBatch& batch);
+  // Hands one batch to the sink with those names (writer thread).
   void Deliver(const CarbonBatch& batch);
 
   const CarbonServerOptions options;
@@ -68,9 +71,9 @@ class CarbonServerCore {
   Counters counters;
   common::RateLimitedLog bad_log, too_long_log, write_log;
 
-  common::SeenSet known_names;  // hashes of names already passed
-  std::vector<std::string> new_names;
-  std::unordered_set<uint64_t> new_hashes;
+  std::mutex names_mu;
+  common::SeenSet known_names;              // hashes of names already passed
+  std::unordered_set<uint64_t> batch_seen;  // new names of the batch at hand
 
   // Closed after the server stops, before the members above go.
   CarbonWriteQueue queue;
@@ -165,6 +168,7 @@ void Session::Flush() {
   lines_ = bad_ = 0;
   if (batch_.empty()) return;
   batch_.peer.assign(peer_);
+  core_.FindNewNames(batch_);
   core_.queue.Push(batch_);  // waits while the queue is full
 }
 
@@ -172,16 +176,25 @@ void Session::Flush() {
 
 namespace detail {
 
+void CarbonServerCore::FindNewNames(CarbonBatch& batch) {
+  std::lock_guard lock(names_mu);
+  batch_seen.clear();
+  for (size_t i = 0; i < batch.size; ++i) {
+    const std::string& name = batch.points[i].name;
+    const uint64_t h = std::hash<std::string_view>{}(name);
+    if (!known_names.Contains(h) && batch_seen.insert(h).second) {
+      batch.new_names.push_back(name);
+      batch.new_hashes.push_back(h);
+    }
+  }
+}
+
 void CarbonServerCore::Deliver(const CarbonBatch& batch) {
   const std::span<const store::Point> points(batch.points.data(), batch.size);
   const std::string& peer = batch.peer;
-  new_names.clear();
-  new_hashes.clear();
-  for (const store::Point& p : points) {
-    const uint64_t h = std::hash<std::string_view>{}(p.name);
-    if (!known_names.Contains(h) && new_hashes.insert(h).second) new_names.push_back(p.name);
-  }
-  const common::Status status = sink(points, new_names);
+  // A name new in two queued batches is passed twice: harmless, as after a
+  // failed write.
+  const common::Status status = sink(points, batch.new_names);
   if (!status.ok()) {
     counters.write_errors.Add(points.size());
     if (const uint64_t n = write_log.Take(clock.NowSeconds())) {
@@ -193,7 +206,9 @@ void CarbonServerCore::Deliver(const CarbonBatch& batch) {
     return;
   }
   counters.written.Add(points.size());
-  for (const uint64_t h : new_hashes) known_names.Insert(h);
+  if (batch.new_hashes.empty()) return;
+  std::lock_guard lock(names_mu);
+  for (const uint64_t h : batch.new_hashes) known_names.Insert(h);
 }
 
 }  // namespace detail

@@ -21,7 +21,7 @@ void CarbonWriteQueue::Push(CarbonBatch& batch) {
     not_full_.wait(lock, [&] { return done_; });
     lock.unlock();
     writer_(batch);
-    batch.size = 0;
+    batch.Clear();
     return;
   }
   queue_.push_back(std::move(batch));
@@ -48,7 +48,7 @@ void CarbonWriteQueue::Run() {
     lock.unlock();
     not_full_.notify_one();
     writer_(batch);
-    batch.size = 0;
+    batch.Clear();
     lock.lock();
     // Two spares cover the pipeline (one being filled, one queued); more
     // would only hold memory.

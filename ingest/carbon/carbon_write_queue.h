@@ -8,6 +8,7 @@
 
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <mutex>
@@ -24,7 +25,9 @@ namespace hourglass::ingest {
 struct CarbonBatch {
   std::vector<store::Point> points;
   size_t size = 0;
-  std::string peer;  // for the error log
+  std::vector<std::string> new_names;  // names not passed on before
+  std::vector<uint64_t> new_hashes;    // their hashes
+  std::string peer;                    // for the error log
 
   // The next point to fill (reusing a previous batch's entry if any).
   store::Point& Append() {
@@ -32,6 +35,11 @@ struct CarbonBatch {
     return points[size++];
   }
   bool empty() const { return size == 0; }
+  void Clear() {
+    size = 0;
+    new_names.clear();
+    new_hashes.clear();
+  }
 };
 
 class CarbonWriteQueue {
