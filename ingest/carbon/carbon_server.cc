@@ -62,8 +62,9 @@ class CarbonServerCore {
   // Lists the batch's names not passed on before (io thread: it has the
   // time to spare, the writer thread does not).
   void FindNewNames(CarbonBatch& batch);
-  // Hands one batch to the sink with those names (writer thread).
-  void Deliver(const CarbonBatch& batch);
+  // Hands one batch to the sink with those names but any a batch written
+  // since has passed on (writer thread).
+  void Deliver(CarbonBatch& batch);
 
   const CarbonServerOptions options;
   const CarbonSink sink;
@@ -189,11 +190,20 @@ void CarbonServerCore::FindNewNames(CarbonBatch& batch) {
   }
 }
 
-void CarbonServerCore::Deliver(const CarbonBatch& batch) {
+void CarbonServerCore::Deliver(CarbonBatch& batch) {
   const std::span<const store::Point> points(batch.points.data(), batch.size);
   const std::string& peer = batch.peer;
-  // A name new in two queued batches is passed twice: harmless, as after a
-  // failed write.
+  if (!batch.new_hashes.empty()) {  // a name new in two queued batches: passed once
+    std::lock_guard lock(names_mu);
+    size_t kept = 0;
+    for (size_t i = 0; i < batch.new_hashes.size(); ++i) {
+      if (known_names.Contains(batch.new_hashes[i])) continue;
+      batch.new_hashes[kept] = batch.new_hashes[i];
+      batch.new_names[kept++].swap(batch.new_names[i]);
+    }
+    batch.new_hashes.resize(kept);
+    batch.new_names.resize(kept);
+  }
   const common::Status status = sink(points, batch.new_names);
   if (!status.ok()) {
     counters.write_errors.Add(points.size());

@@ -150,6 +150,19 @@ TEST_CASE("carbon server: Stop delivers what was received, then closes") {
   CHECK(f.Stat("carbon.connections_open") == 0);
 }
 
+TEST_CASE("carbon server: a name new in two batches queued at once is passed as new once") {
+  Fixture f;
+  f.recorder.delay = 200ms;  // the first batch is still being written when the second is parsed
+  auto socket = f.Connect();
+  f.Send(socket, "twice 1 1600000000\n");
+  f.WaitFor("carbon.lines_received", 1);
+  f.Send(socket, "twice 2 1600000010\n");
+  f.WaitFor("carbon.points_written", 2);
+  std::lock_guard lock(f.recorder.mu);
+  CHECK(f.recorder.calls == 2);
+  CHECK(f.recorder.new_names == std::vector<std::string>{"twice"});
+}
+
 TEST_CASE("carbon server: with a slow store and a queue of one, Stop writes every line read") {
   CarbonServerOptions options;
   options.write_queue_batches = 1;
