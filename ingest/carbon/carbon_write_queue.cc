@@ -50,9 +50,9 @@ void CarbonWriteQueue::Run() {
     writer_(batch);
     batch.Clear();
     lock.lock();
-    // Two spares cover the pipeline (one being filled, one queued); more
-    // would only hold memory.
-    if (spare_.size() < 2) spare_.push_back(std::move(batch));
+    // As many spares as batches can be queued: a full pipeline refills
+    // written buffers instead of allocating new ones.
+    if (spare_.size() < max_batches_) spare_.push_back(std::move(batch));
   }
 }
 
