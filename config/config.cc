@@ -178,6 +178,7 @@ void ReadCarbon(Reader& r, CarbonConfig& c) {
   c.max_connections = static_cast<size_t>(r.Integer("carbon.max_connections", 1, 100'000));
   c.max_line_length = r.Bytes("carbon.max_line_length", 64, 16 << 20);
   c.idle_timeout_s = r.Duration("carbon.idle_timeout", 1, 7 * 86400);
+  c.write_queue_batches = static_cast<size_t>(r.Integer("carbon.write_queue_batches", 1, 1024));
 }
 
 void ReadAudit(Reader& r, AuditConfig& a) {

@@ -54,6 +54,7 @@ struct CarbonConfig {
   size_t max_connections;
   size_t max_line_length;
   int64_t idle_timeout_s;
+  size_t write_queue_batches;
 };
 
 struct AuditConfig {

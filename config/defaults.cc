@@ -140,6 +140,10 @@ max_connections = 1024
 max_line_length = "16KiB"
 # A connection silent this long is closed.
 idle_timeout = "1h"
+# Parsed reads (one batch of points each, from every connection) waiting for
+# the store writer thread, so that parsing overlaps writing. When full, the
+# connections are not read until the writer catches up (back-pressure).
+write_queue_batches = 4
 
 [audit]
 # Hourly files data_dir/audit/PREFIX-20261121T0500Z.log, one message a line.

@@ -160,10 +160,13 @@ int RunServe(const config::Config& config) {
   store::SeriesStore& series = **store;
   // Aggregated and carbon points go straight to the store (rollups included),
   // registering each name the first time this process sees it; what the
-  // store took is queued for every [[forward]] entry.
+  // store took is queued for every [[forward]] entry. Called by the flush
+  // loop's thread and the carbon server's writer thread.
   const auto write = [&series, &forwarders](std::span<const store::Point> points,
                                             std::span<const std::string> new_names) {
-    if (auto status = series.RegisterNames(new_names); !status) return status;
+    if (!new_names.empty()) {
+      if (auto status = series.RegisterNames(new_names); !status) return status;
+    }
     auto status = series.Write(points);
     if (status) {
       for (const auto& forwarder : forwarders) forwarder->Enqueue(points);

@@ -79,7 +79,8 @@ ingest::CarbonServerOptions CarbonOptionsFrom(const config::CarbonConfig& carbon
   return ingest::CarbonServerOptions{.listen = carbon.listen,
                                      .max_connections = carbon.max_connections,
                                      .max_line_length = carbon.max_line_length,
-                                     .idle_timeout_s = carbon.idle_timeout_s};
+                                     .idle_timeout_s = carbon.idle_timeout_s,
+                                     .write_queue_batches = carbon.write_queue_batches};
 }
 
 query::HttpOptions HttpOptionsFrom(const config::HttpConfig& http) {

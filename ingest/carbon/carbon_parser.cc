@@ -88,6 +88,23 @@ bool HasControl(std::string_view s) {
                      [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
 }
 
+// A name that is already canonical: untagged, no '~', no empty node, no
+// control character, valid UTF-8. One pass (the common case of every line).
+bool IsPlainName(std::string_view name) {
+  if (name.front() == '.' || name.back() == '.') return false;
+  bool ascii = true;
+  char prev = 0;
+  for (const char c : name) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f || c == ';' || c == '{' || c == '~' || (c == '.' && prev == '.')) {
+      return false;
+    }
+    ascii = ascii && u < 0x80;
+    prev = c;
+  }
+  return ascii || ValidUtf8(name);
+}
+
 // carbon's TaggedSeries.validateTagAndValue.
 Status ValidateTag(std::string_view tag, std::string_view value) {
   if (tag.empty()) return Status::Error("tag may not be empty");
@@ -236,13 +253,21 @@ bool ParsePythonFloat(std::string_view text, double& out) {
     out = std::nan("");
     return true;
   }
+  // The usual literal has no '_' and no leading '+': StripLiteral would copy
+  // it unchanged, so from_chars reads it in place.
+  const bool in_place =
+      !text.empty() && text.front() != '+' && std::all_of(text.begin(), text.end(), [](char c) {
+        return IsDigit(c) || c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-';
+      });
   thread_local std::string buf;
-  if (!StripLiteral(text, buf)) return false;
-  const char* end = buf.data() + buf.size();
-  auto [p, ec] = std::from_chars(buf.data(), end, out, std::chars_format::general);
+  if (!in_place && !StripLiteral(text, buf)) return false;
+  const std::string_view literal = in_place ? text : std::string_view(buf);
+  const char* end = literal.data() + literal.size();
+  auto [p, ec] = std::from_chars(literal.data(), end, out, std::chars_format::general);
   if (p != end) return false;
   if (ec == std::errc::result_out_of_range) {
-    out = std::strtod(buf.c_str(), nullptr);  // Python: overflow -> inf, underflow -> 0
+    // Python: overflow -> inf, underflow -> 0 (strtod needs a terminated copy).
+    out = std::strtod(std::string(literal).c_str(), nullptr);
     return true;
   }
   return ec == std::errc();
@@ -278,10 +303,7 @@ CarbonLineStatus ParseCarbonLine(std::string_view line, int64_t now_s, CarbonLin
   if (ts == -1) ts = now_s;
   if (ts < 0) return CarbonLineStatus::kBadTimestamp;
   const std::string_view name = fields[0];
-  const bool plain = name.find_first_of(";{~") == std::string_view::npos &&
-                     name.find("..") == std::string_view::npos && name.front() != '.' &&
-                     name.back() != '.' && !HasControl(name) && ValidUtf8(name);
-  if (plain) {
+  if (IsPlainName(name)) {
     out.name.assign(name);
   } else {
     Result<std::string> canonical = CanonicalCarbonName(name);

@@ -12,6 +12,7 @@
 #include "common/seen_set.h"
 #include "common/tcp_server.h"
 #include "ingest/carbon/carbon_parser.h"
+#include "ingest/carbon/carbon_write_queue.h"
 
 namespace hourglass::ingest {
 namespace asio = boost::asio;
@@ -43,7 +44,8 @@ struct Counters {
 namespace detail {
 
 // What the sessions share besides the TCP server. `names_mu` guards
-// known_names; the rest is set before the io thread starts.
+// known_names and batch_seen (the io thread looks names up, the writer
+// thread adds those written); the rest is set before the threads start.
 class CarbonServerCore {
  public:
   CarbonServerCore(const CarbonServerOptions& options, CarbonSink sink,
@@ -53,10 +55,16 @@ class CarbonServerCore {
         clock(clock),
         counters(stats),
         known_names(options.max_known_names),
+        queue(std::max<size_t>(options.write_queue_batches, 1),
+              [this](CarbonBatch& batch) { Deliver(batch); }),
         server(common::TcpOptionsOf("carbon", "carbon plaintext", options), stats, clock) {}
 
-  // Hands one batch to the sink with the names not passed before.
-  void Deliver(std::vector<store::Point>& points, const std::string& peer);
+  // Lists the batch's names not passed on before (io thread: it has the
+  // time to spare, the writer thread does not).
+  void FindNewNames(CarbonBatch& batch);
+  // Hands one batch to the sink with those names but any a batch written
+  // since has passed on (writer thread).
+  void Deliver(CarbonBatch& batch);
 
   const CarbonServerOptions options;
   const CarbonSink sink;
@@ -65,8 +73,11 @@ class CarbonServerCore {
   common::RateLimitedLog bad_log, too_long_log, write_log;
 
   std::mutex names_mu;
-  common::SeenSet known_names;  // hashes of names already passed
+  common::SeenSet known_names;              // hashes of names already passed
+  std::unordered_set<uint64_t> batch_seen;  // new names of the batch at hand
 
+  // Closed after the server stops, before the members above go.
+  CarbonWriteQueue queue;
   // Declared last: stopped and destroyed first, while the members above exist.
   common::TcpServer server;
 };
@@ -95,7 +106,7 @@ class Session final : public common::TcpSession<Session, tcp::socket> {
   detail::CarbonServerCore& core_;
   CarbonLineSplitter splitter_;
   CarbonLine line_;
-  std::vector<store::Point> points_;
+  CarbonBatch batch_;  // this read's points
   uint64_t lines_ = 0, bad_ = 0;
 };
 
@@ -136,7 +147,10 @@ void Session::ParseLine(std::string_view line, int64_t now_s) {
   if (status == CarbonLineStatus::kBlank) return;
   ++lines_;
   if (status == CarbonLineStatus::kPoint) {
-    points_.push_back({line_.name, line_.timestamp, line_.value});
+    store::Point& point = batch_.Append();
+    point.name.swap(line_.name);  // line_ keeps the old buffer for the next line
+    point.timestamp = line_.timestamp;
+    point.value = line_.value;
   } else if (status != CarbonLineStatus::kNanValue) {
     ++bad_;
     if (const uint64_t total = core_.bad_log.Take(now_s)) {
@@ -153,25 +167,44 @@ void Session::Flush() {
   core_.counters.lines.Add(lines_);
   core_.counters.bad.Add(bad_);
   lines_ = bad_ = 0;
-  if (!points_.empty()) core_.Deliver(points_, peer_);
-  points_.clear();
+  if (batch_.empty()) return;
+  batch_.peer.assign(peer_);
+  core_.FindNewNames(batch_);
+  core_.queue.Push(batch_);  // waits while the queue is full
 }
 
 }  // namespace
 
 namespace detail {
 
-void CarbonServerCore::Deliver(std::vector<store::Point>& points, const std::string& peer) {
-  std::vector<std::string> new_names;
-  std::unordered_set<uint64_t> new_hashes;
-  {
-    std::lock_guard lock(names_mu);
-    for (const store::Point& p : points) {
-      const uint64_t h = std::hash<std::string_view>{}(p.name);
-      if (!known_names.Contains(h) && new_hashes.insert(h).second) new_names.push_back(p.name);
+void CarbonServerCore::FindNewNames(CarbonBatch& batch) {
+  std::lock_guard lock(names_mu);
+  batch_seen.clear();
+  for (size_t i = 0; i < batch.size; ++i) {
+    const std::string& name = batch.points[i].name;
+    const uint64_t h = std::hash<std::string_view>{}(name);
+    if (!known_names.Contains(h) && batch_seen.insert(h).second) {
+      batch.new_names.push_back(name);
+      batch.new_hashes.push_back(h);
     }
   }
-  const common::Status status = sink(points, new_names);
+}
+
+void CarbonServerCore::Deliver(CarbonBatch& batch) {
+  const std::span<const store::Point> points(batch.points.data(), batch.size);
+  const std::string& peer = batch.peer;
+  if (!batch.new_hashes.empty()) {  // a name new in two queued batches: passed once
+    std::lock_guard lock(names_mu);
+    size_t kept = 0;
+    for (size_t i = 0; i < batch.new_hashes.size(); ++i) {
+      if (known_names.Contains(batch.new_hashes[i])) continue;
+      batch.new_hashes[kept] = batch.new_hashes[i];
+      batch.new_names[kept++].swap(batch.new_names[i]);
+    }
+    batch.new_hashes.resize(kept);
+    batch.new_names.resize(kept);
+  }
+  const common::Status status = sink(points, batch.new_names);
   if (!status.ok()) {
     counters.write_errors.Add(points.size());
     if (const uint64_t n = write_log.Take(clock.NowSeconds())) {
@@ -183,9 +216,9 @@ void CarbonServerCore::Deliver(std::vector<store::Point>& points, const std::str
     return;
   }
   counters.written.Add(points.size());
-  if (new_hashes.empty()) return;
+  if (batch.new_hashes.empty()) return;
   std::lock_guard lock(names_mu);
-  for (const uint64_t h : new_hashes) known_names.Insert(h);
+  for (const uint64_t h : batch.new_hashes) known_names.Insert(h);
 }
 
 }  // namespace detail
@@ -214,7 +247,9 @@ common::Result<std::unique_ptr<CarbonServer>> CarbonServer::Start(
 const std::string& CarbonServer::bound_address() const { return core_->server.bound_address(); }
 
 void CarbonServer::Stop() {
-  if (core_) core_->server.Stop({});
+  if (!core_) return;
+  core_->server.Stop({});  // the sessions' last batches are queued
+  core_->queue.Close();    // and written
 }
 
 }  // namespace hourglass::ingest

@@ -1,9 +1,10 @@
 // CarbonServer: Graphite's plaintext protocol over TCP (carbon's line
 // receiver, port 2003). An Asio acceptor and one strand per connection on
-// one io thread; each read is split into lines, parsed, and handed to the
-// sink as one batch before the connection reads again (back-pressure).
-// The sink may be called from the io thread only; Start/Stop from one
-// control thread; the server owns its thread.
+// one io thread; each read is split into lines and parsed into one batch,
+// which a bounded queue hands to a writer thread that calls the sink, so
+// parsing overlaps writing (a full queue stops the reads: back-pressure).
+// The sink is called from the writer thread only; Start/Stop from one
+// control thread; the server owns both threads.
 #pragma once
 
 #include <cstddef>
@@ -33,6 +34,9 @@ struct CarbonServerOptions {
   // Names this process has already passed as new; past it the set starts
   // over (names are then registered once more, which is harmless).
   size_t max_known_names = 1'000'000;
+  // Parsed batches (one a read) waiting for the writer thread; when full,
+  // the io thread waits (no connection is read) until one is taken.
+  size_t write_queue_batches = 4;
 };
 
 // Writes one batch of points; `new_names` lists the batch's names this
@@ -57,8 +61,9 @@ class CarbonServer {
   const std::string& bound_address() const;
 
   // Stops accepting, hands what every connection had already received to
-  // the sink (a last unterminated line included), closes them and joins the
-  // io thread. Once it returns the sink is never called again. Idempotent.
+  // the sink (a last unterminated line included), closes them, joins the io
+  // thread, then writes every queued batch and joins the writer thread.
+  // Once it returns the sink is never called again. Idempotent.
   void Stop();
 
  private:

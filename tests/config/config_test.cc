@@ -282,3 +282,19 @@ TEST_CASE("[[forward]] entries: defaults, and max_queue at its bound") {
   CHECK(all.find("forward.carbon: is required") != std::string::npos);
   CHECK(all.find("x: two entries with this name") != std::string::npos);
 }
+
+TEST_CASE("carbon.write_queue_batches: default, accepted at its bounds, refused past them") {
+  auto r = LoadConfig("", {});
+  REQUIRE(r.ok());
+  CHECK(r.config.carbon.write_queue_batches == 4);
+  for (const char* ok : {"carbon.write_queue_batches=1", "carbon.write_queue_batches=1024"}) {
+    auto s = LoadConfig("", {ok});
+    CHECK(s.ok());
+  }
+  CHECK(LoadConfig("", {"carbon.write_queue_batches=1"}).config.carbon.write_queue_batches == 1);
+  for (const char* bad : {"carbon.write_queue_batches=0", "carbon.write_queue_batches=1025"}) {
+    auto s = LoadConfig("", {bad});
+    REQUIRE(s.problems.size() == 1);
+    CHECK(s.problems[0].find("--set: carbon.write_queue_batches") == 0);
+  }
+}

@@ -26,8 +26,10 @@ struct Recorder {
   std::vector<std::string> new_names;
   size_t calls = 0;
   bool fail = false;
+  std::chrono::milliseconds delay{0};  // each call sleeps this long first
 
   common::Status Take(std::span<const store::Point> p, std::span<const std::string> names) {
+    std::this_thread::sleep_for(delay);
     std::lock_guard lock(mu);
     ++calls;
     if (fail) return common::Status::Error("disk full");
@@ -146,6 +148,39 @@ TEST_CASE("carbon server: Stop delivers what was received, then closes") {
   f.server->Stop();
   CHECK(f.recorder.Names() == std::vector<std::string>{"before.stop", "unterminated"});
   CHECK(f.Stat("carbon.connections_open") == 0);
+}
+
+TEST_CASE("carbon server: a name new in two batches queued at once is passed as new once") {
+  Fixture f;
+  f.recorder.delay = 200ms;  // the first batch is still being written when the second is parsed
+  auto socket = f.Connect();
+  f.Send(socket, "twice 1 1600000000\n");
+  f.WaitFor("carbon.lines_received", 1);
+  f.Send(socket, "twice 2 1600000010\n");
+  f.WaitFor("carbon.points_written", 2);
+  std::lock_guard lock(f.recorder.mu);
+  CHECK(f.recorder.calls == 2);
+  CHECK(f.recorder.new_names == std::vector<std::string>{"twice"});
+}
+
+TEST_CASE("carbon server: with a slow store and a queue of one, Stop writes every line read") {
+  CarbonServerOptions options;
+  options.write_queue_batches = 1;
+  options.read_buffer_bytes = 512;  // many reads, so many batches
+  Fixture f(options);
+  f.recorder.delay = 5ms;  // the writer falls behind: the io thread waits on the queue
+  auto socket = f.Connect();
+  std::string feed;
+  std::vector<std::string> expected;
+  for (int i = 0; i < 400; ++i) {
+    expected.push_back("slow.s" + std::to_string(i));
+    feed += expected.back() + " " + std::to_string(i) + " 1600000000\n";
+  }
+  f.Send(socket, feed);
+  f.WaitFor("carbon.lines_received", 400);  // all read and parsed, not all written
+  f.server->Stop();
+  CHECK(f.Stat("carbon.points_written") == 400);
+  CHECK(f.recorder.Names() == expected);  // in order
 }
 
 }  // namespace
