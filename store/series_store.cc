@@ -317,8 +317,7 @@ common::Status SeriesStore::Impl::Write(std::span<const Point> points) {
   }
   RememberClasses(parts[0].learned);
   RememberClasses(parts[1].learned);
-  std::vector<Pending>& raw = parts[0].raw;
-  raw.insert(raw.end(), parts[1].raw.begin(), parts[1].raw.end());
+  const RawRuns raw{parts[0].raw, parts[1].raw};  // in arrival order
   std::vector<Pending>& pending = parts[0].pending;
   pending.insert(pending.end(), parts[1].pending.begin(), parts[1].pending.end());
   // Stable: points of one slot keep their order, so the last one written wins.

@@ -309,9 +309,8 @@ void SeriesStore::Impl::SealHeads(int64_t now, bool all_due, rocksdb::WriteBatch
        batch);
 }
 
-void SeriesStore::Impl::AddRawPoints(const std::vector<Pending>& to_heads,
-                                     std::span<const Pending> sorted, int64_t now,
-                                     rocksdb::WriteBatch* batch) {
+void SeriesStore::Impl::AddRawPoints(const RawRuns& to_heads, std::span<const Pending> sorted,
+                                     int64_t now, rocksdb::WriteBatch* batch) {
   // The block and slot of a raw point of its schema's finest resolution.
   const auto place = [this](const Pending& p, uint16_t* slot) {
     const auto& schema = layout_.schemas()[p.schema];
@@ -334,19 +333,19 @@ void SeriesStore::Impl::AddRawPoints(const std::vector<Pending>& to_heads,
   // threads for a large batch: they share nothing but `to_heads`).
   std::optional<common::Status> wal_failed;
   const auto log = [&] {
-    std::vector<WalPoint> logged;
-    logged.reserve(to_heads.size());
-    for (const Pending& p : to_heads) {
-      logged.push_back(
-          {p.id, PackTime(p.timestamp, layout_.schemas()[p.schema].ids[0], p.combine, p.schema),
-           p.value});
-    }
     // One WAL record per kWalPointsPerRecord points: a record is at most
     // kWalMaxRecordBytes (a statsd flush of 1 M keys is ~6 M points).
-    for (size_t begin = 0; wal_ && begin < logged.size(); begin += kWalPointsPerRecord) {
-      const auto chunk =
-          std::span(logged).subspan(begin, std::min(kWalPointsPerRecord, logged.size() - begin));
-      if (auto seq = wal_->Append(chunk); !seq.ok()) {
+    std::vector<WalPoint> logged;
+    logged.reserve(std::min(kWalPointsPerRecord, to_heads.size()));
+    for (size_t begin = 0; wal_ && begin < to_heads.size(); begin += kWalPointsPerRecord) {
+      logged.clear();
+      for (size_t i = begin; i < std::min(begin + kWalPointsPerRecord, to_heads.size()); ++i) {
+        const Pending& p = to_heads[i];
+        logged.push_back(
+            {p.id, PackTime(p.timestamp, layout_.schemas()[p.schema].ids[0], p.combine, p.schema),
+             p.value});
+      }
+      if (auto seq = wal_->Append(logged); !seq.ok()) {
         wal_failed = seq.status();
         return;
       }
@@ -356,17 +355,20 @@ void SeriesStore::Impl::AddRawPoints(const std::vector<Pending>& to_heads,
   // long enough ago (a backfill in time order seals each block as it goes).
   std::vector<RawHeads::Sealed> moved_on;
   const auto add = [&] {
-    std::vector<DataKey> keys(to_heads.size());
-    std::vector<uint16_t> slots(to_heads.size());
-    for (size_t i = 0; i < to_heads.size(); ++i) keys[i] = place(to_heads[i], &slots[i]);
+    const auto key_of = [&](size_t i) {
+      uint16_t unused = 0;
+      return place(to_heads[i], &unused);
+    };
     constexpr size_t kAhead = 24;  // prefetch distance: a heads table of millions misses
-    for (size_t i = 0; i < to_heads.size(); ++i) {
-      if (i + kAhead < keys.size()) heads_.PrefetchSlot(keys[i + kAhead]);
-      if (i + kAhead / 2 < keys.size()) heads_.PrefetchHead(keys[i + kAhead / 2]);
-      if (i + kAhead / 6 < keys.size()) heads_.PrefetchBlock(keys[i + kAhead / 6]);
+    const size_t n = to_heads.size();
+    for (size_t i = 0; i < n; ++i) {
+      if (i + kAhead < n) heads_.PrefetchSlot(key_of(i + kAhead));
+      if (i + kAhead / 2 < n) heads_.PrefetchHead(key_of(i + kAhead / 2));
+      if (i + kAhead / 6 < n) heads_.PrefetchBlock(key_of(i + kAhead / 6));
       const Pending& p = to_heads[i];
-      const DataKey& key = keys[i];
-      if (!heads_.Add(key, slots[i], p.value, p.combine, p.schema, now)) continue;
+      uint16_t slot = 0;
+      const DataKey key = place(p, &slot);
+      if (!heads_.Add(key, slot, p.value, p.combine, p.schema, now)) continue;
       const int64_t span = layout_.resolutions()[key.resolution].step * kSlotsPerBlock;
       const int64_t previous = int64_t(key.block_start) - span;
       if (previous < 0 || previous + span + options_.seal_lateness_s > now) continue;

@@ -108,6 +108,15 @@ class SeriesStore::Impl {
     std::vector<Pending> pending;  // the rest: older than raw, or a resolution without heads
     ClassMap learned;              // classes of series the cache does not hold yet
   };
+  // The raw points of a batch for the heads, in arrival order: the runs of
+  // its two halves (Classify's outputs, not copied into one).
+  struct RawRuns {
+    std::span<const Pending> first, second;
+    size_t size() const { return first.size() + second.size(); }
+    const Pending& operator[](size_t i) const {
+      return i < first.size() ? first[i] : second[i - first.size()];
+    }
+  };
   // Validates `points` (dropped ones counted) and finds each one's series
   // class and destination. Reads the class cache: class_mu_ held (shared).
   void Classify(std::span<const Point> points, int64_t now, Classified* out) const;
@@ -164,8 +173,8 @@ class SeriesStore::Impl {
   // heads, sealing a series' previous block when it starts a later one;
   // writes the raw points of `sorted` (by schema and series; first == 0) of
   // resolutions without heads as merge operands. Under heads_mu_ (exclusive).
-  void AddRawPoints(const std::vector<Pending>& to_heads, std::span<const Pending> sorted,
-                    int64_t now, rocksdb::WriteBatch* batch);
+  void AddRawPoints(const RawRuns& to_heads, std::span<const Pending> sorted, int64_t now,
+                    rocksdb::WriteBatch* batch);
   // Writes the changed heads and the WAL position they cover, then drops the
   // WAL before it. `force`: whatever the WAL size (Close). Under write_mu_.
   common::Status Checkpoint(bool force);

@@ -62,6 +62,16 @@ double ProcessCpuMs() {
   return ms(ru.ru_utime) + ms(ru.ru_stime);
 }
 
+// Resident now (VmRSS), in MB.
+double RssMb() {
+  long pages = 0, resident = 0;
+  if (FILE* f = std::fopen("/proc/self/statm", "r")) {
+    if (std::fscanf(f, "%ld %ld", &pages, &resident) != 2) resident = 0;
+    std::fclose(f);
+  }
+  return double(resident) * double(sysconf(_SC_PAGESIZE)) / (1 << 20);
+}
+
 double PeakRssMb() {
   rusage ru;
   getrusage(RUSAGE_SELF, &ru);
@@ -88,7 +98,8 @@ int main(int argc, char** argv) {
   std::vector<std::string> names = MakeNames(scale);
   auto start = Clock::now();
   (void)(*store)->RegisterNames(names);
-  std::printf("RegisterNames(%zu names): %.0f ms\n", names.size(), Ms(Clock::now() - start));
+  std::printf("RegisterNames(%zu names): %.0f ms, RSS %.0f MB\n", names.size(),
+              Ms(Clock::now() - start), RssMb());
 
   // Flushes start 2 min before a 10 min boundary, so 18 of them cross the
   // emission of both a 1 min and a 10 min bucket.
@@ -111,6 +122,8 @@ int main(int argc, char** argv) {
   }
   std::printf("mean Write %.0f ms wall; process cpu (incl. rocksdb threads) %.0f ms per flush\n",
               wall_total / flushes, (ProcessCpuMs() - process_cpu_start) / flushes);
+  std::printf("RSS after the flushes %.0f MB (the names and points of this program included)\n",
+              RssMb());
 
   // 24 h of one series at 10 s (written last, so it is in memtables and SSTs).
   const int64_t now = t0 + 10 * flushes;
