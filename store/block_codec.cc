@@ -123,18 +123,6 @@ void EncodeRollupBucketOperand(uint16_t slot, const RollupBucket& bucket, std::s
 
 namespace detail {
 
-RollupBucket DecodeBlockRecord(const char* p) {
-  RollupBucket b;
-  b.last_offset = Load<uint16_t>(p + 2);
-  b.count = Load<uint32_t>(p + 4);
-  b.known = Load<uint32_t>(p + 8);
-  b.sum = Load<double>(p + 12);
-  b.min = Load<double>(p + 20);
-  b.max = Load<double>(p + 28);
-  b.last = Load<double>(p + 36);
-  return b;
-}
-
 RollupBucket DecodePointRecord(const char* p) {
   return RollupBucket::Point(Load<double>(p + 6), Load<uint16_t>(p + 2), Load<uint16_t>(p + 4));
 }

@@ -109,7 +109,19 @@ T Load(const char* p) {
   std::memcpy(&v, p, sizeof(T));
   return v;
 }
-RollupBucket DecodeBlockRecord(const char* p);
+// Inline: a read decodes a record per bucket, and only the fields its rule
+// uses survive optimisation.
+inline RollupBucket DecodeBlockRecord(const char* p) {
+  RollupBucket b;
+  b.last_offset = Load<uint16_t>(p + 2);
+  b.count = Load<uint32_t>(p + 4);
+  b.known = Load<uint32_t>(p + 8);
+  b.sum = Load<double>(p + 12);
+  b.min = Load<double>(p + 20);
+  b.max = Load<double>(p + 28);
+  b.last = Load<double>(p + 36);
+  return b;
+}
 RollupBucket DecodePointRecord(const char* p);
 struct SlotBucket {
   uint16_t slot;

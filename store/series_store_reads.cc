@@ -9,12 +9,72 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <utility>
 
 #include "store/block_codec.h"
 #include "store/data_key.h"
 #include "store/series_store_impl.h"
 
 namespace hourglass::store {
+namespace {
+
+// The fast form of a rollup read's most common value, a block of
+// kTagRollupBlock records (44 bytes a bucket): the generic ForEachRollup
+// callback's answer, without a division, a call or a bucket copy per record.
+// `base` is the output index of the block's slot 0; open[i - open_first] is
+// the heads' bucket for output index i, merged in (and emptied) as there.
+// False, nothing written, unless `value` is such a block.
+bool FillFromRecords(std::string_view value, int64_t base, const BucketValue& value_of,
+                     std::vector<RollupBucket>& open, int64_t open_first,
+                     std::vector<double>& values) {
+  constexpr size_t kRecord = detail::kRollupBlockRecord;
+  if (value.empty() || static_cast<uint8_t>(value[0]) != kTagRollupBlock) return false;
+  const std::string_view body = value.substr(1);
+  if (body.size() % kRecord != 0) return true;  // malformed: ForEachRollup reads nothing
+  const uint64_t n = values.size();
+  for (const char *p = body.data(), *end = p + body.size(); p != end; p += kRecord) {
+    const int64_t i = base + detail::Load<uint16_t>(p);
+    if (static_cast<uint64_t>(i) >= n) continue;
+    RollupBucket b = detail::DecodeBlockRecord(p);
+    if (i >= open_first && static_cast<size_t>(i - open_first) < open.size()) {
+      b.Merge(std::exchange(open[static_cast<size_t>(i - open_first)], RollupBucket{}));
+    }
+    values[static_cast<size_t>(i)] = value_of(b);
+  }
+  return true;
+}
+
+// Calls fn(block start, value) for each block stored under `first`'s
+// resolution and series from first.block_start to `upper` (exclusive), in
+// order, by MultiGet of every `span`-aligned key (blocks are keyed at
+// multiples of their span): no iterator, no seek, no readahead. A key that
+// is missing or fails to read is skipped, as an iterator would stop there.
+template <typename Fn>
+void ForEachStoredBlock(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* family,
+                        const rocksdb::ReadOptions& ro, DataKey first, int64_t upper, int64_t span,
+                        Fn&& fn) {
+  constexpr size_t kBatch = 16;
+  char keys[kBatch][kDataKeySize];
+  rocksdb::Slice slices[kBatch];
+  rocksdb::PinnableSlice values[kBatch];
+  rocksdb::Status statuses[kBatch];
+  for (int64_t block = first.block_start; block < upper;) {
+    size_t n = 0;
+    for (; n < kBatch && block < upper; ++n, block += span) {
+      DataKey{first.resolution, first.series_id, uint32_t(block)}.EncodeTo(keys[n]);
+      slices[n] = rocksdb::Slice(keys[n], kDataKeySize);
+    }
+    db.MultiGet(ro, family, n, slices, values, statuses, /*sorted_input=*/true);
+    for (size_t i = 0; i < n; ++i) {
+      if (statuses[i].ok()) {
+        fn(block - int64_t(n - i) * span, std::string_view(values[i].data(), values[i].size()));
+      }
+      values[i].Reset();
+    }
+  }
+}
+
+}  // namespace
 
 void SeriesStore::Impl::FillValues(const ReadPlan& plan, const AggregationRule& rule,
                                    SeriesData* out) const {
@@ -25,15 +85,10 @@ void SeriesStore::Impl::FillValues(const ReadPlan& plan, const AggregationRule& 
   const int64_t ratio = step / raw_step;
   const bool raw = ratio == 1;
   const BucketValue value_of(rule.method, rule.x_files_factor, ratio);
-  char lo[kDataKeySize], hi[kDataKeySize];
-  DataKey{resolution, id, uint32_t(out->start - out->start % span)}.EncodeTo(lo);
+  const int64_t first_block = out->start - out->start % span;
   const int64_t last = out->end - step;
   const int64_t upper_block = std::min<int64_t>(last - last % span + span, UINT32_MAX);
-  DataKey{resolution, id, uint32_t(upper_block)}.EncodeTo(hi);
-  rocksdb::Slice upper(hi, kDataKeySize);
   rocksdb::ReadOptions ro;
-  ro.iterate_upper_bound = &upper;
-  ro.prefix_same_as_start = true;
   // The series' heads (its open raw blocks) over the range and the snapshot
   // are taken together: a sealed point is either still in a head or already
   // in the snapshot (raw block and rollups alike), never both or neither.
@@ -79,29 +134,34 @@ void SeriesStore::Impl::FillValues(const ReadPlan& plan, const AggregationRule& 
   auto index = [&](int64_t t) -> int64_t {
     return t >= out->start && t < out->end ? (t - out->start) / step : -1;
   };
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, data_));
-  for (it->Seek(rocksdb::Slice(lo, kDataKeySize)); it->Valid(); it->Next()) {
-    DataKey key;
-    if (!DataKey::Decode({it->key().data(), it->key().size()}, &key)) continue;
-    std::string_view value(it->value().data(), it->value().size());
-    if (raw) {
-      ForEachRaw(value, [&](uint16_t slot, double v) {
-        if (const int64_t i = index(key.block_start + slot * step); i >= 0) out->values[i] = v;
-      });
-      continue;
-    }
-    ForEachRollup(
-        value,
-        [&](uint16_t slot, RollupBucket b) {
-          const int64_t i = index(int64_t(key.block_start) + slot * step);
-          if (i < 0) return;
-          if (i >= open_first && size_t(i - open_first) < open.size()) {
-            b.Merge(std::exchange(open[i - open_first], RollupBucket{}));
-          }
-          out->values[i] = value_of(b);
-        },
-        fields);
-  }
+  ForEachStoredBlock(*db_, data_, ro, DataKey{resolution, id, uint32_t(first_block)}, upper_block,
+                     span, [&](int64_t block_start, std::string_view value) {
+                       if (raw) {
+                         ForEachRaw(value, [&](uint16_t slot, double v) {
+                           if (const int64_t i = index(block_start + slot * step); i >= 0)
+                             out->values[i] = v;
+                         });
+                         return;
+                       }
+                       // Block starts are multiples of the span, so of the step, as out->start
+                       // is: output index = base + slot, exactly as index() computes it.
+                       const int64_t offset = block_start - out->start;
+                       if (offset % step == 0 && FillFromRecords(value, offset / step, value_of,
+                                                                 open, open_first, out->values)) {
+                         return;
+                       }
+                       ForEachRollup(
+                           value,
+                           [&](uint16_t slot, RollupBucket b) {
+                             const int64_t i = index(block_start + slot * step);
+                             if (i < 0) return;
+                             if (i >= open_first && size_t(i - open_first) < open.size()) {
+                               b.Merge(std::exchange(open[i - open_first], RollupBucket{}));
+                             }
+                             out->values[i] = value_of(b);
+                           },
+                           fields);
+                     });
   if (!raw) {
     for (size_t i = 0; i < open.size(); ++i) {
       if (open[i].count > 0) out->values[open_first + i] = value_of(open[i]);
