@@ -24,23 +24,6 @@ void Append(std::string* out, T v) {
 
 }  // namespace
 
-void RollupBucket::Merge(const RollupBucket& other) {
-  if (other.count == 0) return;
-  if (count == 0) {
-    *this = other;
-    return;
-  }
-  sum += other.sum;
-  min = std::min(min, other.min);
-  max = std::max(max, other.max);
-  if (other.last_offset >= last_offset) {
-    last = other.last;
-    last_offset = other.last_offset;
-  }
-  count += other.count;
-  known += other.known;
-}
-
 BucketValue::BucketValue(AggregationMethod method, double x_files_factor, int64_t ratio)
     : method_(method), min_known_(0) {
   // The smallest k with k / ratio >= xFilesFactor, as Value() computes it;

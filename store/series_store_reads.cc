@@ -32,16 +32,44 @@ bool FillFromRecords(std::string_view value, int64_t base, const BucketValue& va
   const std::string_view body = value.substr(1);
   if (body.size() % kRecord != 0) return true;  // malformed: ForEachRollup reads nothing
   const uint64_t n = values.size();
+  const auto open_size = static_cast<uint64_t>(open.size());
   for (const char *p = body.data(), *end = p + body.size(); p != end; p += kRecord) {
     const int64_t i = base + detail::Load<uint16_t>(p);
     if (static_cast<uint64_t>(i) >= n) continue;
-    RollupBucket b = detail::DecodeBlockRecord(p);
-    if (i >= open_first && static_cast<size_t>(i - open_first) < open.size()) {
+    if (static_cast<uint64_t>(i - open_first) < open_size) {
+      RollupBucket b = detail::DecodeBlockRecord(p);
       b.Merge(std::exchange(open[static_cast<size_t>(i - open_first)], RollupBucket{}));
+      values[static_cast<size_t>(i)] = value_of(b);
+    } else {
+      // A local bucket: only the fields value_of reads are loaded.
+      values[static_cast<size_t>(i)] = value_of(detail::DecodeBlockRecord(p));
     }
-    values[static_cast<size_t>(i)] = value_of(b);
   }
   return true;
+}
+
+// Folds the points of one head (a raw series block starting at
+// `block_start`) into open[i - open_first], the buckets of out's step for
+// output index i. One division per bucket, not per point.
+void FoldHead(int64_t block_start, std::string_view head, int64_t raw_step, const SeriesData& out,
+              int64_t open_first, std::vector<RollupBucket>& open) {
+  const int64_t step = out.step;
+  int64_t i = 0, bucket = 0, bucket_end = 0;  // [bucket, bucket_end): output index i
+  int64_t slot_shift = 0;  // raw offset in the bucket = slot + slot_shift, when exact
+  bool exact = false;
+  ForEachRaw(head, [&](uint16_t slot, double v) {
+    const int64_t t = block_start + slot * raw_step;
+    if (t < out.start || t >= out.end) return;
+    if (t < bucket || t >= bucket_end) {
+      i = (t - out.start) / step;
+      bucket = out.start + i * step;
+      bucket_end = bucket + step;
+      exact = (block_start - bucket) % raw_step == 0;
+      slot_shift = (block_start - bucket) / raw_step;
+    }
+    const int64_t offset = exact ? slot + slot_shift : (t - bucket) / raw_step;
+    open[size_t(i - open_first)].Merge(RollupBucket::Point(v, uint16_t(offset), 1));
+  });
 }
 
 // Calls fn(block start, value) for each block stored under `first`'s
@@ -117,16 +145,8 @@ void SeriesStore::Impl::FillValues(const ReadPlan& plan, const AggregationRule& 
     const int64_t first_t = std::max<int64_t>(heads.front().first, out->start);
     open_first = std::max<int64_t>(0, (first_t - out->start) / step);
     open.resize(out->values.size() - size_t(std::min<int64_t>(open_first, out->values.size())));
-    for (const auto& head : heads) {
-      const int64_t block_start = head.first;
-      ForEachRaw(head.second, [&](uint16_t slot, double v) {
-        const int64_t t = block_start + slot * raw_step;
-        if (t < out->start || t >= out->end) return;
-        const int64_t i = (t - out->start) / step;
-        const int64_t bucket = out->start + i * step;
-        open[i - open_first].Merge(RollupBucket::Point(v, uint16_t((t - bucket) / raw_step), 1));
-      });
-    }
+    for (const auto& head : heads)
+      FoldHead(head.first, head.second, raw_step, *out, open_first, open);
   }
   // Only the fields the rule reads are decoded: enough to merge a head's
   // bucket in too (BucketValue::fields).
