@@ -154,34 +154,34 @@ void SeriesStore::Impl::FillValues(const ReadPlan& plan, const AggregationRule& 
   auto index = [&](int64_t t) -> int64_t {
     return t >= out->start && t < out->end ? (t - out->start) / step : -1;
   };
+  auto apply_block = [&](int64_t block_start, std::string_view value) {
+    if (raw) {
+      ForEachRaw(value, [&](uint16_t slot, double v) {
+        if (const int64_t i = index(block_start + slot * step); i >= 0) out->values[i] = v;
+      });
+      return;
+    }
+    // Block starts are multiples of the span, so of the step, as out->start
+    // is: output index = base + slot, exactly as index() computes it.
+    const int64_t offset = block_start - out->start;
+    if (offset % step == 0 &&
+        FillFromRecords(value, offset / step, value_of, open, open_first, out->values)) {
+      return;
+    }
+    ForEachRollup(
+        value,
+        [&](uint16_t slot, RollupBucket b) {
+          const int64_t i = index(block_start + slot * step);
+          if (i < 0) return;
+          if (i >= open_first && size_t(i - open_first) < open.size()) {
+            b.Merge(std::exchange(open[i - open_first], RollupBucket{}));
+          }
+          out->values[i] = value_of(b);
+        },
+        fields);
+  };
   ForEachStoredBlock(*db_, data_, ro, DataKey{resolution, id, uint32_t(first_block)}, upper_block,
-                     span, [&](int64_t block_start, std::string_view value) {
-                       if (raw) {
-                         ForEachRaw(value, [&](uint16_t slot, double v) {
-                           if (const int64_t i = index(block_start + slot * step); i >= 0)
-                             out->values[i] = v;
-                         });
-                         return;
-                       }
-                       // Block starts are multiples of the span, so of the step, as out->start
-                       // is: output index = base + slot, exactly as index() computes it.
-                       const int64_t offset = block_start - out->start;
-                       if (offset % step == 0 && FillFromRecords(value, offset / step, value_of,
-                                                                 open, open_first, out->values)) {
-                         return;
-                       }
-                       ForEachRollup(
-                           value,
-                           [&](uint16_t slot, RollupBucket b) {
-                             const int64_t i = index(block_start + slot * step);
-                             if (i < 0) return;
-                             if (i >= open_first && size_t(i - open_first) < open.size()) {
-                               b.Merge(std::exchange(open[i - open_first], RollupBucket{}));
-                             }
-                             out->values[i] = value_of(b);
-                           },
-                           fields);
-                     });
+                     span, apply_block);
   if (!raw) {
     for (size_t i = 0; i < open.size(); ++i) {
       if (open[i].count > 0) out->values[open_first + i] = value_of(open[i]);
