@@ -1,7 +1,9 @@
 // SeriesStore reads: where a read goes (whisper's choice of resolution),
 // and the values of one series over a range, from RocksDB blocks and the
-// heads (folded into buckets for a rollup read) (see the DESIGN notes in series_store.cc and
-// series_store_heads.cc).
+// heads (folded into buckets for a rollup read) (see the DESIGN notes in
+// series_store.cc and series_store_heads.cc). A range's blocks are fetched
+// with one MultiGet of their span-aligned keys (no iterator), and 44-byte
+// rollup records are read in place (FillFromRecords).
 #include <fmt/format.h>
 #include <rocksdb/db.h>
 #include <rocksdb/snapshot.h>
