@@ -74,32 +74,51 @@ void FoldHead(int64_t block_start, std::string_view head, int64_t raw_step, cons
   });
 }
 
+// Past this many blocks in a range (a read of years at 10 min), one iterator
+// visiting the blocks that exist beats a key lookup per span.
+constexpr int64_t kMultiGetMaxBlocks = 32;
+
 // Calls fn(block start, value) for each block stored under `first`'s
 // resolution and series from first.block_start to `upper` (exclusive), in
-// order, by MultiGet of every `span`-aligned key (blocks are keyed at
-// multiples of their span): no iterator, no seek, no readahead. A key that
-// is missing or fails to read is skipped, as an iterator would stop there.
+// order. Up to kMultiGetMaxBlocks spans: MultiGet of every `span`-aligned key
+// (every writer keys blocks at multiples of their span), no iterator, seek or
+// readahead; a key that is missing or fails to read is skipped. Longer
+// ranges: an iterator over the key range (stops at an error).
 template <typename Fn>
 void ForEachStoredBlock(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* family,
                         const rocksdb::ReadOptions& ro, DataKey first, int64_t upper, int64_t span,
                         Fn&& fn) {
-  constexpr size_t kBatch = 16;
+  if ((upper - first.block_start) / span > kMultiGetMaxBlocks) {
+    char lo[kDataKeySize], hi[kDataKeySize];
+    first.EncodeTo(lo);
+    DataKey{first.resolution, first.series_id, uint32_t(upper)}.EncodeTo(hi);
+    const rocksdb::Slice upper_key(hi, kDataKeySize);
+    rocksdb::ReadOptions scan = ro;
+    scan.iterate_upper_bound = &upper_key;
+    scan.prefix_same_as_start = true;
+    std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(scan, family));
+    for (it->Seek(rocksdb::Slice(lo, kDataKeySize)); it->Valid(); it->Next()) {
+      DataKey key;
+      if (!DataKey::Decode({it->key().data(), it->key().size()}, &key)) continue;
+      fn(int64_t(key.block_start), std::string_view(it->value().data(), it->value().size()));
+    }
+    return;
+  }
+  constexpr size_t kBatch = kMultiGetMaxBlocks + 1;
   char keys[kBatch][kDataKeySize];
   rocksdb::Slice slices[kBatch];
   rocksdb::PinnableSlice values[kBatch];
   rocksdb::Status statuses[kBatch];
-  for (int64_t block = first.block_start; block < upper;) {
-    size_t n = 0;
-    for (; n < kBatch && block < upper; ++n, block += span) {
-      DataKey{first.resolution, first.series_id, uint32_t(block)}.EncodeTo(keys[n]);
-      slices[n] = rocksdb::Slice(keys[n], kDataKeySize);
-    }
-    db.MultiGet(ro, family, n, slices, values, statuses, /*sorted_input=*/true);
-    for (size_t i = 0; i < n; ++i) {
-      if (statuses[i].ok()) {
-        fn(block - int64_t(n - i) * span, std::string_view(values[i].data(), values[i].size()));
-      }
-      values[i].Reset();
+  size_t n = 0;
+  for (int64_t block = first.block_start; block < upper; block += span, ++n) {
+    DataKey{first.resolution, first.series_id, uint32_t(block)}.EncodeTo(keys[n]);
+    slices[n] = rocksdb::Slice(keys[n], kDataKeySize);
+  }
+  db.MultiGet(ro, family, n, slices, values, statuses, /*sorted_input=*/true);
+  for (size_t i = 0; i < n; ++i) {
+    if (statuses[i].ok()) {
+      fn(first.block_start + int64_t(i) * span,
+         std::string_view(values[i].data(), values[i].size()));
     }
   }
 }
