@@ -35,6 +35,7 @@ struct Options {
   size_t iterations = 200;  // per query (heavy queries run a tenth, at least 5)
   std::string dir;          // default: a new directory under /tmp
   bool keep = false;
+  bool compact = true;          // --no-compact: read the fill's unmerged operands
   std::string only;             // run only the queries whose label contains this
   int64_t now = 1'800'000'000;  // the store's clock; rounded down to the hour
 };
@@ -43,7 +44,8 @@ struct Options {
   std::fprintf(
       stderr,
       "render_bench: %s\nusage: render_bench [--series N] [--hours H] [--step S] "
-      "[--retentions R] [--iterations N] [--dir DIR] [--keep] [--now EPOCH] [--only TEXT]\n",
+      "[--retentions R] [--iterations N] [--dir DIR] [--keep] [--no-compact] [--now EPOCH] "
+      "[--only TEXT]\n",
       why);
   std::exit(2);
 }
@@ -79,6 +81,8 @@ Options ParseArgs(int argc, char** argv) {
       o.only = value();
     else if (arg == "--keep")
       o.keep = true;
+    else if (arg == "--no-compact")
+      o.compact = false;
     else if (arg == "--now")
       o.now = ToInt(value());
     else
@@ -239,8 +243,9 @@ int main(int argc, char** argv) {
   // A store that has run for a day holds most of it compacted into the
   // bottom level, one merged value per block; a fresh fill holds unmerged
   // operands that every read would merge. Compact so reads meet the former
-  // (a reused store was compacted when it was filled).
-  if (!existing) {
+  // (a reused store is as its fill left it). --no-compact measures
+  // the latter: reads right after a backfill, every block merged at read.
+  if (!existing && o.compact) {
     const auto compact_start = Clock::now();
     if (!store.Compact().ok()) std::fprintf(stderr, "render_bench: compaction failed\n");
     std::printf("compact: %.1f s\n",

@@ -24,23 +24,6 @@ void Append(std::string* out, T v) {
 
 }  // namespace
 
-void RollupBucket::Merge(const RollupBucket& other) {
-  if (other.count == 0) return;
-  if (count == 0) {
-    *this = other;
-    return;
-  }
-  sum += other.sum;
-  min = std::min(min, other.min);
-  max = std::max(max, other.max);
-  if (other.last_offset >= last_offset) {
-    last = other.last;
-    last_offset = other.last_offset;
-  }
-  count += other.count;
-  known += other.known;
-}
-
 BucketValue::BucketValue(AggregationMethod method, double x_files_factor, int64_t ratio)
     : method_(method), min_known_(0) {
   // The smallest k with k / ratio >= xFilesFactor, as Value() computes it;
@@ -122,18 +105,6 @@ void EncodeRollupBucketOperand(uint16_t slot, const RollupBucket& bucket, std::s
 }
 
 namespace detail {
-
-RollupBucket DecodeBlockRecord(const char* p) {
-  RollupBucket b;
-  b.last_offset = Load<uint16_t>(p + 2);
-  b.count = Load<uint32_t>(p + 4);
-  b.known = Load<uint32_t>(p + 8);
-  b.sum = Load<double>(p + 12);
-  b.min = Load<double>(p + 20);
-  b.max = Load<double>(p + 28);
-  b.last = Load<double>(p + 36);
-  return b;
-}
 
 RollupBucket DecodePointRecord(const char* p) {
   return RollupBucket::Point(Load<double>(p + 6), Load<uint16_t>(p + 2), Load<uint16_t>(p + 4));

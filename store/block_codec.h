@@ -4,6 +4,7 @@
 // (asserted at compile time); the first byte of a value is its tag.
 #pragma once
 
+#include <algorithm>
 #include <bitset>
 #include <cstdint>
 #include <cstring>
@@ -54,7 +55,23 @@ struct RollupBucket {
   static RollupBucket Point(double value, uint16_t raw_offset, uint16_t weight) {
     return {value, value, value, value, 1, weight, raw_offset};
   }
-  void Merge(const RollupBucket& other);
+  // Inline: reads merge a bucket per point of a head.
+  void Merge(const RollupBucket& other) {
+    if (other.count == 0) return;
+    if (count == 0) {
+      *this = other;
+      return;
+    }
+    sum += other.sum;
+    min = std::min(min, other.min);
+    max = std::max(max, other.max);
+    if (other.last_offset >= last_offset) {
+      last = other.last;
+      last_offset = other.last_offset;
+    }
+    count += other.count;
+    known += other.known;
+  }
 };
 
 // A bucket's value under one rule in one resolution: NaN when empty or when
@@ -109,7 +126,19 @@ T Load(const char* p) {
   std::memcpy(&v, p, sizeof(T));
   return v;
 }
-RollupBucket DecodeBlockRecord(const char* p);
+// Inline: a read decodes a record per bucket, and only the fields its rule
+// uses survive optimisation.
+inline RollupBucket DecodeBlockRecord(const char* p) {
+  RollupBucket b;
+  b.last_offset = Load<uint16_t>(p + 2);
+  b.count = Load<uint32_t>(p + 4);
+  b.known = Load<uint32_t>(p + 8);
+  b.sum = Load<double>(p + 12);
+  b.min = Load<double>(p + 20);
+  b.max = Load<double>(p + 28);
+  b.last = Load<double>(p + 36);
+  return b;
+}
 RollupBucket DecodePointRecord(const char* p);
 struct SlotBucket {
   uint16_t slot;

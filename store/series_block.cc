@@ -257,31 +257,6 @@ bool SeriesBlockDecoder::Init(std::string_view block) {
   return true;
 }
 
-bool SeriesBlockDecoder::Get(int n, uint64_t* v) {
-  if (size_bits_ - pos_ < static_cast<uint64_t>(n)) return false;
-  const int shift = static_cast<int>(pos_ & 7);
-  if (n > 0 && n <= 64 - shift && size_bits_ - (pos_ & ~uint64_t{7}) >= 64) {
-    // Fast path: the n bits lie within 8 whole bytes of the stream.
-    uint64_t word;
-    std::memcpy(&word, data_ + (pos_ >> 3), 8);
-    word = __builtin_bswap64(word) << shift;
-    *v = word >> (64 - n);
-    pos_ += static_cast<uint64_t>(n);
-    return true;
-  }
-  uint64_t out = 0;
-  while (n > 0) {
-    const int used = static_cast<int>(pos_ & 7);
-    const int take = n < 8 - used ? n : 8 - used;
-    const unsigned byte = data_[pos_ >> 3];
-    out = (out << take) | ((byte >> (8 - used - take)) & ((1u << take) - 1));
-    pos_ += static_cast<uint64_t>(take);
-    n -= take;
-  }
-  *v = out;
-  return true;
-}
-
 bool SeriesBlockDecoder::GetValue(double* value) {
   uint64_t b, v;
   if (mode_ != 0) {
