@@ -110,6 +110,9 @@ SeriesStore::Impl::Impl(const StoreOptions& options, AggregationRules rules,
       filter_(clock),
       points_written_(stats.GetCounter("store.points_written", "points written to the store")),
       write_errors_(stats.GetCounter("store.write_errors", "points lost to failed writes")),
+      read_errors_(
+          stats.GetCounter("store.read_errors",
+                           "series reads refused: a block could not be read (I/O, corruption)")),
       dropped_old_(stats.GetCounter("store.points_dropped_old",
                                     "points older than the longest retention, skipped")),
       dropped_invalid_(stats.GetCounter(

@@ -137,7 +137,10 @@ class SeriesStore::Impl {
   // The cached class of series `id`, matched and cached on a miss.
   SeriesClass ClassOf(uint64_t id, std::string_view name) const;
   common::Status LoadLayout();
-  void FillValues(const ReadPlan& plan, const AggregationRule& rule, SeriesData* out) const;
+  // Fills out->values from RocksDB and the heads; an error if a block could
+  // not be read (the answer would miss it).
+  rocksdb::Status FillValues(const ReadPlan& plan, const AggregationRule& rule,
+                             SeriesData* out) const;
 
   // Failed writes (series_store_recovery.cc). Commit writes `batch`, or holds
   // it in the retry buffer while RocksDB cannot write (Ok: it will be
@@ -213,6 +216,7 @@ class SeriesStore::Impl {
 
   common::Counter& points_written_;
   common::Counter& write_errors_;
+  common::Counter& read_errors_;
   common::Counter& dropped_old_;
   common::Counter& dropped_invalid_;
   common::Counter& buckets_emitted_;

@@ -82,12 +82,13 @@ constexpr int64_t kMultiGetMaxBlocks = 32;
 // resolution and series from first.block_start to `upper` (exclusive), in
 // order. Up to kMultiGetMaxBlocks spans: MultiGet of every `span`-aligned key
 // (every writer keys blocks at multiples of their span), no iterator, seek or
-// readahead; a key that is missing or fails to read is skipped. Longer
-// ranges: an iterator over the key range (stops at an error).
+// readahead; a missing key is skipped. Longer ranges: an iterator over the
+// key range. A block that cannot be read (I/O error, corruption) is the
+// error returned: the read fails rather than answer without it.
 template <typename Fn>
-void ForEachStoredBlock(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* family,
-                        const rocksdb::ReadOptions& ro, DataKey first, int64_t upper, int64_t span,
-                        Fn&& fn) {
+rocksdb::Status ForEachStoredBlock(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* family,
+                                   const rocksdb::ReadOptions& ro, DataKey first, int64_t upper,
+                                   int64_t span, Fn&& fn) {
   if ((upper - first.block_start) / span > kMultiGetMaxBlocks) {
     char lo[kDataKeySize], hi[kDataKeySize];
     first.EncodeTo(lo);
@@ -102,7 +103,7 @@ void ForEachStoredBlock(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* family,
       if (!DataKey::Decode({it->key().data(), it->key().size()}, &key)) continue;
       fn(int64_t(key.block_start), std::string_view(it->value().data(), it->value().size()));
     }
-    return;
+    return it->status();
   }
   constexpr size_t kBatch = kMultiGetMaxBlocks + 1;
   char keys[kBatch][kDataKeySize];
@@ -116,17 +117,21 @@ void ForEachStoredBlock(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* family,
   }
   db.MultiGet(ro, family, n, slices, values, statuses, /*sorted_input=*/true);
   for (size_t i = 0; i < n; ++i) {
+    if (!statuses[i].ok() && !statuses[i].IsNotFound()) return statuses[i];
+  }
+  for (size_t i = 0; i < n; ++i) {
     if (statuses[i].ok()) {
       fn(first.block_start + int64_t(i) * span,
          std::string_view(values[i].data(), values[i].size()));
     }
   }
+  return rocksdb::Status::OK();
 }
 
 }  // namespace
 
-void SeriesStore::Impl::FillValues(const ReadPlan& plan, const AggregationRule& rule,
-                                   SeriesData* out) const {
+rocksdb::Status SeriesStore::Impl::FillValues(const ReadPlan& plan, const AggregationRule& rule,
+                                              SeriesData* out) const {
   const uint8_t resolution = plan.resolution;
   const uint64_t id = plan.id;
   const int64_t step = out->step, span = step * kSlotsPerBlock;
@@ -201,13 +206,15 @@ void SeriesStore::Impl::FillValues(const ReadPlan& plan, const AggregationRule& 
         },
         fields);
   };
-  ForEachStoredBlock(*db_, data_, ro, DataKey{resolution, id, uint32_t(first_block)}, upper_block,
-                     span, apply_block);
+  const rocksdb::Status read =
+      ForEachStoredBlock(*db_, data_, ro, DataKey{resolution, id, uint32_t(first_block)},
+                         upper_block, span, apply_block);
+  if (!read.ok()) return read;
   if (!raw) {
     for (size_t i = 0; i < open.size(); ++i) {
       if (open[i].count > 0) out->values[open_first + i] = value_of(open[i]);
     }
-    return;
+    return rocksdb::Status::OK();
   }
   // A head for a block already in RocksDB (a late point after its seal, or a
   // block a v1 store began) combines with it by the series' rule, as the
@@ -222,6 +229,7 @@ void SeriesStore::Impl::FillValues(const ReadPlan& plan, const AggregationRule& 
       cur = std::isnan(cur) ? v : CombineRaw(combine, cur, v);
     });
   }
+  return rocksdb::Status::OK();
 }
 
 SeriesStore::Impl::ReadPlan SeriesStore::Impl::PlanRead(std::string_view name, int64_t from,
@@ -264,7 +272,11 @@ common::Result<SeriesData> SeriesStore::Impl::Read(std::string_view name, int64_
   if (plan.length == 0) return out;
   out.values.assign(plan.length, std::numeric_limits<double>::quiet_NaN());
   if (out.start < 0 || out.end > std::numeric_limits<uint32_t>::max()) return out;
-  FillValues(plan, rules_.Rule(plan.rule), &out);
+  if (const rocksdb::Status s = FillValues(plan, rules_.Rule(plan.rule), &out); !s.ok()) {
+    read_errors_.Add();
+    return common::Status::Error(
+        fmt::format("cannot read '{}' from the metric store: {}", name, s.ToString()));
+  }
   return out;
 }
 
