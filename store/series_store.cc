@@ -178,6 +178,7 @@ common::Status SeriesStore::Impl::OpenDb() {
   }
   stats_.SetHealth("store", common::HealthState::kOk);
   StartRecovery();
+  checkpoint_thread_ = std::thread([this] { CheckpointLoop(); });
   return common::Status::Ok();
 }
 
@@ -340,7 +341,13 @@ common::Status SeriesStore::Impl::Write(std::span<const Point> points) {
     status = Commit(&batch, raw.size() + pending.size());
   }
   if (status.ok()) {
-    if (auto st = Checkpoint(false); !st.ok()) {
+    if (!wal_unlogged_ && CheckpointDue()) {
+      // A periodic checkpoint runs beside the caller (a statsd flush is not
+      // kept waiting for it); one after a failed WAL append runs now.
+      std::lock_guard checkpoint_lock(checkpoint_mu_);
+      checkpoint_wanted_ = true;
+      checkpoint_cv_.notify_one();
+    } else if (auto st = Checkpoint(false); !st.ok()) {
       if (const uint64_t n = checkpoint_log_.Take(clock_.NowSeconds()))
         spdlog::warn("metric store: {} ({} time(s) since the last line)", st.message(), n);
     }

@@ -18,7 +18,9 @@
 // or after the record's sequence. A checkpoint drops the markers (the
 // records they guard are before it).
 //
-// Checkpoint: once the WAL written since the last checkpoint exceeds both
+// Checkpoint (on the store's checkpoint thread, asked by the Write that
+// passed the threshold, so that Write returns first): once the WAL written
+// since the last checkpoint exceeds both
 // kCheckpointWalBytes and twice the heads' own bytes (so checkpoints write
 // about half what the WAL did: with millions of series a statsd flush logs
 // more than the heads hold), after a WAL write failed, and at
@@ -403,11 +405,44 @@ void SeriesStore::Impl::AddRawPoints(const RawRuns& to_heads, std::span<const Pe
   head_bytes_gauge_.Set(double(heads_.bytes()));
 }
 
+bool SeriesStore::Impl::CheckpointDue() const {
+  return wal_ && wal_->appended_bytes() - wal_bytes_at_checkpoint_ >=
+                     std::max<uint64_t>(kCheckpointWalBytes, 2 * heads_.bytes());
+}
+
+void SeriesStore::Impl::CheckpointLoop() {
+  std::unique_lock lock(checkpoint_mu_);
+  while (true) {
+    checkpoint_cv_.wait(lock, [this] { return checkpoint_wanted_ || checkpoint_stop_; });
+    if (checkpoint_stop_) return;
+    checkpoint_wanted_ = false;
+    lock.unlock();
+    {
+      std::lock_guard write_lock(write_mu_);
+      std::shared_lock db_lock(db_mu_);
+      if (!closed_ && db_ != nullptr) {
+        if (auto st = Checkpoint(false); !st.ok()) {
+          if (const uint64_t n = checkpoint_log_.Take(clock_.NowSeconds()))
+            spdlog::warn("metric store: {} ({} time(s) since the last line)", st.message(), n);
+        }
+      }
+    }
+    lock.lock();
+  }
+}
+
+void SeriesStore::Impl::StopCheckpoints() {
+  {
+    std::lock_guard lock(checkpoint_mu_);
+    checkpoint_stop_ = true;
+  }
+  checkpoint_cv_.notify_one();
+  if (checkpoint_thread_.joinable()) checkpoint_thread_.join();
+}
+
 common::Status SeriesStore::Impl::Checkpoint(bool force) {
   if (!wal_) return common::Status::Ok();
-  const uint64_t logged = wal_->appended_bytes() - wal_bytes_at_checkpoint_;
-  if (!force && !wal_unlogged_ &&
-      logged < std::max<uint64_t>(kCheckpointWalBytes, 2 * heads_.bytes())) {
+  if (!force && !wal_unlogged_ && !CheckpointDue()) {
     // Append syncs once a second while points come; this syncs an idle tail.
     const int64_t now = clock_.NowMicros();
     if (now - last_wal_sync_micros_ < 1'000'000) return common::Status::Ok();

@@ -181,6 +181,13 @@ class SeriesStore::Impl {
   // Writes the changed heads and the WAL position they cover, then drops the
   // WAL before it. `force`: whatever the WAL size (Close). Under write_mu_.
   common::Status Checkpoint(bool force);
+  // Whether the WAL since the last checkpoint passed the threshold (see the
+  // DESIGN note). Under write_mu_.
+  bool CheckpointDue() const;
+  // The checkpoint thread: runs a due checkpoint after a Write asked for it
+  // (taking write_mu_ as a Write does), so the Write returns first.
+  void CheckpointLoop();
+  void StopCheckpoints();  // joins it (Close, before taking write_mu_)
   // The schema a head of raw resolution `raw` folds into (see the .cc).
   uint16_t SchemaOfHead(uint16_t recorded, uint8_t raw) const;
 
@@ -272,7 +279,12 @@ class SeriesStore::Impl {
   int64_t last_wal_sync_micros_ = 0;
   bool wal_unlogged_ = false;  // heads hold points the WAL failed to log
   common::RateLimitedLog wal_log_;
-  common::RateLimitedLog checkpoint_log_;  // failed checkpoints on the write path
+  common::RateLimitedLog checkpoint_log_;  // failed checkpoints (under write_mu_)
+  std::mutex checkpoint_mu_;               // guards the two flags below
+  std::condition_variable checkpoint_cv_;
+  bool checkpoint_wanted_ = false;
+  bool checkpoint_stop_ = false;
+  std::thread checkpoint_thread_;
   common::Counter& heads_sealed_;
   common::Counter& wal_errors_;
   common::Gauge& heads_gauge_;

@@ -171,6 +171,7 @@ common::Status SeriesStore::Impl::MigrateRollupState() {
 // memtable.
 common::Status SeriesStore::Impl::Close() {
   StopRecovery();
+  StopCheckpoints();
   if (listener_ != nullptr) Recover();  // one last try: space may be back
   std::lock_guard lock(write_mu_);
   std::shared_lock db_lock(db_mu_);

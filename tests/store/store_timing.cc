@@ -3,7 +3,10 @@
 // median latency of a 24 h read of one series, and how long the store takes
 // to open again after a clean stop and after a crash (a child that writes and
 // _exits). Figures only, no assertions.
-// Usage: store_timing [DIR] [FLUSHES] [SCALE]
+// PAUSE_MS: time between flushes (the server flushes every 10 s, and a due
+// checkpoint runs in that time, beside the next window; 0: back to back,
+// so a flush may wait for the previous one's checkpoint).
+// Usage: store_timing [DIR] [FLUSHES] [SCALE] [PAUSE_MS]
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -84,6 +87,7 @@ int main(int argc, char** argv) {
   std::string dir = argc > 1 ? argv[1] : "/tmp/hg-store-timing";
   int flushes = argc > 2 ? std::atoi(argv[2]) : 18;
   const int scale = argc > 3 ? std::max(1, std::atoi(argv[3])) : 1;
+  const int pause_ms = argc > 4 ? std::max(0, std::atoi(argv[4])) : 0;
   std::filesystem::remove_all(dir);
   const int64_t t0 = 1'700'000'400;
   common::ManualClock clock((t0 - 110) * 1'000'000);
@@ -107,6 +111,7 @@ int main(int argc, char** argv) {
   const double process_cpu_start = ProcessCpuMs();
   double wall_total = 0;
   for (int f = 0; f < flushes; ++f) {
+    if (f > 0 && pause_ms > 0) usleep(useconds_t(pause_ms) * 1000);
     int64_t ts = t0 - 120 + 10 * f;
     clock.SetSeconds(ts + 10);  // a window is flushed when it ends
     for (size_t i = 0; i < names.size(); ++i) points[i] = {names[i], ts, double(i % 1000 + f)};
