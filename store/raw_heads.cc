@@ -6,8 +6,9 @@ namespace hourglass::store {
 
 bool RawHeads::Add(const DataKey& key, uint16_t slot, double value, RawCombine combine,
                    uint16_t schema, int64_t now) {
-  auto [found, fresh] = heads_.TryEmplace(Pack(key));
-  if (fresh) NoteBlock(key);
+  Shard& shard = ShardFor(key);
+  auto [found, fresh] = shard.heads.TryEmplace(Pack(key));
+  if (fresh) shard.NoteBlock(key);
   Head& head = *found;
   head.combine = combine;
   head.schema = schema;
@@ -21,7 +22,7 @@ bool RawHeads::Add(const DataKey& key, uint16_t slot, double value, RawCombine c
       SeriesBlockWriter::Resume(bytes, &head.block);
     }
   }
-  bytes_ = bytes_ - before + head.block.bytes().size();
+  shard.bytes = shard.bytes - before + head.block.bytes().size();
   return fresh;
 }
 
@@ -31,25 +32,27 @@ bool RawHeads::Restore(const DataKey& key, RawCombine combine, uint16_t schema,
   if (!SeriesBlockWriter::Resume(block, &head.block)) return false;
   head.combine = combine;
   head.schema = schema;
-  auto [slot, fresh] = heads_.TryEmplace(Pack(key));
-  if (!fresh) bytes_ -= slot->block.bytes().size();
+  Shard& shard = ShardFor(key);
+  auto [slot, fresh] = shard.heads.TryEmplace(Pack(key));
+  if (!fresh) shard.bytes -= slot->block.bytes().size();
   *slot = std::move(head);
-  NoteBlock(key);
-  bytes_ += slot->block.bytes().size();
+  shard.NoteBlock(key);
+  shard.bytes += slot->block.bytes().size();
   return true;
 }
 
 RawHeads::Sealed RawHeads::TakeOne(const DataKey& key, bool* found) {
-  Head* head = heads_.Find(Pack(key));
+  Shard& shard = ShardFor(key);
+  Head* head = shard.heads.Find(Pack(key));
   *found = head != nullptr;
   if (!*found) return {};
-  Sealed out = Take(Pack(key), head);
-  heads_.Erase(Pack(key));
+  Sealed out = shard.Take(Pack(key), head);
+  shard.heads.Erase(Pack(key));
   return out;
 }
 
 std::string_view RawHeads::Find(const DataKey& key) const {
-  const Head* head = heads_.Find(Pack(key));
+  const Head* head = ShardFor(key).heads.Find(Pack(key));
   return head == nullptr ? std::string_view() : head->block.bytes();
 }
 

@@ -2,8 +2,10 @@
 // A point of a raw block span that is not sealed yet is appended to its
 // series' head (a SeriesBlockWriter): O(1) in slot order, a re-encode for an
 // earlier slot. Sealing takes the heads of ended spans out whole, as blocks
-// ready to write. Not thread-safe: SeriesStore guards it with its
-// accumulator mutex (readers copy a head's bytes under the shared lock).
+// ready to write. The heads are kept in kShards shards by series id: Add and
+// TakeOne of keys of different shards may run at once (a large Write adds
+// on two threads); everything else is not thread-safe: SeriesStore guards it
+// with heads_mu_ (readers copy a head's bytes under the shared lock).
 #pragma once
 
 #include <algorithm>
@@ -34,6 +36,10 @@ class RawHeads {
     std::string block;  // a series block
   };
 
+  static constexpr size_t kShards = 2;
+  // The shard of the heads of `series_id`.
+  static size_t ShardOf(uint64_t series_id) { return series_id % kShards; }
+
   // Adds (slot, value) to the head of `key`'s block at clock time `now`. A
   // second value for a slot combines by `combine` (the series' rule, as raw
   // merges do); `schema` is the series' retention schema (index in the
@@ -48,31 +54,37 @@ class RawHeads {
   template <typename Due>
   std::vector<Sealed> TakeIf(Due&& due) {
     std::vector<Sealed> out;
-    oldest_.fill(INT64_MAX);
-    for (size_t i = 0; i < heads_.size();) {
-      auto& e = heads_.At(i);
-      const DataKey key = Unpack(e.key);
-      if (!due(key, e.value)) {
-        NoteBlock(key);
-        ++i;
-        continue;
+    for (Shard& shard : shards_) {
+      shard.oldest.fill(INT64_MAX);
+      for (size_t i = 0; i < shard.heads.size();) {
+        auto& e = shard.heads.At(i);
+        const DataKey key = Unpack(e.key);
+        if (!due(key, e.value)) {
+          shard.NoteBlock(key);
+          ++i;
+          continue;
+        }
+        out.push_back(shard.Take(e.key, &e.value));
+        shard.heads.EraseAt(i);  // the last head moves to i
       }
-      out.push_back(Take(e.key, &e.value));
-      heads_.EraseAt(i);  // the last head moves to i
     }
     return out;
   }
   // No head of `resolution` starts before this (a lower bound: exact after
   // TakeIf, possibly lower after TakeOne). INT64_MAX: none.
-  int64_t oldest_block(uint8_t resolution) const { return oldest_[resolution]; }
+  int64_t oldest_block(uint8_t resolution) const {
+    int64_t oldest = INT64_MAX;
+    for (const Shard& shard : shards_) oldest = std::min(oldest, shard.oldest[resolution]);
+    return oldest;
+  }
   // Removes and returns the head of `key`, if any (`found` says).
   Sealed TakeOne(const DataKey& key, bool* found);
   // Cache hints for an Add of `key` soon: PrefetchSlot some points ahead,
   // PrefetchHead fewer, PrefetchBlock fewer still (see DenseHashMap).
-  void PrefetchSlot(const DataKey& key) const { heads_.PrefetchSlot(Pack(key)); }
-  void PrefetchHead(const DataKey& key) const { heads_.PrefetchEntry(Pack(key)); }
+  void PrefetchSlot(const DataKey& key) const { ShardFor(key).heads.PrefetchSlot(Pack(key)); }
+  void PrefetchHead(const DataKey& key) const { ShardFor(key).heads.PrefetchEntry(Pack(key)); }
   void PrefetchBlock(const DataKey& key) const {
-    if (const Head* head = heads_.Find(Pack(key))) {
+    if (const Head* head = ShardFor(key).heads.Find(Pack(key))) {
       const std::string_view bytes = head->block.bytes();
       __builtin_prefetch(bytes.data() + bytes.size());
     }
@@ -82,11 +94,23 @@ class RawHeads {
   // Calls fn(key, head) for every head (checkpoint).
   template <typename Fn>
   void ForEach(Fn&& fn) {
-    for (size_t i = 0; i < heads_.size(); ++i) fn(Unpack(heads_.At(i).key), heads_.At(i).value);
+    for (Shard& shard : shards_) {
+      for (size_t i = 0; i < shard.heads.size(); ++i) {
+        fn(Unpack(shard.heads.At(i).key), shard.heads.At(i).value);
+      }
+    }
   }
 
-  size_t size() const { return heads_.size(); }
-  size_t bytes() const { return bytes_; }
+  size_t size() const {
+    size_t n = 0;
+    for (const Shard& shard : shards_) n += shard.heads.size();
+    return n;
+  }
+  size_t bytes() const {
+    size_t n = 0;
+    for (const Shard& shard : shards_) n += shard.bytes;
+    return n;
+  }
 
  private:
   struct KeyHash {
@@ -107,23 +131,28 @@ class RawHeads {
   }
 
   using Map = common::DenseHashMap<Key, Head, KeyHash>;
-  Sealed Take(const Key& key, Head* head) {
-    bytes_ -= head->block.bytes().size();
-    return {Unpack(key), head->combine, head->schema, std::string(head->block.bytes())};
-  }
+  struct Shard {
+    Map heads;
+    std::array<int64_t, 256> oldest = MakeOldest();
+    size_t bytes = 0;  // encoded bytes of its heads
 
-  void NoteBlock(const DataKey& key) {
-    oldest_[key.resolution] = std::min<int64_t>(oldest_[key.resolution], key.block_start);
-  }
-
-  Map heads_;
-  std::array<int64_t, 256> oldest_ = MakeOldest();
+    Sealed Take(const Key& key, Head* head) {
+      bytes -= head->block.bytes().size();
+      return {Unpack(key), head->combine, head->schema, std::string(head->block.bytes())};
+    }
+    void NoteBlock(const DataKey& key) {
+      oldest[key.resolution] = std::min<int64_t>(oldest[key.resolution], key.block_start);
+    }
+  };
   static std::array<int64_t, 256> MakeOldest() {
     std::array<int64_t, 256> a;
     a.fill(INT64_MAX);
     return a;
   }
-  size_t bytes_ = 0;  // encoded bytes of every head
+  Shard& ShardFor(const DataKey& key) { return shards_[ShardOf(key.series_id)]; }
+  const Shard& ShardFor(const DataKey& key) const { return shards_[ShardOf(key.series_id)]; }
+
+  std::array<Shard, kShards> shards_;
 };
 
 }  // namespace hourglass::store

@@ -44,6 +44,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cstring>
 #include <filesystem>
@@ -355,18 +356,21 @@ void SeriesStore::Impl::AddRawPoints(const RawRuns& to_heads, std::span<const Pe
   };
   // A series that starts a block seals its previous one if that span ended
   // long enough ago (a backfill in time order seals each block as it goes).
-  std::vector<RawHeads::Sealed> moved_on;
-  const auto add = [&] {
+  std::array<std::vector<RawHeads::Sealed>, RawHeads::kShards> moved_on;
+  // Adds the points of one shard of the heads (shards may be added at once).
+  const auto add = [&](size_t shard) {
     const auto key_of = [&](size_t i) {
       uint16_t unused = 0;
       return place(to_heads[i], &unused);
     };
+    const auto mine = [&](size_t i) { return RawHeads::ShardOf(to_heads[i].id) == shard; };
     constexpr size_t kAhead = 24;  // prefetch distance: a heads table of millions misses
     const size_t n = to_heads.size();
     for (size_t i = 0; i < n; ++i) {
-      if (i + kAhead < n) heads_.PrefetchSlot(key_of(i + kAhead));
-      if (i + kAhead / 2 < n) heads_.PrefetchHead(key_of(i + kAhead / 2));
-      if (i + kAhead / 6 < n) heads_.PrefetchBlock(key_of(i + kAhead / 6));
+      if (i + kAhead < n && mine(i + kAhead)) heads_.PrefetchSlot(key_of(i + kAhead));
+      if (i + kAhead / 2 < n && mine(i + kAhead / 2)) heads_.PrefetchHead(key_of(i + kAhead / 2));
+      if (i + kAhead / 6 < n && mine(i + kAhead / 6)) heads_.PrefetchBlock(key_of(i + kAhead / 6));
+      if (!mine(i)) continue;
       const Pending& p = to_heads[i];
       uint16_t slot = 0;
       const DataKey key = place(p, &slot);
@@ -377,14 +381,17 @@ void SeriesStore::Impl::AddRawPoints(const RawRuns& to_heads, std::span<const Pe
       bool found = false;
       RawHeads::Sealed head =
           heads_.TakeOne({key.resolution, key.series_id, uint32_t(previous)}, &found);
-      if (found) moved_on.push_back(std::move(head));
+      if (found) moved_on[shard].push_back(std::move(head));
     }
   };
+  static_assert(RawHeads::kShards == 2);
   if (to_heads.size() >= kParallelPoints) {
-    RunBeside(log, add);
+    // Three pieces on two cores: the WAL beside each shard's adds.
+    RunBeside([&] { RunBeside(log, [&] { add(1); }); }, [&] { add(0); });
   } else {
     log();
-    add();
+    add(0);
+    add(1);
   }
   if (wal_failed) {
     // Kept in memory: the next checkpoint (forced by this) makes them durable.
@@ -400,7 +407,9 @@ void SeriesStore::Impl::AddRawPoints(const RawRuns& to_heads, std::span<const Pe
                    wal_failed->message(), n);
     }
   }
-  Seal(std::move(moved_on), batch);
+  std::vector<RawHeads::Sealed> sealed = std::move(moved_on[0]);
+  for (auto& head : moved_on[1]) sealed.push_back(std::move(head));
+  Seal(std::move(sealed), batch);
   heads_gauge_.Set(double(heads_.size()));
   head_bytes_gauge_.Set(double(heads_.bytes()));
 }
