@@ -71,9 +71,13 @@ class RenderBudgetAtTheBoundTest(unittest.TestCase):
                 return server.get("/render", target="e2e.budget.a", format="json",
                                   **{"from": str(t0), "until": str(t0 + until)}, **params)
 
-            server.wait_for(lambda: render(200)[0] == 200 and
-                            json.loads(render(200)[1])[0]["datapoints"][-1][0] == 200,
-                            what="the carbon points")
+            def stored():
+                # [] until the carbon writer thread has stored the name.
+                status, body = render(200)
+                series = json.loads(body) if status == 200 else []
+                return bool(series) and series[0]["datapoints"][-1][0] == 200
+
+            server.wait_for(stored, what="the carbon points")
             # 200 points read and written: both within budget, all of them.
             status, body = render(200)
             self.assertEqual(status, 200)
