@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "clocked_store.h"
 #include "crashing_child.h"
 #include "store/run_beside.h"
 #include "store/series_store.h"
@@ -25,28 +26,12 @@ namespace {
 constexpr int64_t kNow = 1'700'000'400;
 constexpr int kSeries = 40'000;  // x 2 points each: past kParallelPoints
 
-struct Store {
-  common::ManualClock clock{kNow * 1'000'000};
-  common::StatsRegistry stats;
-  std::unique_ptr<SeriesStore> store;
-
-  explicit Store(const std::string& path) {
-    auto r = SeriesStore::Open(
-        {.path = path, .retentions = *ParseRetentions("10s:6h,1m:7d,10m:5y")}, clock, stats);
-    REQUIRE(r.ok());
-    store = std::move(r).value();
-  }
+struct Store : testing::ClockedStore {
+  explicit Store(const std::string& path) : ClockedStore(path, kNow) {}
   std::vector<double> Values(const std::string& name, int64_t from) {
     auto d = store->Read(name, from, kNow, kNow);
     REQUIRE(d.ok());
     return d->values;
-  }
-  double At(const std::string& name, int64_t t) {
-    auto d = store->Read(name, kNow - 3600, kNow, kNow);
-    REQUIRE(d.ok());
-    REQUIRE(t >= d->start);
-    REQUIRE(t < d->end);
-    return d->values[(t - d->start) / d->step];
   }
   uint64_t Counter(const char* name) { return stats.GetCounter(name, "").Value(); }
 };
@@ -88,7 +73,7 @@ void CheckSame(Store& a, Store& b) {
     REQUIRE(Same(day, b.Values(name, kNow - 86400 - 600)));
     REQUIRE(std::count(day.begin(), day.end(), 1.5) == 1);
     const double expected = i >= 200 ? double(i) : i % 2 ? double(i) + 1000 : -1.0;
-    REQUIRE(a.At(name, kNow - 20) == expected);
+    REQUIRE(a.At(name, kNow - 3600, kNow - 20, kNow) == expected);
   }
 }
 

@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 
+#include "clocked_store.h"
 #include "crashing_child.h"
 #include "store/series_store.h"
 #include "temp_dir.h"
@@ -22,24 +23,8 @@ constexpr int64_t kNow = 1'700'000'400;  // a multiple of 600
 constexpr int64_t kMinuteFrom = kNow - 6 * 3600 - 60;
 constexpr int64_t kTenMinuteFrom = kNow - 8 * 86400;
 
-struct Store {
-  common::ManualClock clock{kNow * 1'000'000};
-  common::StatsRegistry stats;
-  std::unique_ptr<SeriesStore> store;
-
-  explicit Store(const std::string& path) {
-    auto r = SeriesStore::Open(
-        {.path = path, .retentions = *ParseRetentions("10s:6h,1m:7d,10m:5y")}, clock, stats);
-    REQUIRE(r.ok());
-    store = std::move(r).value();
-  }
-  double At(const std::string& name, int64_t from, int64_t t, int64_t now) {
-    auto d = store->Read(name, from, now, now);
-    REQUIRE(d.ok());
-    REQUIRE(t >= d->start);
-    REQUIRE(t < d->end);
-    return d->values[(t - d->start) / d->step];
-  }
+struct Store : testing::ClockedStore {
+  explicit Store(const std::string& path) : ClockedStore(path, kNow) {}
 };
 
 // Writes 12 flushes of two series from kNow on (points at t, clock at t + 10),
