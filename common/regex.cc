@@ -87,4 +87,40 @@ size_t RegexWork(const re2::RE2& re, size_t text_bytes) {
   return (text_bytes + 1) * static_cast<size_t>(std::max(re.ProgramSize(), 1));
 }
 
+FirstMatch::FirstMatch(std::vector<std::shared_ptr<const re2::RE2>> patterns)
+    : patterns_(std::move(patterns)) {
+  if (patterns_.empty()) return;
+  const re2::RE2::Options& options = patterns_.front()->options();
+  auto set = std::make_unique<re2::RE2::Set>(options, re2::RE2::UNANCHORED);
+  for (const auto& re : patterns_) {
+    const re2::RE2::Options& o = re->options();
+    const bool same =
+        o.encoding() == options.encoding() && o.posix_syntax() == options.posix_syntax() &&
+        o.longest_match() == options.longest_match() && o.literal() == options.literal() &&
+        o.never_nl() == options.never_nl() && o.dot_nl() == options.dot_nl() &&
+        o.case_sensitive() == options.case_sensitive() &&
+        o.perl_classes() == options.perl_classes() &&
+        o.word_boundary() == options.word_boundary() && o.one_line() == options.one_line();
+    if (!same || set->Add(re->pattern(), nullptr) < 0) return;  // one by one
+  }
+  if (set->Compile()) set_ = std::move(set);
+}
+
+size_t FirstMatch::Find(std::string_view text) const {
+  if (set_ == nullptr) return FindOneByOne(text);
+  std::vector<int> matched;
+  re2::RE2::Set::ErrorInfo error;
+  if (!set_->Match(re2::StringPiece(text.data(), text.size()), &matched, &error)) {
+    return error.kind == re2::RE2::Set::kNoError ? patterns_.size() : FindOneByOne(text);
+  }
+  return size_t(*std::min_element(matched.begin(), matched.end()));
+}
+
+size_t FirstMatch::FindOneByOne(std::string_view text) const {
+  for (size_t i = 0; i < patterns_.size(); ++i) {
+    if (re2::RE2::PartialMatch(re2::StringPiece(text.data(), text.size()), *patterns_[i])) return i;
+  }
+  return patterns_.size();
+}
+
 }  // namespace hourglass::common

@@ -14,6 +14,9 @@
 #include <string_view>
 
 #include <re2/re2.h>
+#include <re2/set.h>
+
+#include <vector>
 
 #include "common/status.h"
 
@@ -51,5 +54,23 @@ Result<std::unique_ptr<const re2::RE2>> CompileRegex(std::string_view pattern,
 
 // Worst-case cost of searching `text_bytes` with `re`, in kMaxRegexWork units.
 size_t RegexWork(const re2::RE2& re, size_t text_bytes);
+
+// The first of several compiled patterns that matches a text (searched, not
+// anchored), as carbon's schema and aggregation tables pick: one pass over
+// the text for all of them (RE2::Set) instead of one search per pattern.
+// Patterns compiled with different options, or a set that runs out of
+// memory, are searched one by one. Immutable; any thread.
+class FirstMatch {
+ public:
+  explicit FirstMatch(std::vector<std::shared_ptr<const re2::RE2>> patterns);
+  // Index of the first pattern that matches `text`, or size() if none.
+  size_t Find(std::string_view text) const;
+  size_t size() const { return patterns_.size(); }
+
+ private:
+  size_t FindOneByOne(std::string_view text) const;
+  std::vector<std::shared_ptr<const re2::RE2>> patterns_;
+  std::unique_ptr<re2::RE2::Set> set_;  // null: one by one
+};
 
 }  // namespace hourglass::common

@@ -19,6 +19,9 @@ common::Result<AggregationRules> AggregationRules::Create(std::vector<Aggregatio
     }
     out.rules_.push_back(Compiled{std::move(rule), std::move(*regex)});
   }
+  std::vector<std::shared_ptr<const re2::RE2>> patterns;
+  for (const Compiled& c : out.rules_) patterns.push_back(c.regex);
+  out.matcher_ = std::make_shared<const common::FirstMatch>(std::move(patterns));
   return out;
 }
 
@@ -40,13 +43,8 @@ AggregationRules AggregationRules::StatsdDefaults() {
 }
 
 size_t AggregationRules::MatchIndex(std::string_view name) const {
-  name = name.substr(0, name.find(';'));
-  for (size_t i = 0; i < rules_.size(); ++i) {
-    if (re2::RE2::PartialMatch(re2::StringPiece(name.data(), name.size()), *rules_[i].regex)) {
-      return i;
-    }
-  }
-  return rules_.size();
+  if (matcher_ == nullptr) return rules_.size();
+  return matcher_->Find(name.substr(0, name.find(';')));  // none: rules_.size()
 }
 
 const AggregationRule& AggregationRules::Rule(size_t index) const {

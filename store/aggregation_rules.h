@@ -51,6 +51,8 @@ class AggregationRules {
     std::shared_ptr<const re2::RE2> regex;  // immutable; shared by copies of the table
   };
   std::vector<Compiled> rules_;
+  // rules_' patterns matched in one pass; shared by copies of the table.
+  std::shared_ptr<const common::FirstMatch> matcher_;
   AggregationRule fallback_{"default", ".*", AggregationMethod::kAverage, 0.5};
 };
 

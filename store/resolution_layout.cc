@@ -122,6 +122,11 @@ common::Result<ResolutionLayout> ResolutionLayout::Create(const StoreOptions& op
     }
     layout.schemas_.push_back(std::move(schema));
   }
+  std::vector<std::shared_ptr<const re2::RE2>> patterns;
+  for (size_t i = 0; i + 1 < layout.schemas_.size(); ++i) {
+    patterns.push_back(layout.schemas_[i].regex);
+  }
+  layout.matcher_ = std::make_shared<const common::FirstMatch>(std::move(patterns));
   return layout;
 }
 
@@ -135,13 +140,8 @@ std::string ResolutionLayout::PersistedText() const {
 }
 
 size_t ResolutionLayout::Match(std::string_view name) const {
-  name = name.substr(0, name.find(';'));
-  for (size_t i = 0; i + 1 < schemas_.size(); ++i) {
-    if (re2::RE2::PartialMatch(re2::StringPiece(name.data(), name.size()), *schemas_[i].regex)) {
-      return i;
-    }
-  }
-  return schemas_.size() - 1;
+  if (matcher_ == nullptr) return schemas_.size() - 1;
+  return matcher_->Find(name.substr(0, name.find(';')));  // none: the default, last
 }
 
 }  // namespace hourglass::store

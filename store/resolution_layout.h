@@ -62,6 +62,8 @@ class ResolutionLayout {
  private:
   std::vector<Schema> schemas_;
   std::vector<ResolutionInfo> resolutions_;
+  // The patterns of every schema but the default, matched in one pass.
+  std::shared_ptr<const common::FirstMatch> matcher_;
 };
 
 }  // namespace hourglass::store

@@ -129,3 +129,41 @@ TEST_CASE("POSIX ERE for grep: a++ is a+ as in grep -E, backreferences and \\< r
 
 }  // namespace
 }  // namespace hourglass::common
+
+TEST_CASE("FirstMatch picks the first matching pattern, as searching one by one does") {
+  using hourglass::common::FirstMatch;
+  using hourglass::common::RegexDialect;
+  const auto compile = [](std::string_view p, RegexDialect dialect) {
+    return std::shared_ptr<const re2::RE2>(
+        std::move(hourglass::common::CompileRegex(p, dialect).value()));
+  };
+  const std::vector<std::string> sources = {
+      R"(\.lower$)", R"(\.upper(_\d+)?$)", R"(^stats_counts\.)", R"((?i)\.COUNT$)", R"(a.b)",
+      R"(^$)"};
+  std::vector<std::shared_ptr<const re2::RE2>> patterns;
+  for (const auto& p : sources) {
+    patterns.push_back(compile(p, RegexDialect::kPython));
+  }
+  const FirstMatch first(patterns);
+  const auto one_by_one = [&](std::string_view text) {
+    for (size_t i = 0; i < patterns.size(); ++i) {
+      if (re2::RE2::PartialMatch(re2::StringPiece(text.data(), text.size()), *patterns[i])) {
+        return i;
+      }
+    }
+    return patterns.size();
+  };
+  for (std::string text :
+       {"stats.timers.x.lower", "stats.timers.x.upper_90", "stats_counts.a.lower", "x.Count",
+        "stats_counts.x.count", "axb", "", "stats.gauges.g", "lower", "x.upper_", "ü.lower"}) {
+    CHECK(first.Find(text) == one_by_one(text));
+  }
+  CHECK(first.Find("stats_counts.a.lower") == 0);  // both match: the first wins
+  CHECK(first.Find("stats.gauges.g") == patterns.size());
+  // Patterns compiled with other options (POSIX, Latin-1) are searched one by one.
+  patterns.push_back(compile("g$", RegexDialect::kPosixExtended));
+  const FirstMatch mixed(patterns);
+  CHECK(mixed.Find("stats.gauges.g") == patterns.size() - 1);
+  CHECK(mixed.Find("stats.timers.x.lower") == 0);
+  CHECK(FirstMatch({}).Find("anything") == 0);
+}
