@@ -258,6 +258,11 @@ void ReadHttp(Reader& r, HttpConfig& h) {
   h.max_points_written =
       static_cast<size_t>(r.Integer("http.max_points_written", 1, int64_t{1'000'000'000'000}));
   h.max_event_bytes = r.Bytes("http.max_event_size", 64, int64_t{1} << 30);
+  if (h.max_event_bytes > h.max_body_bytes) {
+    // A POST /events/ body is cut at http.max_body_size first: a larger
+    // event bound would promise what the server refuses.
+    r.Problem("http.max_event_size", "must not exceed http.max_body_size");
+  }
   h.max_events_returned =
       static_cast<size_t>(r.Integer("http.max_events_returned", 1, int64_t{100'000'000}));
   h.max_event_tags = static_cast<size_t>(r.Integer("http.max_event_tags", 1, 100'000));

@@ -246,8 +246,9 @@ token = ""
 max_points_read = 10000000
 max_points_written = 10000000
 # Graphite events (POST /events/, GET /events/get_data, events()). One
-# event's JSON body may be this large and carry this many tags (past either:
-# 413/400, counted in events.rejected); a get_data answer holding more
+# event's JSON body may be this large (at most max_body_size) and carry this
+# many tags (past either: 413/400, counted in events.rejected); a get_data
+# answer holding more
 # events than max_events_returned is refused with a 400 naming this key.
 max_event_size = "64KiB"
 max_event_tags = 64

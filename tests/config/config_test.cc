@@ -58,6 +58,15 @@ TEST_CASE("--set overrides take bare strings, numbers and arrays") {
   CHECK(r.locations["statsd.listen"] == "--set");
 }
 
+TEST_CASE("http.max_event_size may equal http.max_body_size, not exceed it") {
+  auto equal = LoadConfig("", {"http.max_body_size=2MiB", "http.max_event_size=2MiB"});
+  CHECK(equal.ok());
+  auto over = LoadConfig("", {"http.max_body_size=2MiB", "http.max_event_size=2097153"});
+  REQUIRE(over.problems.size() == 1);
+  CHECK(over.problems[0].find("http.max_event_size: must not exceed http.max_body_size") !=
+        std::string::npos);
+}
+
 TEST_CASE("a config file overrides defaults and --set overrides the file") {
   TempFile file("data_dir = \"/tmp/x\"\n[statsd]\nlisten = \"127.0.0.1:1\"\n");
   auto r = LoadConfig(file.path(), {"statsd.listen=127.0.0.1:2"});
