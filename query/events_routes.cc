@@ -31,8 +31,21 @@ int64_t Seconds(int64_t micros) {
   return micros >= 0 ? micros / 1'000'000 : -((-micros + 999'999) / 1'000'000);
 }
 
+// graphite-web: request.GET['tags'].split(' ') (empty words match no tag).
+std::vector<std::string> SplitSpaces(std::string_view text) {
+  std::vector<std::string> words;
+  size_t start = 0;
+  for (size_t end; (end = text.find(' ', start)) != std::string_view::npos; start = end + 1) {
+    words.emplace_back(text.substr(start, end - start));
+  }
+  words.emplace_back(text.substr(start));
+  return words;
+}
+
+}  // namespace
+
 // graphite-web's json.dumps of Event.as_dict(): when, what, data, tags, id.
-void AppendEvent(std::string& out, const store::Event& e) {
+void AppendEventJson(std::string& out, const store::Event& e) {
   out += fmt::format("{{\"when\": {}, \"what\": ", Seconds(e.when_us));
   common::AppendJsonString(out, e.what);
   out += ", \"data\": ";
@@ -46,8 +59,7 @@ void AppendEvent(std::string& out, const store::Event& e) {
   out += fmt::format("], \"id\": {}}}", e.id);
 }
 
-// The event a POST body describes, or the 400 message.
-common::Result<store::Event> ParseEvent(std::string_view body, int64_t now_us) {
+common::Result<store::Event> ParseEventBody(std::string_view body, int64_t now_us) {
   boost::system::error_code ec;
   boost::json::value doc = boost::json::parse(body, ec);
   if (ec) return common::Status::Error("the body is not JSON: " + ec.message());
@@ -93,19 +105,6 @@ common::Result<store::Event> ParseEvent(std::string_view body, int64_t now_us) {
   return event;
 }
 
-// graphite-web: request.GET['tags'].split(' ') (empty words match no tag).
-std::vector<std::string> SplitSpaces(std::string_view text) {
-  std::vector<std::string> words;
-  size_t start = 0;
-  for (size_t end; (end = text.find(' ', start)) != std::string_view::npos; start = end + 1) {
-    words.emplace_back(text.substr(start, end - start));
-  }
-  words.emplace_back(text.substr(start));
-  return words;
-}
-
-}  // namespace
-
 EventsApi::EventsApi(const store::SeriesStore& store, common::StatsRegistry& stats,
                      const common::Clock& clock, EventLimits limits)
     : store_(store),
@@ -135,7 +134,7 @@ ApiResponse EventsApi::Post(std::string_view body) const {
     return Error(413, fmt::format("event body of {} bytes is over {} ({} bytes)", body.size(),
                                   kMaxEventSizeKey, limits_.max_body_bytes));
   }
-  common::Result<store::Event> event = ParseEvent(body, clock_.NowMicros());
+  common::Result<store::Event> event = ParseEventBody(body, clock_.NowMicros());
   if (event.ok()) {
     const size_t tags = std::max(store::EventTagWords(event->tags).size(),
                                  store::ParseEventTags(event->tags).size());
@@ -187,7 +186,7 @@ ApiResponse EventsApi::GetData(const FormParams& params) const {
     }
     if (++count > limits_.max_returned) return false;
     if (count > 1) out += ", ";
-    AppendEvent(out, e);
+    AppendEventJson(out, e);
     return true;
   });
   if (!s.ok()) return Error(503, "events not read: " + s.message());

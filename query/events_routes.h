@@ -9,10 +9,12 @@
 
 #include <cstddef>
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include "common/clock.h"
 #include "common/stats.h"
+#include "common/status.h"
 #include "store/event_store.h"
 
 namespace hourglass::store {
@@ -34,6 +36,12 @@ struct EventLimits {
   size_t max_tags = 64;               // http.max_event_tags: per event
   uint64_t max_stored = 100'000;      // http.max_events_stored: the oldest go past it
 };
+
+// The event a POST /events/ body describes (`when` absent: now_us), or the
+// 400 message. Public for the fuzz target (fuzz/events_body_fuzz.cc).
+common::Result<store::Event> ParseEventBody(std::string_view body, int64_t now_us);
+// Appends graphite-web's JSON object of one event to `out`.
+void AppendEventJson(std::string& out, const store::Event& e);
 
 class EventsApi {
  public:
