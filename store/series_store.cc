@@ -225,9 +225,9 @@ SeriesStore::Impl::SeriesClass SeriesStore::Impl::ClassOf(uint64_t id,
     if (const SeriesClass* c = classes_.Find(id)) return *c;
   }
   const SeriesClass c = MatchClass(name);
-  ClassMap learned;
-  *learned.TryEmplace(id).first = c;
-  RememberClasses(learned);
+  std::unique_lock lock(class_mu_);
+  if (classes_.size() >= kMaxCachedClasses) classes_.Clear();
+  *classes_.TryEmplace(id).first = c;
   return c;
 }
 

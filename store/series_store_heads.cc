@@ -357,31 +357,50 @@ void SeriesStore::Impl::AddRawPoints(const RawRuns& to_heads, std::span<const Pe
   // A series that starts a block seals its previous one if that span ended
   // long enough ago (a backfill in time order seals each block as it goes).
   std::array<std::vector<RawHeads::Sealed>, RawHeads::kShards> moved_on;
-  // Adds the points of one shard of the heads (shards may be added at once).
+  // Adds the points of one shard of the heads (shards may be added at once),
+  // or of every shard (kAllShards). Each point's key is placed once, kAhead
+  // points early, and prefetched in three steps (index slot, entry, block).
+  constexpr size_t kAllShards = RawHeads::kShards;
   const auto add = [&](size_t shard) {
-    const auto key_of = [&](size_t i) {
-      uint16_t unused = 0;
-      return place(to_heads[i], &unused);
+    struct Placed {
+      DataKey key;
+      uint16_t slot;
     };
-    const auto mine = [&](size_t i) { return RawHeads::ShardOf(to_heads[i].id) == shard; };
     constexpr size_t kAhead = 24;  // prefetch distance: a heads table of millions misses
+    constexpr size_t kRing = 32;   // > kAhead: the placed keys not added yet
+    std::array<Placed, kRing> ring;
     const size_t n = to_heads.size();
+    const auto mine = [&](size_t i) {
+      return shard == kAllShards || RawHeads::ShardOf(to_heads[i].id) == shard;
+    };
+    const auto place_at = [&](size_t i) {
+      Placed& p = ring[i % kRing];
+      p.key = place(to_heads[i], &p.slot);
+      heads_.PrefetchSlot(p.key);
+    };
+    for (size_t i = 0; i < std::min(kAhead, n); ++i) {
+      if (mine(i)) place_at(i);
+    }
     for (size_t i = 0; i < n; ++i) {
-      if (i + kAhead < n && mine(i + kAhead)) heads_.PrefetchSlot(key_of(i + kAhead));
-      if (i + kAhead / 2 < n && mine(i + kAhead / 2)) heads_.PrefetchHead(key_of(i + kAhead / 2));
-      if (i + kAhead / 6 < n && mine(i + kAhead / 6)) heads_.PrefetchBlock(key_of(i + kAhead / 6));
+      if (i + kAhead < n && mine(i + kAhead)) place_at(i + kAhead);
+      if (i + kAhead / 2 < n && mine(i + kAhead / 2)) {
+        heads_.PrefetchHead(ring[(i + kAhead / 2) % kRing].key);
+      }
+      if (i + kAhead / 6 < n && mine(i + kAhead / 6)) {
+        heads_.PrefetchBlock(ring[(i + kAhead / 6) % kRing].key);
+      }
       if (!mine(i)) continue;
       const Pending& p = to_heads[i];
-      uint16_t slot = 0;
-      const DataKey key = place(p, &slot);
-      if (!heads_.Add(key, slot, p.value, p.combine, p.schema, now)) continue;
+      const Placed& at = ring[i % kRing];
+      const DataKey& key = at.key;
+      if (!heads_.Add(key, at.slot, p.value, p.combine, p.schema, now)) continue;
       const int64_t span = layout_.resolutions()[key.resolution].step * kSlotsPerBlock;
       const int64_t previous = int64_t(key.block_start) - span;
       if (previous < 0 || previous + span + options_.seal_lateness_s > now) continue;
       bool found = false;
       RawHeads::Sealed head =
           heads_.TakeOne({key.resolution, key.series_id, uint32_t(previous)}, &found);
-      if (found) moved_on[shard].push_back(std::move(head));
+      if (found) moved_on[shard == kAllShards ? 0 : shard].push_back(std::move(head));
     }
   };
   static_assert(RawHeads::kShards == 2);
@@ -390,8 +409,7 @@ void SeriesStore::Impl::AddRawPoints(const RawRuns& to_heads, std::span<const Pe
     RunBeside([&] { RunBeside(log, [&] { add(1); }); }, [&] { add(0); });
   } else {
     log();
-    add(0);
-    add(1);
+    add(kAllShards);
   }
   if (wal_failed) {
     // Kept in memory: the next checkpoint (forced by this) makes them durable.
