@@ -52,6 +52,7 @@
 #include <unordered_map>
 
 #include "store/block_codec.h"
+#include "store/heads_format.h"
 #include "store/operand_run.h"
 #include "store/run_beside.h"
 #include "store/series_store_impl.h"
@@ -59,92 +60,14 @@
 namespace hourglass::store {
 namespace {
 
-constexpr const char* kHeadsSeqKey = "heads_seq";
-// The generation of the checkpoint's chunks ("heads" family keys
-// [0xff 0xff][generation u64 BE][chunk u32 BE], 14 bytes: never a data key,
-// which is 13 bytes and starts with a resolution id below 0xff).
-constexpr const char* kHeadsGenerationKey = "heads_generation";
-constexpr size_t kChunkKeySize = 14;
-constexpr size_t kChunkBytes = 1 << 20;
+using namespace heads_format;
+
 constexpr int64_t kSweepSeconds = 10;
-constexpr char kMarkerTag = static_cast<char>(0xff);
-constexpr uint64_t kCheckpointWalBytes = 64u << 20;
 // Points per WAL record: at most ~28 bytes each encoded, well under
 // kWalMaxRecordBytes (64 MiB).
 constexpr size_t kWalPointsPerRecord = 1u << 20;
-constexpr int kResolutionShift = 40;
-constexpr int kCombineShift = 48;
-constexpr int kSchemaShift = 50;
-constexpr int64_t kSchemaMask = 0xfff;  // 4096 schemas
-constexpr int64_t kTimeMask = (int64_t(1) << kResolutionShift) - 1;
-// A checkpointed head: [kHeadTag | rule][schema u16][series block]; before
-// schemas travelled with heads it was [rule][series block].
-constexpr uint8_t kHeadTag = 0x80;
 
 int64_t FloorTo(int64_t t, int64_t step) { return t - ((t % step) + step) % step; }
-
-int64_t PackTime(int64_t t, uint8_t resolution, RawCombine combine, uint16_t schema) {
-  return t | (int64_t(resolution) << kResolutionShift) |
-         (int64_t(static_cast<uint8_t>(combine)) << kCombineShift) |
-         ((int64_t(schema) & kSchemaMask) << kSchemaShift);
-}
-
-std::string ChunkKey(uint64_t generation, uint32_t chunk) {
-  std::string key(kChunkKeySize, '\xff');
-  for (int i = 0; i < 8; ++i) key[2 + i] = static_cast<char>(generation >> (56 - 8 * i));
-  for (int i = 0; i < 4; ++i) key[10 + i] = static_cast<char>(chunk >> (24 - 8 * i));
-  return key;
-}
-
-uint64_t ChunkGeneration(std::string_view key) {
-  uint64_t g = 0;
-  for (int i = 0; i < 8; ++i) g = (g << 8) | static_cast<uint8_t>(key[2 + i]);
-  return g;
-}
-
-// One head in a chunk: [data key][kHeadTag | rule][schema u16 LE][block
-// length varint][series block].
-void AppendHead(const DataKey& key, RawCombine combine, uint16_t schema, std::string_view block,
-                std::string* out) {
-  char k[kDataKeySize];
-  key.EncodeTo(k);
-  out->append(k, kDataKeySize);
-  out->push_back(static_cast<char>(kHeadTag | static_cast<uint8_t>(combine)));
-  out->push_back(static_cast<char>(schema & 0xff));
-  out->push_back(static_cast<char>(schema >> 8));
-  for (uint64_t n = block.size();; n >>= 7) {
-    out->push_back(static_cast<char>((n & 0x7f) | (n >= 0x80 ? 0x80 : 0)));
-    if (n < 0x80) break;
-  }
-  out->append(block);
-}
-
-// Calls fn(key, rule, schema, block) for each head of a chunk; false if the
-// chunk is malformed (the heads before the damage were passed).
-template <typename Fn>
-bool ForEachChunkHead(std::string_view chunk, Fn&& fn) {
-  while (!chunk.empty()) {
-    DataKey key;
-    if (chunk.size() < kDataKeySize + 4 || !DataKey::Decode(chunk.substr(0, kDataKeySize), &key))
-      return false;
-    const auto tag = static_cast<uint8_t>(chunk[kDataKeySize]);
-    const auto schema = uint16_t(static_cast<uint8_t>(chunk[kDataKeySize + 1]) |
-                                 static_cast<uint8_t>(chunk[kDataKeySize + 2]) << 8);
-    chunk.remove_prefix(kDataKeySize + 3);
-    uint64_t n = 0;
-    for (int shift = 0;; shift += 7) {
-      if (chunk.empty() || shift > 28) return false;
-      const auto byte = static_cast<uint8_t>(chunk[0]);
-      chunk.remove_prefix(1);
-      n |= uint64_t(byte & 0x7f) << shift;
-      if ((byte & 0x80) == 0) break;
-    }
-    if ((tag & ~3) != kHeadTag || n > chunk.size()) return false;
-    fn(key, static_cast<RawCombine>(tag & 3), schema, chunk.substr(0, n));
-    chunk.remove_prefix(n);
-  }
-  return true;
-}
 
 }  // namespace
 
@@ -430,94 +353,6 @@ void SeriesStore::Impl::AddRawPoints(const RawRuns& to_heads, std::span<const Pe
   Seal(std::move(sealed), batch);
   heads_gauge_.Set(double(heads_.size()));
   head_bytes_gauge_.Set(double(heads_.bytes()));
-}
-
-bool SeriesStore::Impl::CheckpointDue() const {
-  return wal_ && wal_->appended_bytes() - wal_bytes_at_checkpoint_ >=
-                     std::max<uint64_t>(kCheckpointWalBytes, 2 * heads_.bytes());
-}
-
-void SeriesStore::Impl::CheckpointLoop() {
-  std::unique_lock lock(checkpoint_mu_);
-  while (true) {
-    checkpoint_cv_.wait(lock, [this] { return checkpoint_wanted_ || checkpoint_stop_; });
-    if (checkpoint_stop_) return;
-    checkpoint_wanted_ = false;
-    lock.unlock();
-    {
-      std::lock_guard write_lock(write_mu_);
-      std::shared_lock db_lock(db_mu_);
-      if (!closed_ && db_ != nullptr) {
-        if (auto st = Checkpoint(false); !st.ok()) {
-          if (const uint64_t n = checkpoint_log_.Take(clock_.NowSeconds()))
-            spdlog::warn("metric store: {} ({} time(s) since the last line)", st.message(), n);
-        }
-      }
-    }
-    lock.lock();
-  }
-}
-
-void SeriesStore::Impl::StopCheckpoints() {
-  {
-    std::lock_guard lock(checkpoint_mu_);
-    checkpoint_stop_ = true;
-  }
-  checkpoint_cv_.notify_one();
-  if (checkpoint_thread_.joinable()) checkpoint_thread_.join();
-}
-
-common::Status SeriesStore::Impl::Checkpoint(bool force) {
-  if (!wal_) return common::Status::Ok();
-  if (!force && !wal_unlogged_ && !CheckpointDue()) {
-    // Append syncs once a second while points come; this syncs an idle tail.
-    const int64_t now = clock_.NowMicros();
-    if (now - last_wal_sync_micros_ < 1'000'000) return common::Status::Ok();
-    last_wal_sync_micros_ = now;
-    return wal_->Sync();
-  }
-  const uint64_t seq = wal_->next_sequence() - 1;  // every record so far
-  const uint64_t generation = heads_generation_ + 1;
-  rocksdb::WriteBatch batch;
-  {
-    std::unique_lock heads_lock(heads_mu_);
-    // Every head, in chunks of about kChunkBytes: a few large values instead
-    // of one key per series (1 M heads as keys took ~5 s to write).
-    std::string chunk;
-    uint32_t chunks = 0;
-    auto put_chunk = [&] {
-      batch.Put(handles_[4], ChunkKey(generation, chunks++), chunk);
-      chunk.clear();
-    };
-    heads_.ForEach([&](const DataKey& k, const RawHeads::Head& head) {
-      AppendHead(k, head.combine, head.schema, head.block.bytes(), &chunk);
-      if (chunk.size() >= kChunkBytes) put_chunk();
-    });
-    if (!chunk.empty()) put_chunk();
-    // The older generations' chunks, the markers (they guard only records
-    // before this checkpoint) and heads stored one per key (before chunks)
-    // go: every key below this generation's first chunk.
-    batch.DeleteRange(handles_[4], rocksdb::Slice(), ChunkKey(generation, 0));
-    batch.Put(handles_[0], kHeadsSeqKey, std::to_string(seq));
-    batch.Put(handles_[0], kHeadsGenerationKey, std::to_string(generation));
-    std::lock_guard commit_lock(commit_mu_);
-    if (!writable_) return common::Status::Error("checkpoint deferred: the store cannot write");
-    auto s = db_->Write(rocksdb::WriteOptions(), &batch);
-    if (s.ok()) s = db_->FlushWAL(true);
-    if (!s.ok()) {
-      MarkFailedLocked(s, true);  // RocksDB's WAL may be failed: reopen
-      return common::Status::Error("checkpoint failed: " + s.ToString());
-    }
-    if (!wal_failure_.empty()) {
-      wal_failure_.clear();
-      ReportLocked();
-    }
-  }
-  heads_generation_ = generation;
-  wal_bytes_at_checkpoint_ = wal_->appended_bytes();
-  wal_unlogged_ = false;
-  if (auto deleted = wal_->DeleteBefore(seq + 1); !deleted.ok()) return deleted.status();
-  return common::Status::Ok();
 }
 
 // The schema a head's points fold into: the one recorded with it when it

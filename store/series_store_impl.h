@@ -1,6 +1,7 @@
 // SeriesStore::Impl: the store's internals, shared by series_store.cc (open,
-// write), series_store_reads.cc, series_store_heads.cc (open raw blocks, WAL,
-// checkpoints), series_store_rollups.cc (rollups from sealed heads, close),
+// write), series_store_reads.cc, series_store_heads.cc (open raw blocks,
+// WAL), series_store_checkpoint.cc (the heads' checkpoints and their
+// thread), series_store_rollups.cc (rollups from sealed heads, close),
 // series_store_recovery.cc (failed writes: the retry buffer, reopening
 // RocksDB) and store_db_options.cc. Internal to store/. Threads: Write/Close
 // serialize on write_mu_; everyone using db_ holds db_mu_ (shared; exclusive
@@ -161,8 +162,8 @@ class SeriesStore::Impl {
   void MarkFailedLocked(const rocksdb::Status& s, bool wal);
   void ReportLocked();
 
-  // Heads (series_store_heads.cc): the open raw blocks, their WAL and
-  // checkpoints (docs/STORE.md).
+  // Heads (series_store_heads.cc; checkpoints in series_store_checkpoint.cc):
+  // the open raw blocks, their WAL and checkpoints (docs/STORE.md).
   common::Status OpenHeads();
   // Whether `resolution` keeps heads (a raw resolution of a configured schema).
   bool HasHeads(uint8_t resolution) const;
