@@ -55,6 +55,11 @@ struct ApiResponse {
 // Appends the rest of a streamed body to response.body (clears `more`).
 void ReadWholeBody(ApiResponse& response);
 
+// A 400 whose text/plain body is `message` (graphite-web's wording).
+ApiResponse BadRequest(std::string message);
+// A 200 JSON answer, or JSONP when `jsonp` names a callback.
+ApiResponse Json(std::string body, std::string_view jsonp = {});
+
 // Who may call the API: origins that get CORS headers ("*" for any) and a
 // bearer token every route but /health requires when not empty.
 struct AccessOptions {
